@@ -1,0 +1,77 @@
+//! `connect-standalone worker.properties connector1.properties [connector2.properties …]`:
+//! a standalone Kafka Connect worker.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use connect_runtime::PluginRegistry;
+use connect_runtime::standalone::Standalone;
+use tracing::{error, info};
+
+const USAGE: &str =
+    "usage: connect-standalone worker.properties [connector1.properties connector2.json ...]";
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rdkafka=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
+        eprintln!("{USAGE}");
+        return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            error!(error = %e, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let worker_file = PathBuf::from(&args[0]);
+        let connector_files: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
+        let started = async {
+            let options = Standalone::options_from_files(&worker_file, &connector_files)?;
+            Standalone::start(options, PluginRegistry::with_reference_connectors()).await
+        }
+        .await;
+        let standalone = match started {
+            Ok(s) => s,
+            Err(e) => {
+                error!("{}", e.trace());
+                return ExitCode::FAILURE;
+            }
+        };
+        info!(rest = %standalone.rest_url(), "Kafka Connect standalone worker started; Ctrl-C to stop");
+        wait_for_signal().await;
+        info!("stopping: committing offsets and closing tasks");
+        standalone.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,228 @@
+//! Connect data to JSON (`JsonConverter.convertToJson`).
+
+use base64::Engine as _;
+use connect_api::data::logical::{Date, Decimal, LogicalType, Time, Timestamp};
+use connect_api::data::{Schema, Type, Value};
+use connect_api::error::Result;
+
+use super::tree::{Json, Members, Num};
+use super::{BASE64, DecimalFormat, JsonOptions, Path};
+
+/// The JSON of `value`, written as `schema` says, or inferred from the value when
+/// there is no schema.
+pub(crate) fn encode(
+    schema: Option<&Schema>,
+    value: &Value,
+    options: &JsonOptions,
+    path: &Path<'_>,
+) -> Result<Json> {
+    let Some(schema) = schema else {
+        return schemaless(value, options, path);
+    };
+    if value.is_null() {
+        if options.replace_null_with_default {
+            if let Some(default) = schema.default_value().filter(|d| !d.is_null()) {
+                return encode(Some(schema), default, options, path);
+            }
+        }
+        if schema.is_optional() {
+            return Ok(Json::Null);
+        }
+        return Err(path.error(
+            "Conversion error: null value for field that is required and has no default value",
+        ));
+    }
+    if let Some(logical) = LogicalType::of(schema) {
+        return encode_logical(logical, schema, value, options, path);
+    }
+    Ok(match (schema.schema_type(), value) {
+        (Type::Int8, Value::Int8(v)) => int(i64::from(*v)),
+        (Type::Int16, Value::Int16(v)) => int(i64::from(*v)),
+        (Type::Int32, Value::Int32(v)) => int(i64::from(*v)),
+        (Type::Int64, Value::Int64(v)) => int(*v),
+        (Type::Float32, Value::Float32(v)) => float32(*v),
+        (Type::Float64, Value::Float64(v)) => float64(*v),
+        (Type::Boolean, Value::Boolean(v)) => Json::Bool(*v),
+        (Type::String, Value::String(v)) => Json::str(v.as_str()),
+        (Type::Bytes, Value::Bytes(v)) => Json::String(BASE64.encode(v)),
+        (Type::Array, Value::Array(items)) => {
+            let elem = schema.value_schema();
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(encode(elem, item, options, &Path::Index(path, i))?);
+            }
+            Json::Array(out)
+        }
+        (Type::Map, Value::Map(entries)) => {
+            let string_keys = schema.key_schema().is_none_or(|k| k.schema_type() == Type::String);
+            map(schema.key_schema(), schema.value_schema(), entries, string_keys, options, path)?
+        }
+        (Type::Struct, Value::Struct(s)) => {
+            if !s.schema().ptr_eq(schema) && s.schema() != schema {
+                return Err(path.error("Mismatching schema."));
+            }
+            let mut members = Vec::with_capacity(schema.fields().len());
+            for (field, v) in schema.fields().iter().zip(s.values()) {
+                let json =
+                    encode(Some(field.schema()), v, options, &Path::Field(path, field.name()))?;
+                members.push((field.name().to_string(), json));
+            }
+            Json::Object(members)
+        }
+        (ty, v) => {
+            return Err(path.error(format!("Invalid type for {ty}: {}", v.kind_name())));
+        }
+    })
+}
+
+fn encode_logical(
+    logical: LogicalType,
+    schema: &Schema,
+    value: &Value,
+    options: &JsonOptions,
+    path: &Path<'_>,
+) -> Result<Json> {
+    let json = match (logical, value) {
+        (LogicalType::Decimal, Value::Decimal(d)) => match options.decimal_format {
+            DecimalFormat::Base64 => {
+                let bytes = Decimal::from_logical(schema, d).map_err(|e| path.wrap(e))?;
+                Json::String(BASE64.encode(bytes))
+            }
+            DecimalFormat::Numeric => decimal_number(d),
+        },
+        (LogicalType::Date, Value::Date(d)) => {
+            int(Date::from_logical(schema, *d).map_err(|e| path.wrap(e))?.into())
+        }
+        (LogicalType::Time, Value::Time(t)) => {
+            int(Time::from_logical(schema, *t).map_err(|e| path.wrap(e))?.into())
+        }
+        (LogicalType::Timestamp, Value::Timestamp(t)) => {
+            int(Timestamp::from_logical(schema, *t).map_err(|e| path.wrap(e))?)
+        }
+        (logical, v) => {
+            return Err(path.error(format!(
+                "Invalid type for {logical:?}, expected {logical:?} but was {}",
+                v.kind_name()
+            )));
+        }
+    };
+    Ok(json)
+}
+
+/// Schemaless values: the JSON type follows the value. Logical values, which Kafka
+/// cannot write without a schema, are written in their physical form (a Decimal as a
+/// JSON number, since its scale could not be recovered from bytes).
+fn schemaless(value: &Value, options: &JsonOptions, path: &Path<'_>) -> Result<Json> {
+    Ok(match value {
+        Value::Null => Json::Null,
+        Value::Int8(v) => int(i64::from(*v)),
+        Value::Int16(v) => int(i64::from(*v)),
+        Value::Int32(v) => int(i64::from(*v)),
+        Value::Int64(v) => int(*v),
+        Value::Float32(v) => float32(*v),
+        Value::Float64(v) => float64(*v),
+        Value::Boolean(v) => Json::Bool(*v),
+        Value::String(v) => Json::str(v.as_str()),
+        Value::Bytes(v) => Json::String(BASE64.encode(v)),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(schemaless(item, options, &Path::Index(path, i))?);
+            }
+            Json::Array(out)
+        }
+        Value::Map(entries) => {
+            let string_keys = entries.iter().all(|(k, _)| matches!(k, Value::String(_)));
+            map(None, None, entries, string_keys, options, path)?
+        }
+        Value::Struct(_) => {
+            return Err(path.error(
+                "Mismatching schema. A Struct cannot be converted to JSON without its schema.",
+            ));
+        }
+        Value::Decimal(d) => decimal_number(d),
+        Value::Date(d) => int(d.0.into()),
+        Value::Time(t) => int(t.0.into()),
+        Value::Timestamp(t) => int(t.0),
+    })
+}
+
+/// A map as a JSON object (string keys) or an array of `[key, value]` pairs.
+fn map(
+    key_schema: Option<&Schema>,
+    value_schema: Option<&Schema>,
+    entries: &[(Value, Value)],
+    string_keys: bool,
+    options: &JsonOptions,
+    path: &Path<'_>,
+) -> Result<Json> {
+    let key_path = Path::MapKey(path);
+    let value_path = Path::MapValue(path);
+    if string_keys {
+        let mut members = Members::default();
+        for (k, v) in entries {
+            let key = match encode(key_schema, k, options, &key_path)? {
+                Json::String(s) => s,
+                Json::Null => "null".to_string(),
+                other => {
+                    return Err(key_path.error(format!(
+                        "Invalid map key: expected a string but found {}",
+                        other.node_type()
+                    )));
+                }
+            };
+            let value = encode(value_schema, v, options, &value_path)?;
+            // A JSON object keeps one value per key: the last one, in the first one's place.
+            members.insert(key, value);
+        }
+        Ok(Json::Object(members.finish()))
+    } else {
+        let mut pairs = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            let key = encode(key_schema, k, options, &key_path)?;
+            let value = encode(value_schema, v, options, &value_path)?;
+            pairs.push(Json::Array(vec![key, value]));
+        }
+        Ok(Json::Array(pairs))
+    }
+}
+
+fn int(v: i64) -> Json {
+    Json::Number(Num::Int(v))
+}
+
+/// A float as Jackson writes it: finite values as numbers, the others as the strings
+/// `NaN`, `Infinity` and `-Infinity`.
+fn non_finite(is_nan: bool, positive: bool) -> Json {
+    Json::str(match (is_nan, positive) {
+        (true, _) => "NaN",
+        (false, true) => "Infinity",
+        (false, false) => "-Infinity",
+    })
+}
+
+fn float32(v: f32) -> Json {
+    if v.is_finite() {
+        // `{:?}` is the shortest text that reads back to the same f32, always valid JSON.
+        Json::Number(Num::Text(format!("{v:?}").into()))
+    } else {
+        non_finite(v.is_nan(), v > 0.0)
+    }
+}
+
+fn float64(v: f64) -> Json {
+    if v.is_finite() {
+        Json::Number(Num::Text(format!("{v:?}").into()))
+    } else {
+        non_finite(v.is_nan(), v > 0.0)
+    }
+}
+
+/// A decimal as a plain JSON number (Jackson's `WRITE_BIGDECIMAL_AS_PLAIN`).
+fn decimal_number(d: &Decimal) -> Json {
+    let text = d.to_string();
+    match text.parse::<i64>() {
+        Ok(i) if !text.contains('.') => int(i),
+        _ => Json::Number(Num::Text(text.into())),
+    }
+}

@@ -1,0 +1,198 @@
+//! Kafka clients for the runtime: client settings, topic creation, and the embedded
+//! broker.
+
+pub mod embedded;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use connect_api::config::RawConfig;
+use connect_api::{ConnectError, Result};
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::types::RDKafkaErrorCode;
+
+pub use embedded::EmbeddedBroker;
+
+/// Producer defaults: durable, ordered, and with a bounded queue so memory does not
+/// grow with a slow broker.
+const PRODUCER_DEFAULTS: &[(&str, &str)] = &[
+    ("acks", "all"),
+    ("enable.idempotence", "true"),
+    ("linger.ms", "5"),
+    ("queue.buffering.max.kbytes", "32768"),
+    ("queue.buffering.max.messages", "200000"),
+    ("compression.type", "none"),
+];
+
+/// Consumer defaults: manual commits, start from the beginning of new groups, and a
+/// capped prefetch queue so memory does not track consumer lag.
+const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
+    ("enable.auto.commit", "false"),
+    ("enable.auto.offset.store", "false"),
+    ("auto.offset.reset", "earliest"),
+    ("queued.max.messages.kbytes", "16384"),
+    ("fetch.max.bytes", "16777216"),
+    ("enable.partition.eof", "false"),
+    // Notice topics created after the subscription (and new regex matches) within
+    // seconds rather than librdkafka's default five minutes.
+    ("topic.metadata.refresh.interval.ms", "2000"),
+];
+
+/// How the worker reaches Kafka: brokers, per-client settings, and the embedded broker
+/// when it runs one.
+#[derive(Clone)]
+pub struct KafkaClients {
+    bootstrap: String,
+    producer: RawConfig,
+    consumer: RawConfig,
+    admin: RawConfig,
+    embedded: Option<Arc<EmbeddedBroker>>,
+    known_topics: Arc<Mutex<HashSet<String>>>,
+    default_partitions: i32,
+}
+
+impl std::fmt::Debug for KafkaClients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaClients")
+            .field("bootstrap", &self.bootstrap)
+            .field("embedded", &self.embedded.is_some())
+            .finish()
+    }
+}
+
+impl KafkaClients {
+    /// Clients of a real cluster.
+    pub fn new(
+        bootstrap: impl Into<String>,
+        producer: RawConfig,
+        consumer: RawConfig,
+        admin: RawConfig,
+    ) -> Self {
+        KafkaClients {
+            bootstrap: bootstrap.into(),
+            producer,
+            consumer,
+            admin,
+            embedded: None,
+            known_topics: Arc::default(),
+            default_partitions: 1,
+        }
+    }
+
+    /// Clients of an embedded broker, which they keep alive.
+    pub fn embedded(broker: EmbeddedBroker, producer: RawConfig, mut consumer: RawConfig) -> Self {
+        // The mock broker holds a departed member's partitions for its whole session
+        // timeout; a short one keeps restarts and offset changes quick in local use.
+        consumer.entry("session.timeout.ms".into()).or_insert_with(|| "6000".into());
+        let mut c =
+            Self::new(broker.bootstrap_servers().to_string(), producer, consumer, RawConfig::new());
+        c.embedded = Some(Arc::new(broker));
+        c
+    }
+
+    /// The bootstrap servers.
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.bootstrap
+    }
+
+    /// Whether the brokers are the embedded, in-memory ones.
+    pub fn is_embedded(&self) -> bool {
+        self.embedded.is_some()
+    }
+
+    fn build(
+        &self,
+        defaults: &[(&str, &str)],
+        settings: &RawConfig,
+        overrides: &RawConfig,
+    ) -> ClientConfig {
+        let mut cfg = ClientConfig::new();
+        cfg.set("bootstrap.servers", &self.bootstrap);
+        for (k, v) in defaults {
+            cfg.set(*k, *v);
+        }
+        for (k, v) in settings.iter().chain(overrides.iter()) {
+            cfg.set(k, v);
+        }
+        cfg
+    }
+
+    /// Producer settings for a source task; `overrides` are the connector's
+    /// `producer.override.*` keys.
+    pub fn producer_config(&self, client_id: &str, overrides: &RawConfig) -> ClientConfig {
+        let mut cfg = self.build(PRODUCER_DEFAULTS, &self.producer, overrides);
+        cfg.set("client.id", client_id);
+        cfg
+    }
+
+    /// Consumer settings for a sink task of consumer group `group`.
+    pub fn consumer_config(
+        &self,
+        group: &str,
+        client_id: &str,
+        overrides: &RawConfig,
+    ) -> ClientConfig {
+        let mut cfg = self.build(CONSUMER_DEFAULTS, &self.consumer, overrides);
+        cfg.set("group.id", group);
+        cfg.set("client.id", client_id);
+        cfg
+    }
+
+    /// Makes sure a topic exists, creating it when it does not (never relying on the
+    /// broker's auto-creation). Known topics are remembered, so this costs nothing
+    /// after the first call per topic.
+    pub async fn ensure_topic(&self, topic: &str) -> Result<()> {
+        if self.lock_known().contains(topic) {
+            return Ok(());
+        }
+        if let Some(b) = &self.embedded {
+            let b = b.clone();
+            let t = topic.to_string();
+            let partitions = self.default_partitions;
+            tokio::task::spawn_blocking(move || b.create_topic(&t, partitions))
+                .await
+                .map_err(|e| ConnectError::fatal(format!("topic creation panicked: {e}")))??;
+        } else {
+            self.create_topic_admin(topic, self.default_partitions, 1).await?;
+        }
+        self.lock_known().insert(topic.to_string());
+        Ok(())
+    }
+
+    fn lock_known(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.known_topics.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Creates a topic through the Admin API; an existing topic is not an error.
+    pub async fn create_topic_admin(
+        &self,
+        topic: &str,
+        partitions: i32,
+        replication: i32,
+    ) -> Result<()> {
+        let mut cfg = self.build(&[], &self.admin, &RawConfig::new());
+        cfg.set("client.id", "connect-admin");
+        let admin: AdminClient<DefaultClientContext> = cfg.create().map_err(|e| {
+            ConnectError::config(format!("cannot create Kafka admin client: {e}")).with_source(e)
+        })?;
+        let new = NewTopic::new(topic, partitions, TopicReplication::Fixed(replication));
+        let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+        let results = admin.create_topics([&new], &opts).await.map_err(|e| {
+            ConnectError::retriable(format!("cannot create topic {topic}: {e}")).with_source(e)
+        })?;
+        for r in results {
+            match r {
+                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((t, code)) => {
+                    return Err(ConnectError::retriable(format!(
+                        "cannot create topic {t}: {code}"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,117 @@
+//! Connector and task states, as `GET /connectors/{name}/status` shows them.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+/// The state of a connector or task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum State {
+    /// Not yet assigned to a worker.
+    Unassigned,
+    /// Running.
+    Running,
+    /// Paused by an operator.
+    Paused,
+    /// Stopped by an operator (tasks shut down, config kept).
+    Stopped,
+    /// Failed; the trace says why.
+    Failed,
+    /// Being restarted.
+    Restarting,
+}
+
+impl State {
+    /// The upper-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Unassigned => "UNASSIGNED",
+            State::Running => "RUNNING",
+            State::Paused => "PAUSED",
+            State::Stopped => "STOPPED",
+            State::Failed => "FAILED",
+            State::Restarting => "RESTARTING",
+        }
+    }
+}
+
+/// A state with the worker that holds it and, when FAILED, the trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// The state.
+    pub state: State,
+    /// The worker's id (`host:port`).
+    pub worker_id: String,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+/// The statuses of every connector and task on this worker (the standalone status
+/// store; the distributed mode keeps them in the status topic).
+#[derive(Debug, Clone, Default)]
+pub struct StatusBoard {
+    inner: Arc<Mutex<Board>>,
+}
+
+#[derive(Debug, Default)]
+struct Board {
+    connectors: BTreeMap<String, Status>,
+    tasks: BTreeMap<(String, u32), Status>,
+}
+
+impl StatusBoard {
+    /// An empty board.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Board> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets a connector's status.
+    pub fn set_connector(&self, name: &str, status: Status) {
+        self.lock().connectors.insert(name.to_string(), status);
+    }
+
+    /// Sets a task's status.
+    pub fn set_task(&self, connector: &str, task: u32, status: Status) {
+        self.lock().tasks.insert((connector.to_string(), task), status);
+    }
+
+    /// A connector's status.
+    pub fn connector(&self, name: &str) -> Option<Status> {
+        self.lock().connectors.get(name).cloned()
+    }
+
+    /// A task's status.
+    pub fn task(&self, connector: &str, task: u32) -> Option<Status> {
+        self.lock().tasks.get(&(connector.to_string(), task)).cloned()
+    }
+
+    /// Every task status of a connector, by task number.
+    pub fn tasks(&self, connector: &str) -> Vec<(u32, Status)> {
+        self.lock()
+            .tasks
+            .iter()
+            .filter(|((c, _), _)| c == connector)
+            .map(|((_, t), s)| (*t, s.clone()))
+            .collect()
+    }
+
+    /// Forgets a connector and its tasks.
+    pub fn remove_connector(&self, name: &str) {
+        let mut b = self.lock();
+        b.connectors.remove(name);
+        b.tasks.retain(|(c, _), _| c != name);
+    }
+
+    /// Forgets tasks of a connector numbered `from` and above (after a reconfiguration
+    /// that made fewer tasks).
+    pub fn remove_tasks_from(&self, connector: &str, from: u32) {
+        self.lock().tasks.retain(|(c, t), _| !(c == connector && *t >= from));
+    }
+}

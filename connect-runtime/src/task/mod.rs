@@ -1,0 +1,123 @@
+//! Task drivers: one tokio task runs each connector task. [`source`] drives
+//! `poll → transformations → converters → producer` and commits source offsets of
+//! acknowledged records; [`sink`] drives `consumer → converters → transformations →
+//! put` and commits consumer offsets after `pre_commit`.
+
+pub mod sink;
+pub mod source;
+
+use std::fmt;
+
+use connect_api::config::RawConfig;
+use connect_api::convert::{Converter, HeaderConverter};
+use connect_api::{ConnectError, Result};
+
+use crate::converters::{converter_by_name, header_converter_by_name};
+use crate::worker::config::WorkerConfig;
+
+/// The set of topics a connector used, shared between its tasks and the REST API.
+pub type ActiveTopics = std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>;
+
+/// Locks an [`ActiveTopics`] set (a poisoned lock still holds usable data).
+pub fn lock_topics(
+    t: &ActiveTopics,
+) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<String>> {
+    t.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Identifies a task: its connector and number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId {
+    /// The connector's name.
+    pub connector: String,
+    /// The task's number, from 0.
+    pub task: u32,
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.connector, self.task)
+    }
+}
+
+/// What an operator asked a connector to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TargetState {
+    /// Running.
+    Started,
+    /// Paused: tasks stay up but move no data.
+    Paused,
+    /// Stopped: tasks shut down, config kept.
+    Stopped,
+}
+
+/// What every task driver is made of, besides the task and the worker's environment.
+pub struct TaskSetup {
+    /// The task's id.
+    pub id: TaskId,
+    /// The task's config, as the connector made it.
+    pub task_config: connect_api::config::RawConfig,
+    /// The connector's config (runtime keys: converters, `errors.*`, client overrides).
+    pub connector_config: connect_api::config::RawConfig,
+    /// The task's converters.
+    pub converters: Converters,
+    /// The connector's target state.
+    pub state: tokio::sync::watch::Receiver<TargetState>,
+    /// Fires when the task must stop.
+    pub cancel: tokio_util::sync::CancellationToken,
+}
+
+/// The key, value and header converters of one task.
+pub struct Converters {
+    /// For record keys.
+    pub key: Box<dyn Converter>,
+    /// For record values.
+    pub value: Box<dyn Converter>,
+    /// For header values.
+    pub header: Box<dyn HeaderConverter>,
+}
+
+impl Converters {
+    /// Builds a task's converters as Kafka Connect does: a converter class set in the
+    /// connector config wins, with the connector's `<side>.converter.*` settings;
+    /// otherwise the worker's class and settings.
+    pub fn build(worker: &WorkerConfig, connector: &RawConfig) -> Result<Converters> {
+        let pick = |side: &str| -> (String, RawConfig) {
+            let key = format!("{side}.converter");
+            let prefix = format!("{key}.");
+            let from = |cfg: &RawConfig| -> RawConfig {
+                cfg.iter()
+                    .filter_map(|(k, v)| {
+                        k.strip_prefix(&prefix).map(|s| (s.to_string(), v.clone()))
+                    })
+                    .collect()
+            };
+            match connector.get(&key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                Some(class) => (class.to_string(), from(connector)),
+                None => (worker.class(&key), from(worker.originals())),
+            }
+        };
+        let make = |side: &str, is_key: bool| -> Result<Box<dyn Converter>> {
+            let (class, settings) = pick(side);
+            let mut c = converter_by_name(&class).ok_or_else(|| {
+                ConnectError::config(format!(
+                    "Invalid value {class} for configuration {side}.converter: Class {class} could not be found."
+                ))
+            })?;
+            c.configure(&settings, is_key)
+                .map_err(|e| e.context(format!("{side}.converter {class}")))?;
+            Ok(c)
+        };
+        let (hclass, hsettings) = pick("header");
+        let mut header = header_converter_by_name(&hclass).ok_or_else(|| {
+            ConnectError::config(format!(
+                "Invalid value {hclass} for configuration header.converter: Class {hclass} could not be found."
+            ))
+        })?;
+        header
+            .configure(&hsettings)
+            .map_err(|e| e.context(format!("header.converter {hclass}")))?;
+        Ok(Converters { key: make("key", true)?, value: make("value", false)?, header })
+    }
+}

@@ -1,0 +1,595 @@
+//! The sink task driver.
+//!
+//! One consumer group per connector (`connect-<name>`), manual commits. The consumer is
+//! polled on a blocking thread; its rebalance callback hands assignments and revocations
+//! to the driver and waits, so `open`/`close` and the final commit of revoked partitions
+//! happen before the partitions move, as in Kafka Connect. Batches go to `put`; a
+//! retriable error redelivers the same batch; consumer offsets are committed only up to
+//! what `pre_commit` returned.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use connect_api::config::RawConfig;
+use connect_api::context::SinkTaskContext;
+use connect_api::record::{Headers, OffsetAndMetadata, SinkRecord, TimestampType, TopicPartition};
+use connect_api::{ConnectError, Result, SinkTask};
+use rdkafka::ClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Headers as _, Message};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaRespErr;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn};
+
+use super::{Converters, TargetState, TaskId, TaskSetup};
+use crate::kafka::KafkaClients;
+use crate::status::{State, Status, StatusBoard};
+use crate::worker::connector_config::{ErrorPolicy, Tolerance, client_overrides};
+
+/// Most records handed to `put` at once (Kafka's `max.poll.records` default).
+const MAX_BATCH: usize = 500;
+
+enum RebalanceEvent {
+    Assigned(Vec<TopicPartition>, oneshot::Sender<HashMap<TopicPartition, i64>>),
+    Revoked(Vec<TopicPartition>, oneshot::Sender<HashMap<TopicPartition, i64>>),
+}
+
+/// Consumer context that hands rebalances to the driver and applies its answers.
+pub struct SinkConsumerContext {
+    events: mpsc::UnboundedSender<RebalanceEvent>,
+}
+
+impl ClientContext for SinkConsumerContext {}
+
+fn partitions_of(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
+    tpl.elements().iter().map(|e| TopicPartition::new(e.topic(), e.partition())).collect()
+}
+
+fn tpl_of(offsets: &HashMap<TopicPartition, i64>) -> TopicPartitionList {
+    let mut tpl = TopicPartitionList::with_capacity(offsets.len());
+    for (tp, off) in offsets {
+        let _ = tpl.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*off));
+    }
+    tpl
+}
+
+impl ConsumerContext for SinkConsumerContext {
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                let parts = partitions_of(tpl);
+                let (tx, rx) = oneshot::channel();
+                let seeks = if self.events.send(RebalanceEvent::Assigned(parts.clone(), tx)).is_ok()
+                {
+                    rx.blocking_recv().unwrap_or_default()
+                } else {
+                    HashMap::new()
+                };
+                let mut assign = TopicPartitionList::with_capacity(parts.len());
+                for tp in &parts {
+                    let off = seeks.get(tp).map_or(Offset::Invalid, |o| Offset::Offset(*o));
+                    let _ = assign.add_partition_offset(&tp.topic, tp.partition, off);
+                }
+                if let Err(e) = consumer.assign(&assign) {
+                    error!(error = %e, "could not take the partitions assigned to this sink task");
+                }
+            }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                let parts = partitions_of(tpl);
+                let (tx, rx) = oneshot::channel();
+                if self.events.send(RebalanceEvent::Revoked(parts, tx)).is_ok() {
+                    let commit = rx.blocking_recv().unwrap_or_default();
+                    if !commit.is_empty() {
+                        if let Err(e) = consumer.commit(&tpl_of(&commit), CommitMode::Sync) {
+                            warn!(error = %e, "commit of revoked partitions failed; they will be delivered again");
+                        }
+                    }
+                }
+                let _ = consumer.unassign();
+            }
+            other => warn!(error = ?other, "rebalance error"),
+        }
+    }
+}
+
+/// A consumed message, owned, so nothing borrowed from the consumer outlives a poll.
+struct Consumed {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+    timestamp: Option<(i64, TimestampType)>,
+    headers: Vec<(String, Option<Vec<u8>>)>,
+}
+
+type Poller = Arc<BaseConsumer<SinkConsumerContext>>;
+
+fn poll_batch(
+    consumer: &Poller,
+    wait: Duration,
+) -> std::result::Result<Vec<Consumed>, rdkafka::error::KafkaError> {
+    let mut out = Vec::new();
+    let mut timeout = wait;
+    while out.len() < MAX_BATCH {
+        match consumer.poll(timeout) {
+            None => break,
+            Some(Err(e)) => {
+                if out.is_empty() {
+                    return Err(e);
+                }
+                break;
+            }
+            Some(Ok(m)) => {
+                let timestamp = match m.timestamp() {
+                    rdkafka::Timestamp::NotAvailable => None,
+                    rdkafka::Timestamp::CreateTime(t) => Some((t, TimestampType::CreateTime)),
+                    rdkafka::Timestamp::LogAppendTime(t) => Some((t, TimestampType::LogAppendTime)),
+                };
+                let headers = m
+                    .headers()
+                    .map(|hs| {
+                        hs.iter()
+                            .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.push(Consumed {
+                    topic: m.topic().to_string(),
+                    partition: m.partition(),
+                    offset: m.offset(),
+                    key: m.key().map(<[u8]>::to_vec),
+                    value: m.payload().map(<[u8]>::to_vec),
+                    timestamp,
+                    headers,
+                });
+                timeout = Duration::ZERO;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Everything a sink driver needs from the worker.
+#[derive(Clone)]
+pub struct SinkEnv {
+    /// The worker's id for statuses.
+    pub worker_id: String,
+    /// Where statuses go.
+    pub status: StatusBoard,
+    /// Kafka clients.
+    pub kafka: KafkaClients,
+    /// How often consumer offsets are committed.
+    pub commit_interval: Duration,
+    /// Topics the connector has read from (`GET /connectors/{name}/topics`).
+    pub active_topics: super::ActiveTopics,
+}
+
+/// Drives one sink task until cancelled or failed.
+pub struct SinkDriver {
+    id: TaskId,
+    task: Box<dyn SinkTask>,
+    config: RawConfig,
+    env: SinkEnv,
+    converters: Converters,
+    policy: ErrorPolicy,
+    consumer: Poller,
+    events: mpsc::UnboundedReceiver<RebalanceEvent>,
+    ctx: SinkTaskContext,
+    assigned: BTreeSet<TopicPartition>,
+    /// Next offset to commit per partition: one past the last record put.
+    delivered: HashMap<TopicPartition, i64>,
+    paused: BTreeSet<TopicPartition>,
+    last_commit: Instant,
+    state: watch::Receiver<TargetState>,
+    cancel: CancellationToken,
+}
+
+impl SinkDriver {
+    /// Prepares a driver: creates the consumer and subscribes it.
+    pub fn new(task: Box<dyn SinkTask>, setup: TaskSetup, env: SinkEnv) -> Result<SinkDriver> {
+        let TaskSetup { id, task_config: config, connector_config, converters, state, cancel } =
+            setup;
+        let connector_config = &connector_config;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let group = format!("connect-{}", id.connector);
+        let cfg = env.kafka.consumer_config(
+            &group,
+            &format!("connector-consumer-{id}"),
+            &client_overrides(connector_config, "consumer"),
+        );
+        let consumer: BaseConsumer<SinkConsumerContext> =
+            cfg.create_with_context(SinkConsumerContext { events: tx }).map_err(|e| {
+                ConnectError::config(format!("cannot create consumer for {id}: {e}")).with_source(e)
+            })?;
+        let topics: Vec<String> = connector_config
+            .get("topics")
+            .map(|t| {
+                t.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+            })
+            .unwrap_or_default();
+        let regex =
+            connector_config.get("topics.regex").map(|s| s.trim()).filter(|s| !s.is_empty());
+        let subscription: Vec<String> = match (topics.is_empty(), regex) {
+            (false, None) => topics,
+            (true, Some(r)) => {
+                vec![if r.starts_with('^') { r.to_string() } else { format!("^{r}") }]
+            }
+            (false, Some(_)) => {
+                return Err(ConnectError::config(
+                    "topics and topics.regex are mutually exclusive: set only one",
+                ));
+            }
+            (true, None) => {
+                return Err(ConnectError::config("Must configure one of topics or topics.regex"));
+            }
+        };
+        let refs: Vec<&str> = subscription.iter().map(String::as_str).collect();
+        consumer.subscribe(&refs).map_err(|e| {
+            ConnectError::config(format!("cannot subscribe to {subscription:?}: {e}"))
+                .with_source(e)
+        })?;
+        let ctx = SinkTaskContext::new(config.clone(), None, cancel.child_token());
+        Ok(SinkDriver {
+            policy: ErrorPolicy::from_config(connector_config),
+            id,
+            task,
+            config,
+            env,
+            converters,
+            consumer: Arc::new(consumer),
+            events: rx,
+            ctx,
+            assigned: BTreeSet::new(),
+            delivered: HashMap::new(),
+            paused: BTreeSet::new(),
+            last_commit: Instant::now(),
+            state,
+            cancel,
+        })
+    }
+
+    fn set_status(&self, state: State, trace: Option<String>) {
+        self.env.status.set_task(
+            &self.id.connector,
+            self.id.task,
+            Status { state, worker_id: self.env.worker_id.clone(), trace },
+        );
+    }
+
+    /// Runs the task: start, the delivery loop, then stop.
+    pub async fn run(mut self) {
+        let result = self.run_inner().await;
+        if let Err(e) = &result {
+            error!(task = %self.id, error = %e.trace(), "sink task failed");
+        }
+        let stop = self.shutdown(result.is_ok()).await;
+        match (result, stop) {
+            (Err(e), _) | (Ok(()), Err(e)) => self.set_status(State::Failed, Some(e.trace())),
+            (Ok(()), Ok(())) => info!(task = %self.id, "sink task stopped"),
+        }
+    }
+
+    async fn run_inner(&mut self) -> Result<()> {
+        self.task
+            .start(self.ctx.clone(), self.config.clone())
+            .await
+            .map_err(|e| e.context(format!("task {} failed to start", self.id)))?;
+        info!(task = %self.id, "sink task started");
+        self.set_status(State::Running, None);
+        let mut paused_by_operator = false;
+        loop {
+            if self.cancel.is_cancelled() {
+                return Ok(());
+            }
+            let target = *self.state.borrow();
+            match (target, paused_by_operator) {
+                (TargetState::Started, true) => {
+                    paused_by_operator = false;
+                    self.set_status(State::Running, None);
+                    self.apply_pauses()?;
+                }
+                (TargetState::Paused | TargetState::Stopped, false) => {
+                    paused_by_operator = true;
+                    self.set_status(State::Paused, None);
+                    self.pause_all()?;
+                }
+                _ => {}
+            }
+            let consumer = self.consumer.clone();
+            let wait = Duration::from_millis(if paused_by_operator { 200 } else { 100 });
+            let mut poll = tokio::task::spawn_blocking(move || poll_batch(&consumer, wait));
+            // Serve rebalances while the blocking poll runs: the callback waits for us.
+            let batch = loop {
+                tokio::select! {
+                    done = &mut poll => break done,
+                    Some(ev) = self.events.recv() => self.on_rebalance(ev).await?,
+                }
+            };
+            let batch =
+                batch.map_err(|e| ConnectError::fatal(format!("consumer poll panicked: {e}")))?;
+            let batch = match batch {
+                Ok(b) => b,
+                Err(KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition)) => {
+                    debug!(task = %self.id, "subscribed topic does not exist yet; waiting for it");
+                    continue;
+                }
+                Err(e) => {
+                    warn!(task = %self.id, error = %e, "consumer error; polling again");
+                    continue;
+                }
+            };
+            if !batch.is_empty() {
+                let records = self.convert_batch(batch).await?;
+                self.deliver(records).await?;
+            }
+            self.apply_context_requests()?;
+            let commit_due = self.last_commit.elapsed() >= self.env.commit_interval;
+            if commit_due || self.ctx.take_commit_request() {
+                self.commit(false).await?;
+            }
+        }
+    }
+
+    async fn on_rebalance(&mut self, ev: RebalanceEvent) -> Result<()> {
+        match ev {
+            RebalanceEvent::Assigned(parts, reply) => {
+                debug!(task = %self.id, partitions = ?parts, "partitions assigned");
+                self.assigned.extend(parts.iter().cloned());
+                super::lock_topics(&self.env.active_topics)
+                    .extend(parts.iter().map(|tp| tp.topic.clone()));
+                self.ctx.set_assignment(self.assigned.iter().cloned());
+                self.task.open(&parts).await?;
+                // Seeks the task asked for while opening apply at assignment.
+                let seeks: HashMap<TopicPartition, i64> =
+                    self.ctx.take_offsets().into_iter().collect();
+                let _ = reply.send(seeks);
+            }
+            RebalanceEvent::Revoked(parts, reply) => {
+                debug!(task = %self.id, partitions = ?parts, "partitions revoked");
+                let offsets = self.pre_commit_offsets(&parts).await;
+                self.task.close(&parts).await?;
+                for tp in &parts {
+                    self.assigned.remove(tp);
+                    self.delivered.remove(tp);
+                    self.paused.remove(tp);
+                }
+                self.ctx.set_assignment(self.assigned.iter().cloned());
+                let _ = reply.send(offsets.unwrap_or_default());
+            }
+        }
+        Ok(())
+    }
+
+    async fn convert_batch(&mut self, batch: Vec<Consumed>) -> Result<Vec<SinkRecord>> {
+        let mut out = Vec::with_capacity(batch.len());
+        for m in batch {
+            match convert(&self.converters, &m).await {
+                Ok(r) => out.push(r),
+                Err(e) => {
+                    let e = e.context(format!(
+                        "converting the record at {}-{} offset {} for task {}",
+                        m.topic, m.partition, m.offset, self.id
+                    ));
+                    if self.policy.tolerance == Tolerance::None {
+                        // Hand over what converted before it, so nothing before the bad
+                        // record is lost, then fail without committing past it.
+                        if !out.is_empty() {
+                            self.deliver(std::mem::take(&mut out)).await?;
+                            self.commit(false).await?;
+                        }
+                        return Err(ConnectError::data(format!(
+                            "Tolerance exceeded in error handler: {}",
+                            e.message()
+                        ))
+                        .with_source(e));
+                    }
+                    if self.policy.log {
+                        warn!(task = %self.id, error = %e, "skipping a record that failed conversion (errors.tolerance=all)");
+                    }
+                    let tp = TopicPartition::new(m.topic.clone(), m.partition);
+                    self.delivered.insert(tp, m.offset + 1);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Converts a consumed message into a sink record.
+async fn convert(converters: &Converters, m: &Consumed) -> Result<SinkRecord> {
+    let mut headers = Headers::new();
+    for (k, v) in &m.headers {
+        let sv = converters
+            .header
+            .to_connect_header(&m.topic, k, v.as_deref())
+            .map_err(|e| e.context(format!("header converter, header {k}")))?;
+        headers.add(k.clone(), sv);
+    }
+    let key = converters
+        .key
+        .to_connect_data(&m.topic, &headers, m.key.as_deref())
+        .await
+        .map_err(|e| e.context("key converter"))?;
+    let value = converters
+        .value
+        .to_connect_data(&m.topic, &headers, m.value.as_deref())
+        .await
+        .map_err(|e| e.context("value converter"))?;
+    let mut b = SinkRecord::builder(m.topic.clone(), m.partition, m.offset)
+        .key(key.schema, key.value)
+        .value(value.schema, value.value)
+        .headers(headers);
+    if let Some((t, kind)) = m.timestamp {
+        b = b.timestamp(t, kind);
+    }
+    Ok(b.build())
+}
+
+impl SinkDriver {
+    /// Hands a batch to `put`, redelivering it after retriable errors.
+    async fn deliver(&mut self, records: Vec<SinkRecord>) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        loop {
+            match self.task.put(&records).await {
+                Ok(()) => break,
+                Err(e) if e.is_retriable() => {
+                    let wait = self.ctx.take_timeout().unwrap_or(Duration::from_millis(100));
+                    warn!(task = %self.id, error = %e, wait_ms = wait.as_millis() as u64, "retriable error from put; delivering the batch again");
+                    tokio::select! {
+                        _ = self.cancel.cancelled() => return Ok(()),
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    // Keep the group membership alive while waiting.
+                    self.serve_pending_rebalances().await?;
+                }
+                Err(e) => return Err(e.context(format!("task {} put failed", self.id))),
+            }
+        }
+        for r in &records {
+            let tp = r.original_topic_partition();
+            let next = r.original_kafka_offset() + 1;
+            let e = self.delivered.entry(tp).or_insert(next);
+            *e = (*e).max(next);
+        }
+        Ok(())
+    }
+
+    async fn serve_pending_rebalances(&mut self) -> Result<()> {
+        while let Ok(ev) = self.events.try_recv() {
+            self.on_rebalance(ev).await?;
+        }
+        Ok(())
+    }
+
+    fn apply_context_requests(&mut self) -> Result<()> {
+        for (tp, offset) in self.ctx.take_offsets() {
+            self.consumer
+                .seek(&tp.topic, tp.partition, Offset::Offset(offset), Duration::from_secs(5))
+                .map_err(|e| {
+                    ConnectError::retriable(format!("seek of {tp} to {offset} failed: {e}"))
+                })?;
+            self.delivered.remove(&tp);
+        }
+        if *self.state.borrow() == TargetState::Started {
+            self.apply_pauses()?;
+        }
+        Ok(())
+    }
+
+    fn apply_pauses(&mut self) -> Result<()> {
+        let wanted = self.ctx.paused_partitions();
+        let to_pause: Vec<&TopicPartition> = wanted.difference(&self.paused).collect();
+        let to_resume: Vec<&TopicPartition> = self.paused.difference(&wanted).collect();
+        if !to_pause.is_empty() {
+            self.consumer
+                .pause(&tpl_list(&to_pause))
+                .map_err(|e| ConnectError::retriable(format!("pause failed: {e}")))?;
+        }
+        if !to_resume.is_empty() {
+            self.consumer
+                .resume(&tpl_list(&to_resume))
+                .map_err(|e| ConnectError::retriable(format!("resume failed: {e}")))?;
+        }
+        self.paused = wanted;
+        Ok(())
+    }
+
+    fn pause_all(&mut self) -> Result<()> {
+        let all: Vec<&TopicPartition> = self.assigned.iter().collect();
+        if !all.is_empty() {
+            self.consumer
+                .pause(&tpl_list(&all))
+                .map_err(|e| ConnectError::retriable(format!("pause failed: {e}")))?;
+        }
+        self.paused = self.assigned.clone();
+        Ok(())
+    }
+
+    /// `pre_commit` for some partitions: what is safe to commit.
+    async fn pre_commit_offsets(
+        &mut self,
+        parts: &[TopicPartition],
+    ) -> Result<HashMap<TopicPartition, i64>> {
+        let offered: HashMap<TopicPartition, OffsetAndMetadata> = self
+            .delivered
+            .iter()
+            .filter(|(tp, _)| parts.contains(tp))
+            .map(|(tp, o)| (tp.clone(), OffsetAndMetadata::new(*o)))
+            .collect();
+        let accepted = self.task.pre_commit(offered).await?;
+        Ok(accepted
+            .into_iter()
+            .filter(|(tp, _)| self.assigned.contains(tp))
+            .map(|(tp, o)| (tp, o.offset))
+            .collect())
+    }
+
+    /// Commits the consumer offsets `pre_commit` accepts.
+    async fn commit(&mut self, wait: bool) -> Result<()> {
+        self.last_commit = Instant::now();
+        let parts: Vec<TopicPartition> = self.assigned.iter().cloned().collect();
+        if parts.is_empty() {
+            return Ok(());
+        }
+        let offsets = self.pre_commit_offsets(&parts).await?;
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let consumer = self.consumer.clone();
+        let mode = if wait { CommitMode::Sync } else { CommitMode::Async };
+        let tpl = tpl_of(&offsets);
+        let res = tokio::task::spawn_blocking(move || consumer.commit(&tpl, mode))
+            .await
+            .map_err(|e| ConnectError::fatal(format!("commit panicked: {e}")))?;
+        match res {
+            Ok(()) => {
+                debug!(task = %self.id, partitions = offsets.len(), "committed consumer offsets")
+            }
+            Err(e) => {
+                warn!(task = %self.id, error = %e, "offset commit failed; records since the last commit may be delivered again")
+            }
+        }
+        Ok(())
+    }
+
+    async fn shutdown(&mut self, clean: bool) -> Result<()> {
+        let mut result = Ok(());
+        if clean {
+            result = self.commit(true).await;
+        }
+        let parts: Vec<TopicPartition> = self.assigned.iter().cloned().collect();
+        let close = self.task.close(&parts).await;
+        let stop = self.task.stop().await;
+        // No more rebalance answers: the callback must not wait for us while closing.
+        self.events.close();
+        let consumer = self.consumer.clone();
+        let closing = tokio::task::spawn_blocking(move || {
+            consumer.unsubscribe();
+            drop(consumer);
+        });
+        if tokio::time::timeout(Duration::from_secs(10), closing).await.is_err() {
+            warn!(task = %self.id, "consumer did not close within 10 s");
+        }
+        result.and(close).and(stop)
+    }
+}
+
+fn tpl_list(parts: &[&TopicPartition]) -> TopicPartitionList {
+    let mut tpl = TopicPartitionList::with_capacity(parts.len());
+    for tp in parts {
+        tpl.add_partition(&tp.topic, tp.partition);
+    }
+    tpl
+}

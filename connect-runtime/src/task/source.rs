@@ -1,0 +1,434 @@
+//! The source task driver.
+//!
+//! `poll → converters → producer`, without waiting for one delivery per record. Each
+//! record sent is remembered in order; delivery reports come back from the producer's
+//! thread over a channel. A source offset is committed only once that record and every
+//! earlier record of the same source partition were acknowledged by Kafka.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use connect_api::config::RawConfig;
+use connect_api::context::SourceTaskContext;
+use connect_api::record::{ConnectRecord, OffsetMap, RecordMetadata, SourceRecord};
+use connect_api::{ConnectError, Result, SourceTask};
+use rdkafka::ClientContext;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn};
+
+use super::{Converters, TargetState, TaskId, TaskSetup};
+use crate::kafka::KafkaClients;
+use crate::offsets::{ConnectorOffsetReader, OffsetStore};
+use crate::status::{State, Status, StatusBoard};
+use crate::worker::connector_config::{ErrorPolicy, Tolerance, client_overrides};
+
+/// A delivery report: the record's sequence number and where Kafka put it.
+type Ack = (u64, std::result::Result<(i32, i64, Option<i64>), KafkaError>);
+
+/// Producer context that forwards delivery reports to the driver.
+pub struct AckContext {
+    acks: mpsc::UnboundedSender<Ack>,
+}
+
+impl ClientContext for AckContext {}
+
+impl ProducerContext for AckContext {
+    type DeliveryOpaque = Box<u64>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, seq: Self::DeliveryOpaque) {
+        let report = match result {
+            Ok(m) => Ok((m.partition(), m.offset(), m.timestamp().to_millis())),
+            Err((e, _)) => Err(e.clone()),
+        };
+        // The driver may have gone away during shutdown; nothing left to tell then.
+        let _ = self.acks.send((*seq, report));
+    }
+}
+
+/// One record sent and not yet committed.
+struct InFlight {
+    seq: u64,
+    /// The record as the task returned it, until `commit_record` was called.
+    record: Option<SourceRecord>,
+    partition: OffsetMap,
+    offset: OffsetMap,
+    acked: bool,
+}
+
+/// Everything a source driver needs from the worker.
+#[derive(Clone)]
+pub struct SourceEnv {
+    /// The worker's id for statuses.
+    pub worker_id: String,
+    /// Where statuses go.
+    pub status: StatusBoard,
+    /// Kafka clients.
+    pub kafka: KafkaClients,
+    /// Where offsets go.
+    pub offsets: Arc<dyn OffsetStore>,
+    /// How often offsets are committed.
+    pub flush_interval: Duration,
+    /// How long the final flush may take.
+    pub flush_timeout: Duration,
+    /// Topics the connector has written to (`GET /connectors/{name}/topics`).
+    pub active_topics: super::ActiveTopics,
+}
+
+/// Drives one source task until cancelled or failed.
+pub struct SourceDriver {
+    id: TaskId,
+    task: Box<dyn SourceTask>,
+    config: RawConfig,
+    env: SourceEnv,
+    converters: Converters,
+    policy: ErrorPolicy,
+    producer: ThreadedProducer<AckContext>,
+    acks: mpsc::UnboundedReceiver<Ack>,
+    in_flight: VecDeque<InFlight>,
+    /// Offsets of acknowledged records not yet written to the store.
+    committable: HashMap<OffsetMap, OffsetMap>,
+    next_seq: u64,
+    seen_topics: HashSet<String>,
+    state: watch::Receiver<TargetState>,
+    cancel: CancellationToken,
+}
+
+impl SourceDriver {
+    /// Prepares a driver: creates the producer and converters.
+    pub fn new(
+        task: Box<dyn SourceTask>,
+        setup: TaskSetup,
+        env: SourceEnv,
+    ) -> Result<SourceDriver> {
+        let TaskSetup { id, task_config: config, connector_config, converters, state, cancel } =
+            setup;
+        let connector_config = &connector_config;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let producer_cfg = env.kafka.producer_config(
+            &format!("connector-producer-{id}"),
+            &client_overrides(connector_config, "producer"),
+        );
+        let producer: ThreadedProducer<AckContext> =
+            producer_cfg.create_with_context(AckContext { acks: tx }).map_err(|e| {
+                ConnectError::config(format!("cannot create producer for {id}: {e}")).with_source(e)
+            })?;
+        Ok(SourceDriver {
+            policy: ErrorPolicy::from_config(connector_config),
+            id,
+            task,
+            config,
+            env,
+            converters,
+            producer,
+            acks: rx,
+            in_flight: VecDeque::new(),
+            committable: HashMap::new(),
+            next_seq: 0,
+            seen_topics: HashSet::new(),
+            state,
+            cancel,
+        })
+    }
+
+    fn set_status(&self, state: State, trace: Option<String>) {
+        self.env.status.set_task(
+            &self.id.connector,
+            self.id.task,
+            Status { state, worker_id: self.env.worker_id.clone(), trace },
+        );
+    }
+
+    /// Runs the task: start, the poll loop, then stop with a final offset commit.
+    pub async fn run(mut self) {
+        let result = self.run_inner().await;
+        if let Err(e) = &result {
+            error!(task = %self.id, error = %e.trace(), "source task failed");
+        }
+        let stop = self.shutdown().await;
+        match (result, stop) {
+            (Err(e), _) | (Ok(()), Err(e)) => self.set_status(State::Failed, Some(e.trace())),
+            (Ok(()), Ok(())) => info!(task = %self.id, "source task stopped"),
+        }
+    }
+
+    async fn run_inner(&mut self) -> Result<()> {
+        let reader = Arc::new(ConnectorOffsetReader::new(
+            self.env.offsets.clone(),
+            self.id.connector.clone(),
+        ));
+        let ctx = SourceTaskContext::new(self.config.clone(), reader, self.cancel.child_token());
+        self.task
+            .start(ctx, self.config.clone())
+            .await
+            .map_err(|e| e.context(format!("task {} failed to start", self.id)))?;
+        info!(task = %self.id, "source task started");
+        let mut tick = tokio::time::interval(self.env.flush_interval.max(Duration::from_millis(1)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        let mut paused_reported = false;
+        let mut retry_backoff = Duration::from_millis(100);
+        loop {
+            let target = *self.state.borrow();
+            if target != TargetState::Started {
+                if !paused_reported {
+                    self.set_status(State::Paused, None);
+                    paused_reported = true;
+                }
+                tokio::select! {
+                    _ = self.cancel.cancelled() => return Ok(()),
+                    changed = self.state.changed() => if changed.is_err() { return Ok(()) },
+                    _ = tick.tick() => self.commit_offsets().await?,
+                }
+                continue;
+            }
+            if paused_reported
+                || self.env.status.task(&self.id.connector, self.id.task).map(|s| s.state)
+                    != Some(State::Running)
+            {
+                self.set_status(State::Running, None);
+                paused_reported = false;
+            }
+            tokio::select! {
+                biased;
+                _ = self.cancel.cancelled() => return Ok(()),
+                changed = self.state.changed() => if changed.is_err() { return Ok(()) },
+                _ = tick.tick() => self.commit_offsets().await?,
+                polled = self.task.poll() => match polled {
+                    Ok(records) => {
+                        retry_backoff = Duration::from_millis(100);
+                        self.send_batch(records).await?;
+                    }
+                    Err(e) if e.is_retriable() => {
+                        warn!(task = %self.id, error = %e, "retriable poll error; polling again");
+                        tokio::time::sleep(retry_backoff).await;
+                        retry_backoff = (retry_backoff * 2).min(Duration::from_secs(10));
+                    }
+                    Err(e) => return Err(e.context(format!("task {} poll failed", self.id))),
+                },
+            }
+            self.drain_acks().await?;
+        }
+    }
+
+    /// Converts and sends one batch; returns once every record is queued in the producer.
+    async fn send_batch(&mut self, records: Vec<SourceRecord>) -> Result<()> {
+        for record in records {
+            let topic = record.topic().to_string();
+            let converted = convert(&self.converters, &record).await;
+            let (key, value, headers) = match converted {
+                Ok(c) => c,
+                Err(e) => {
+                    if self.policy.tolerance == Tolerance::None {
+                        return Err(e.context(format!(
+                            "Tolerance exceeded in error handler: converting a record of task {} for topic {topic}",
+                            self.id
+                        )));
+                    }
+                    if self.policy.log {
+                        warn!(task = %self.id, topic = %topic, error = %e, "skipping a record that failed conversion (errors.tolerance=all)");
+                    }
+                    // A skipped record counts as done: its offset may be committed.
+                    self.push_in_flight(record, true);
+                    continue;
+                }
+            };
+            if !self.seen_topics.contains(&topic) {
+                self.env.kafka.ensure_topic(&topic).await?;
+                super::lock_topics(&self.env.active_topics).insert(topic.clone());
+                self.seen_topics.insert(topic.clone());
+            }
+            let seq = self.push_in_flight(record, false);
+            let partition = self
+                .in_flight
+                .back()
+                .and_then(|f| f.record.as_ref())
+                .and_then(|r| r.kafka_partition());
+            let timestamp =
+                self.in_flight.back().and_then(|f| f.record.as_ref()).and_then(|r| r.timestamp());
+            let mut opaque = Box::new(seq);
+            loop {
+                let mut br = BaseRecord::<[u8], [u8], Box<u64>>::with_opaque_to(&topic, opaque);
+                if let Some(k) = key.as_deref() {
+                    br = br.key(k);
+                }
+                if let Some(v) = value.as_deref() {
+                    br = br.payload(v);
+                }
+                if let Some(p) = partition {
+                    br = br.partition(p);
+                }
+                if let Some(t) = timestamp {
+                    br = br.timestamp(t);
+                }
+                if let Some(h) = headers.clone() {
+                    br = br.headers(h);
+                }
+                match self.producer.send(br) {
+                    Ok(()) => break,
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                        opaque = back.delivery_opaque;
+                        // The producer's queue is full: wait for deliveries to drain it.
+                        self.drain_acks().await?;
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
+                    Err((e, _)) => {
+                        return Err(ConnectError::fatal(format!(
+                            "producer of task {} failed to send to {topic}: {e}",
+                            self.id
+                        ))
+                        .with_source(e));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn push_in_flight(&mut self, record: SourceRecord, acked: bool) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.in_flight.push_back(InFlight {
+            seq,
+            partition: record.source_partition().clone(),
+            offset: record.source_offset().clone(),
+            record: Some(record),
+            acked,
+        });
+        seq
+    }
+}
+
+/// Converts a record's key, value and headers to bytes.
+async fn convert(
+    converters: &Converters,
+    record: &SourceRecord,
+) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>, Option<OwnedHeaders>)> {
+    let topic = record.topic();
+    let mut headers = record.headers().clone();
+    let key = converters
+        .key
+        .from_connect_data(topic, &mut headers, record.key_schema(), record.key())
+        .await
+        .map_err(|e| e.context("key converter"))?;
+    let value = converters
+        .value
+        .from_connect_data(topic, &mut headers, record.value_schema(), record.value())
+        .await
+        .map_err(|e| e.context("value converter"))?;
+    let owned = if headers.is_empty() {
+        None
+    } else {
+        let mut h = OwnedHeaders::new_with_capacity(headers.len());
+        for header in headers.iter() {
+            let bytes = converters
+                .header
+                .from_connect_header(topic, header.key(), header.schema(), header.value())
+                .map_err(|e| e.context(format!("header converter, header {}", header.key())))?;
+            h = h.insert(Header { key: header.key(), value: bytes.as_deref() });
+        }
+        Some(h)
+    };
+    Ok((key, value, owned))
+}
+
+impl SourceDriver {
+    /// Applies delivery reports: marks records acknowledged, calls `commit_record`, and
+    /// folds the acknowledged prefix into the committable offsets.
+    async fn drain_acks(&mut self) -> Result<()> {
+        while let Ok((seq, report)) = self.acks.try_recv() {
+            let Ok(idx) = self.in_flight.binary_search_by_key(&seq, |f| f.seq) else {
+                continue;
+            };
+            match report {
+                Ok((partition, offset, timestamp)) => {
+                    let entry = &mut self.in_flight[idx];
+                    entry.acked = true;
+                    if let Some(record) = entry.record.take() {
+                        let meta = RecordMetadata {
+                            topic: record.topic().to_string(),
+                            partition,
+                            offset,
+                            timestamp,
+                        };
+                        self.task.commit_record(&record, Some(&meta)).await?;
+                    }
+                }
+                Err(e) => {
+                    return Err(ConnectError::fatal(format!(
+                        "Kafka did not accept a record of task {}: {e}",
+                        self.id
+                    ))
+                    .with_source(e));
+                }
+            }
+        }
+        while self.in_flight.front().is_some_and(|f| f.acked) {
+            if let Some(f) = self.in_flight.pop_front() {
+                if let Some(record) = f.record {
+                    // Skipped records were never sent; they are done all the same.
+                    self.task.commit_record(&record, None).await?;
+                }
+                if !f.partition.is_empty() || !f.offset.is_empty() {
+                    self.committable.insert(f.partition, f.offset);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the offsets of every source partition whose records up to that offset
+    /// were all acknowledged, then calls the task's `commit`.
+    async fn commit_offsets(&mut self) -> Result<()> {
+        self.drain_acks().await?;
+        // One pass in send order: an acknowledged record whose partition has no earlier
+        // unacknowledged record is done; records after an unacknowledged one of the same
+        // partition wait, while those of other partitions need not.
+        let mut blocked: HashSet<OffsetMap> = HashSet::new();
+        let mut kept = VecDeque::with_capacity(self.in_flight.len());
+        let mut skipped = Vec::new();
+        for mut f in std::mem::take(&mut self.in_flight) {
+            if !f.acked {
+                blocked.insert(f.partition.clone());
+                kept.push_back(f);
+            } else if blocked.contains(&f.partition) {
+                kept.push_back(f);
+            } else {
+                if let Some(record) = f.record.take() {
+                    skipped.push(record);
+                }
+                if !f.partition.is_empty() || !f.offset.is_empty() {
+                    self.committable.insert(f.partition, f.offset);
+                }
+            }
+        }
+        self.in_flight = kept;
+        for record in skipped {
+            self.task.commit_record(&record, None).await?;
+        }
+        if self.committable.is_empty() {
+            return Ok(());
+        }
+        let batch: Vec<(OffsetMap, Option<OffsetMap>)> =
+            self.committable.drain().map(|(p, o)| (p, Some(o))).collect();
+        let n = batch.len();
+        self.env.offsets.put(&self.id.connector, batch).await?;
+        debug!(task = %self.id, partitions = n, "committed source offsets");
+        self.task.commit().await?;
+        Ok(())
+    }
+
+    async fn shutdown(&mut self) -> Result<()> {
+        let stop = self.task.stop().await;
+        // Give outstanding records a chance to be acknowledged, then commit what was.
+        let producer = self.producer.clone();
+        let timeout = self.env.flush_timeout;
+        let _ = tokio::task::spawn_blocking(move || producer.flush(timeout)).await;
+        let commit = self.commit_offsets().await;
+        stop.and(commit)
+    }
+}

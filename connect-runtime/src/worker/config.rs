@@ -1,0 +1,208 @@
+//! The worker configuration: Kafka Connect's worker keys, parsed with a [`ConfigDef`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use connect_api::Result;
+use connect_api::config::{ConfigDef, ConfigKey, Importance, ParsedConfig, Range, RawConfig, Type};
+
+/// The JSON converter's class name, the default for keys and values.
+pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
+/// The default header converter.
+pub const SIMPLE_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
+
+/// Key prefixes passed through to Kafka clients rather than defined here.
+const CLIENT_PREFIXES: &[&str] = &[
+    "producer.",
+    "consumer.",
+    "admin.",
+    "key.converter.",
+    "value.converter.",
+    "header.converter.",
+    "security.",
+    "sasl.",
+    "ssl.",
+    "metrics.",
+    "metric.",
+    "listeners.https.",
+    "config.providers",
+];
+
+/// The definition of every worker key this runtime understands.
+pub fn worker_config_def() -> ConfigDef {
+    let s = |name: &str, imp: Importance, doc: &str| ConfigKey::new(name, Type::String, imp, doc);
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(
+                "bootstrap.servers",
+                Type::List,
+                Importance::High,
+                "Kafka brokers to connect to. Absent: start an embedded in-memory broker.",
+            )
+            .optional(),
+        )
+        .define(ConfigKey::new("key.converter", Type::Class, Importance::High, "Converter for record keys.").default_value(JSON_CONVERTER))
+        .define(ConfigKey::new("value.converter", Type::Class, Importance::High, "Converter for record values.").default_value(JSON_CONVERTER))
+        .define(ConfigKey::new("header.converter", Type::Class, Importance::Low, "Converter for header values.").default_value(SIMPLE_HEADER_CONVERTER))
+        .define(s("offset.storage.file.filename", Importance::High, "File to store source offsets in (standalone).").optional())
+        .define(ConfigKey::new("offset.flush.interval.ms", Type::Long, Importance::Low, "Interval between source offset commits.").default_value(60000i64).validator(Range::at_least(0)))
+        .define(ConfigKey::new("offset.flush.timeout.ms", Type::Long, Importance::Low, "How long an offset commit may wait for outstanding records.").default_value(5000i64).validator(Range::at_least(0)))
+        .define(ConfigKey::new("task.shutdown.graceful.timeout.ms", Type::Long, Importance::Low, "How long tasks get to stop.").default_value(5000i64).validator(Range::at_least(0)))
+        .define(ConfigKey::new("listeners", Type::List, Importance::Low, "REST listeners.").default_value("http://:8083"))
+        .define(s("rest.advertised.host.name", Importance::Low, "Host name advertised to other workers.").optional())
+        .define(ConfigKey::new("rest.advertised.port", Type::Int, Importance::Low, "Port advertised to other workers.").optional())
+        .define(s("rest.advertised.listener", Importance::Low, "Listener protocol advertised.").optional())
+        .define(ConfigKey::new("plugin.path", Type::List, Importance::Low, "Ignored: plugins are compiled in.").optional())
+        .define(s("plugin.discovery", Importance::Low, "Ignored: plugins are compiled in.").optional())
+        .define(s("group.id", Importance::High, "Connect cluster group (distributed).").default_value("connect-cluster"))
+        .define(s("config.storage.topic", Importance::High, "Topic of connector configs (distributed).").default_value("connect-configs"))
+        .define(s("offset.storage.topic", Importance::High, "Topic of source offsets (distributed).").default_value("connect-offsets"))
+        .define(s("status.storage.topic", Importance::High, "Topic of statuses (distributed).").default_value("connect-status"))
+        .define(ConfigKey::new("config.storage.replication.factor", Type::Short, Importance::Low, "Replication of the config topic.").default_value(3i16))
+        .define(ConfigKey::new("offset.storage.replication.factor", Type::Short, Importance::Low, "Replication of the offset topic.").default_value(3i16))
+        .define(ConfigKey::new("status.storage.replication.factor", Type::Short, Importance::Low, "Replication of the status topic.").default_value(3i16))
+        .define(ConfigKey::new("offset.storage.partitions", Type::Int, Importance::Low, "Partitions of the offset topic.").default_value(25))
+        .define(ConfigKey::new("status.storage.partitions", Type::Int, Importance::Low, "Partitions of the status topic.").default_value(5))
+        .define(s("client.id", Importance::Low, "Client id prefix.").optional())
+        .define(ConfigKey::new("topic.creation.enable", Type::Boolean, Importance::Low, "Whether source connectors may create topics.").default_value(true))
+        .define(s("connector.client.config.override.policy", Importance::Low, "Which client overrides connectors may set.").default_value("All"))
+        .define(s("access.control.allow.origin", Importance::Low, "CORS allowed origin.").optional())
+        .define(s("access.control.allow.methods", Importance::Low, "CORS allowed methods.").optional())
+        .define(ConfigKey::new("heartbeat.interval.ms", Type::Int, Importance::Low, "Group heartbeat interval (distributed).").default_value(3000))
+        .define(ConfigKey::new("session.timeout.ms", Type::Int, Importance::Low, "Group session timeout (distributed).").default_value(10000))
+        .define(ConfigKey::new("rebalance.timeout.ms", Type::Int, Importance::Low, "Group rebalance timeout (distributed).").default_value(60000))
+        .define(ConfigKey::new("scheduled.rebalance.max.delay.ms", Type::Int, Importance::Low, "Delay before reassigning a departed worker's work.").default_value(300000))
+        .define(s("security.protocol", Importance::Medium, "Protocol used to talk to brokers.").default_value("PLAINTEXT"))
+        .define(ConfigKey::new("exit.on.source.eof", Type::Boolean, Importance::Low, "Bounded mode (benchmarks): stop the worker once every source task reported end of input and everything was acknowledged.").default_value(false))
+}
+
+/// A parsed worker configuration.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    parsed: ParsedConfig,
+}
+
+impl WorkerConfig {
+    /// Parses and checks a worker configuration: bad values fail naming their key;
+    /// unknown keys are returned to be logged as warnings.
+    pub fn parse(raw: &RawConfig) -> Result<(WorkerConfig, Vec<String>)> {
+        let def = worker_config_def();
+        let parsed = def.parse(raw)?;
+        let unknown = raw
+            .keys()
+            .filter(|k| !def.contains(k) && !CLIENT_PREFIXES.iter().any(|p| k.starts_with(p)))
+            .cloned()
+            .collect();
+        Ok((WorkerConfig { parsed }, unknown))
+    }
+
+    /// The raw keys as given.
+    pub fn originals(&self) -> &RawConfig {
+        self.parsed.originals()
+    }
+
+    /// The typed values.
+    pub fn parsed(&self) -> &ParsedConfig {
+        &self.parsed
+    }
+
+    fn string(&self, key: &str) -> Option<String> {
+        self.parsed.get_string(key).ok().map(str::to_string)
+    }
+
+    /// The brokers, or `None` for the embedded broker.
+    pub fn bootstrap_servers(&self) -> Option<String> {
+        self.parsed.get_list(key_bootstrap()).ok().filter(|l| !l.is_empty()).map(|l| l.join(","))
+    }
+
+    /// The standalone offsets file.
+    pub fn offset_file(&self) -> Option<PathBuf> {
+        self.string("offset.storage.file.filename").filter(|s| !s.is_empty()).map(PathBuf::from)
+    }
+
+    /// How often source offsets are committed.
+    pub fn offset_flush_interval(&self) -> Duration {
+        self.millis("offset.flush.interval.ms", 60_000)
+    }
+
+    /// How long a commit may wait for acknowledgements.
+    pub fn offset_flush_timeout(&self) -> Duration {
+        self.millis("offset.flush.timeout.ms", 5_000)
+    }
+
+    /// How long tasks get to stop.
+    pub fn graceful_shutdown_timeout(&self) -> Duration {
+        self.millis("task.shutdown.graceful.timeout.ms", 5_000)
+    }
+
+    fn millis(&self, key: &str, default: i64) -> Duration {
+        Duration::from_millis(self.parsed.get_long(key).unwrap_or(default).max(0) as u64)
+    }
+
+    /// The REST listeners.
+    pub fn listeners(&self) -> Vec<String> {
+        self.parsed.get_list("listeners").map(|l| l.to_vec()).unwrap_or_default()
+    }
+
+    /// A worker-level class setting (`key.converter`, …).
+    pub fn class(&self, key: &str) -> String {
+        self.parsed.get_class(key).map(str::to_string).unwrap_or_default()
+    }
+
+    /// Whether bounded mode is on (`exit.on.source.eof`).
+    pub fn exit_on_source_eof(&self) -> bool {
+        self.parsed.get_bool("exit.on.source.eof").unwrap_or(false)
+    }
+
+    /// Settings for Kafka clients of a kind (`producer`, `consumer`, `admin`): the
+    /// security keys shared by all clients, then the kind's prefixed overrides.
+    pub fn client_settings(&self, kind: &str) -> RawConfig {
+        let mut out = RawConfig::new();
+        for (k, v) in self.originals() {
+            if k.starts_with("security.") || k.starts_with("sasl.") || k.starts_with("ssl.") {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        out.extend(self.parsed.originals_with_prefix(&format!("{kind}."), true));
+        out
+    }
+}
+
+fn key_bootstrap() -> &'static str {
+    "bootstrap.servers"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(pairs: &[(&str, &str)]) -> RawConfig {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_and_unknown_keys() {
+        let (cfg, unknown) = WorkerConfig::parse(&raw(&[
+            ("offset.storage.file.filename", "/tmp/x.offsets"),
+            ("producer.linger.ms", "5"),
+            ("no.such.key", "1"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.bootstrap_servers(), None);
+        assert_eq!(cfg.offset_flush_interval(), Duration::from_secs(60));
+        assert_eq!(cfg.class("value.converter"), JSON_CONVERTER);
+        assert_eq!(unknown, vec!["no.such.key".to_string()]);
+        assert_eq!(cfg.client_settings("producer")["linger.ms"], "5");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let err = WorkerConfig::parse(&raw(&[
+            ("offset.flush.interval.ms", "soon"),
+            ("rest.advertised.port", "x"),
+        ]))
+        .unwrap_err();
+        assert!(err.message().contains("offset.flush.interval.ms"), "{}", err.message());
+        assert!(err.message().contains("rest.advertised.port"), "{}", err.message());
+    }
+}

@@ -1,0 +1,642 @@
+//! Connector and task lifecycle: create, reconfigure, pause, resume, stop, restart,
+//! delete, and the views the REST API shows.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use connect_api::config::{ConfigDef, ConfigInfos, RawConfig, Type};
+use connect_api::context::ConnectorContext;
+use connect_api::plugin::{PluginFactory, PluginKind};
+use connect_api::{ConnectError, Result};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use super::connector_config::{connector_name, sink_config_def, source_config_def, tasks_max};
+use super::info::{
+    ConnectorInfo, ConnectorStateInfo, ConnectorTaskId, StateInfo, TaskInfo, TaskState,
+};
+use super::store::StoredConnector;
+use super::{Instance, Slot, TaskHandle, Worker};
+use crate::status::{State, Status};
+use crate::task::sink::{SinkDriver, SinkEnv};
+use crate::task::source::{SourceDriver, SourceEnv};
+use crate::task::{Converters, TargetState, TaskId, TaskSetup};
+
+fn kind_name(kind: PluginKind) -> String {
+    kind.as_str().to_string()
+}
+
+impl Worker {
+    fn status_of(&self, state: State, trace: Option<String>) -> Status {
+        Status { state, worker_id: self.inner.worker_id.clone(), trace }
+    }
+
+    /// The full definition a connector's config is checked against: the runtime's
+    /// common keys plus the connector's own.
+    pub fn connector_definition(&self, class: &str) -> Result<(PluginKind, ConfigDef, String)> {
+        let plugin = self.inner.registry.connector(class)?;
+        let (def, common) = match plugin.factory() {
+            PluginFactory::Source(make) => (make().config_def(), source_config_def()),
+            PluginFactory::Sink(make) => (make().config_def(), sink_config_def()),
+            _ => return Err(ConnectError::not_found(format!("{class} is not a connector"))),
+        };
+        Ok((plugin.kind(), common.merge(&def), plugin.class_name().to_string()))
+    }
+
+    /// Validates a connector config as `PUT /connector-plugins/{type}/config/validate`
+    /// does: every key, common and connector-specific, with its errors.
+    pub fn validate(&self, class: &str, raw: &RawConfig) -> Result<ConfigInfos> {
+        let plugin = self.inner.registry.connector(class)?;
+        let (kind, common, own) = match plugin.factory() {
+            PluginFactory::Source(make) => {
+                let c = make();
+                (PluginKind::Source, source_config_def(), (c.config_def(), c.validate(raw)))
+            }
+            PluginFactory::Sink(make) => {
+                let c = make();
+                (PluginKind::Sink, sink_config_def(), (c.config_def(), c.validate(raw)))
+            }
+            _ => return Err(ConnectError::not_found(format!("{class} is not a connector"))),
+        };
+        let mut report = common.validate(raw);
+        if kind == PluginKind::Sink {
+            let topics = raw.get("topics").is_some_and(|t| !t.trim().is_empty());
+            let regex = raw.get("topics.regex").is_some_and(|t| !t.trim().is_empty());
+            let msg = match (topics, regex) {
+                (true, true) => Some(
+                    "topics and topics.regex are mutually exclusive options, but both are set.",
+                ),
+                (false, false) => Some("Must configure one of topics or topics.regex"),
+                _ => None,
+            };
+            if let Some(m) = msg {
+                report.add_error("topics", m);
+                report.add_error("topics.regex", m);
+            }
+        }
+        let (own_def, own_report) = own;
+        for k in own_report.keys() {
+            if report.get(&k.name).is_none() {
+                report.push(k.clone());
+            }
+        }
+        let def = common.merge(&own_def);
+        Ok(ConfigInfos::new(plugin.class_name(), &def, &report))
+    }
+
+    /// Names of the keys of a connector's config that hold secrets.
+    fn password_keys(&self, config: &RawConfig) -> Vec<String> {
+        let Some(class) = config.get("connector.class") else {
+            return Vec::new();
+        };
+        match self.connector_definition(class) {
+            Ok((_, def, _)) => def
+                .keys()
+                .iter()
+                .filter(|k| k.ty() == Type::Password)
+                .map(|k| k.name().to_string())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// A config with its secrets replaced by `[hidden]`.
+    pub fn mask(&self, config: &RawConfig) -> RawConfig {
+        let secret = self.password_keys(config);
+        config
+            .iter()
+            .map(|(k, v)| {
+                let hidden = secret.contains(k) || k.to_ascii_lowercase().contains("password");
+                (k.clone(), if hidden { "[hidden]".to_string() } else { v.clone() })
+            })
+            .collect()
+    }
+
+    /// Checks a connector config as creation does: a known class and no invalid key.
+    pub fn check_config(&self, config: &RawConfig) -> Result<()> {
+        let class = config.get("connector.class").cloned().ok_or_else(|| {
+            ConnectError::config("Connector config is missing the required key \"connector.class\"")
+        })?;
+        let infos = self.validate(&class, config).map_err(|e| {
+            if e.kind() == connect_api::ErrorKind::NotFound {
+                ConnectError::config(e.message().to_string())
+            } else {
+                e
+            }
+        })?;
+        if infos.error_count > 0 {
+            let errors: Vec<String> = infos
+                .configs
+                .iter()
+                .flat_map(|c| c.value.errors.iter().map(move |e| format!("{}: {e}", c.value.name)))
+                .collect();
+            return Err(ConnectError::config(format!(
+                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
+                errors.len(),
+                errors.join("\n")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Creates a connector, or replaces the config of an existing one when `replace`.
+    /// Returns its info and whether it was created.
+    pub async fn put_connector(
+        &self,
+        name: &str,
+        mut config: RawConfig,
+        replace: bool,
+    ) -> Result<(ConnectorInfo, bool)> {
+        config.insert("name".into(), name.to_string());
+        self.check_config(&config)?;
+        let existing = {
+            let map = self.inner.connectors.lock().await;
+            map.get(name).map(|s| *s.target.borrow())
+        };
+        let created = existing.is_none();
+        if !created && !replace {
+            return Err(ConnectError::conflict(format!("Connector {name} already exists")));
+        }
+        if !created {
+            self.halt(name, true).await?;
+        }
+        let target = existing.unwrap_or(TargetState::Started);
+        self.inner
+            .store
+            .put(name, StoredConnector { config: config.clone(), target_state: target })
+            .await?;
+        self.launch(name.to_string(), config, target).await?;
+        Ok((self.info(name).await?, created))
+    }
+
+    /// Creates a connector from a config that names itself (`name` key).
+    pub async fn create_connector(&self, config: RawConfig) -> Result<ConnectorInfo> {
+        let name = connector_name(&config)?;
+        Ok(self.put_connector(&name, config, false).await?.0)
+    }
+
+    /// Instantiates and starts a connector and its tasks in the given target state.
+    pub(crate) async fn launch(
+        &self,
+        name: String,
+        config: RawConfig,
+        target: TargetState,
+    ) -> Result<()> {
+        let class = config.get("connector.class").cloned().unwrap_or_default();
+        let plugin = self.inner.registry.connector(&class)?;
+        let instance = match plugin.factory() {
+            PluginFactory::Source(make) => Instance::Source(make()),
+            PluginFactory::Sink(make) => Instance::Sink(make()),
+            _ => return Err(ConnectError::not_found(format!("{class} is not a connector"))),
+        };
+        let (tx, _) = watch::channel(target);
+        let slot = Slot {
+            config: config.clone(),
+            kind: plugin.kind(),
+            instance: Some(instance),
+            target: tx,
+            task_configs: Vec::new(),
+            tasks: BTreeMap::new(),
+            topics: Default::default(),
+        };
+        self.inner.connectors.lock().await.insert(name.clone(), slot);
+        if target == TargetState::Stopped {
+            self.inner.status.set_connector(&name, self.status_of(State::Stopped, None));
+            return Ok(());
+        }
+        self.start_connector(&name).await
+    }
+
+    async fn start_connector(&self, name: &str) -> Result<()> {
+        let mut map = self.inner.connectors.lock().await;
+        let Some(slot) = map.get_mut(name) else {
+            return Err(ConnectError::not_found(format!("Connector {name} not found")));
+        };
+        let events = self.inner.events.clone();
+        let n = name.to_string();
+        let ctx = ConnectorContext::new(move |e| {
+            let _ = events.send((n.clone(), e));
+        });
+        let max = tasks_max(&slot.config)?;
+        let started = match slot.instance.as_mut() {
+            Some(Instance::Source(c)) => match c.start(ctx, slot.config.clone()).await {
+                Ok(()) => c.task_configs(max).await,
+                Err(e) => Err(e),
+            },
+            Some(Instance::Sink(c)) => match c.start(ctx, slot.config.clone()).await {
+                Ok(()) => c.task_configs(max).await,
+                Err(e) => Err(e),
+            },
+            None => Err(ConnectError::fatal("connector instance missing")),
+        };
+        let task_configs = match started {
+            Ok(t) => t,
+            Err(e) => {
+                warn!(connector = %name, error = %e.trace(), "connector failed to start");
+                self.inner
+                    .status
+                    .set_connector(name, self.status_of(State::Failed, Some(e.trace())));
+                return Ok(());
+            }
+        };
+        let target = *slot.target.borrow();
+        let state = if target == TargetState::Paused { State::Paused } else { State::Running };
+        self.inner.status.set_connector(name, self.status_of(state, None));
+        info!(connector = %name, tasks = task_configs.len(), "connector started");
+        slot.task_configs = task_configs.into_iter().take(max).collect();
+        for i in 0..slot.task_configs.len() as u32 {
+            self.start_task(name, slot, i)?;
+        }
+        Ok(())
+    }
+
+    fn start_task(&self, name: &str, slot: &mut Slot, index: u32) -> Result<()> {
+        let id = TaskId { connector: name.to_string(), task: index };
+        let task_config = slot.task_configs.get(index as usize).cloned().unwrap_or_default();
+        let cancel = CancellationToken::new();
+        self.inner.status.set_task(name, index, self.status_of(State::Unassigned, None));
+        let started = (|| -> Result<tokio::task::JoinHandle<()>> {
+            let converters = Converters::build(&self.inner.config, &slot.config)?;
+            let setup = TaskSetup {
+                id: id.clone(),
+                task_config,
+                connector_config: slot.config.clone(),
+                converters,
+                state: slot.target.subscribe(),
+                cancel: cancel.clone(),
+            };
+            match slot.instance.as_ref() {
+                Some(Instance::Source(c)) => {
+                    let env = SourceEnv {
+                        worker_id: self.inner.worker_id.clone(),
+                        status: self.inner.status.clone(),
+                        kafka: self.inner.kafka.clone(),
+                        offsets: self.inner.offsets.clone(),
+                        flush_interval: self.inner.config.offset_flush_interval(),
+                        flush_timeout: self.inner.config.offset_flush_timeout(),
+                        active_topics: slot.topics.clone(),
+                    };
+                    let driver = SourceDriver::new(c.create_task(), setup, env)?;
+                    Ok(tokio::spawn(driver.run()))
+                }
+                Some(Instance::Sink(c)) => {
+                    let env = SinkEnv {
+                        worker_id: self.inner.worker_id.clone(),
+                        status: self.inner.status.clone(),
+                        kafka: self.inner.kafka.clone(),
+                        commit_interval: self.inner.config.offset_flush_interval(),
+                        active_topics: slot.topics.clone(),
+                    };
+                    let driver = SinkDriver::new(c.create_task(), setup, env)?;
+                    Ok(tokio::spawn(driver.run()))
+                }
+                None => Err(ConnectError::fatal("connector instance missing")),
+            }
+        })();
+        match started {
+            Ok(join) => {
+                slot.tasks.insert(index, TaskHandle { cancel, join });
+            }
+            Err(e) => {
+                warn!(task = %id, error = %e.trace(), "task failed to start");
+                self.inner.status.set_task(
+                    name,
+                    index,
+                    self.status_of(State::Failed, Some(e.trace())),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn stop_tasks(&self, name: &str, tasks: BTreeMap<u32, TaskHandle>) {
+        let timeout = self.inner.config.graceful_shutdown_timeout().max(Duration::from_millis(100));
+        for handle in tasks.values() {
+            handle.cancel.cancel();
+        }
+        for (i, handle) in tasks {
+            let abort = handle.join.abort_handle();
+            if tokio::time::timeout(timeout, handle.join).await.is_err() {
+                warn!(connector = %name, task = i, "task did not stop in time; abandoning it");
+                abort.abort();
+            }
+        }
+    }
+
+    /// Stops a connector's tasks and the connector; `remove` forgets it entirely.
+    pub(crate) async fn halt(&self, name: &str, remove: bool) -> Result<()> {
+        let (tasks, instance) = {
+            let mut map = self.inner.connectors.lock().await;
+            let Some(slot) = map.get_mut(name) else {
+                return Err(ConnectError::not_found(format!("Connector {name} not found")));
+            };
+            let tasks = std::mem::take(&mut slot.tasks);
+            let instance = if remove { map.remove(name).and_then(|s| s.instance) } else { None };
+            (tasks, instance)
+        };
+        self.stop_tasks(name, tasks).await;
+        let stopped = match instance {
+            Some(Instance::Source(mut c)) => c.stop().await,
+            Some(Instance::Sink(mut c)) => c.stop().await,
+            None => {
+                let mut map = self.inner.connectors.lock().await;
+                match map.get_mut(name).and_then(|s| s.instance.as_mut()) {
+                    Some(Instance::Source(c)) => c.stop().await,
+                    Some(Instance::Sink(c)) => c.stop().await,
+                    None => Ok(()),
+                }
+            }
+        };
+        if remove {
+            self.inner.status.remove_connector(name);
+        }
+        stopped
+    }
+
+    /// Asks the connector for task configs again and restarts the tasks if they changed.
+    pub async fn reconfigure(&self, name: &str) -> Result<()> {
+        let old_tasks = {
+            let mut map = self.inner.connectors.lock().await;
+            let Some(slot) = map.get_mut(name) else { return Ok(()) };
+            if *slot.target.borrow() == TargetState::Stopped {
+                return Ok(());
+            }
+            let max = tasks_max(&slot.config)?;
+            let new = match slot.instance.as_mut() {
+                Some(Instance::Source(c)) => c.task_configs(max).await?,
+                Some(Instance::Sink(c)) => c.task_configs(max).await?,
+                None => return Ok(()),
+            };
+            let new: Vec<RawConfig> = new.into_iter().take(max).collect();
+            if new == slot.task_configs {
+                return Ok(());
+            }
+            info!(connector = %name, tasks = new.len(), "task configs changed; restarting tasks");
+            slot.task_configs = new;
+            std::mem::take(&mut slot.tasks)
+        };
+        self.stop_tasks(name, old_tasks).await;
+        let mut map = self.inner.connectors.lock().await;
+        if let Some(slot) = map.get_mut(name) {
+            self.inner.status.remove_tasks_from(name, slot.task_configs.len() as u32);
+            for i in 0..slot.task_configs.len() as u32 {
+                self.start_task(name, slot, i)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn fail_connector(&self, name: &str, error: &ConnectError) {
+        warn!(connector = %name, error = %error.trace(), "connector raised an error");
+        self.inner.status.set_connector(name, self.status_of(State::Failed, Some(error.trace())));
+    }
+
+    /// Deletes a connector: stops it and forgets its config.
+    pub async fn delete_connector(&self, name: &str) -> Result<()> {
+        self.halt(name, true).await?;
+        self.inner.store.remove(name).await?;
+        info!(connector = %name, "connector deleted");
+        Ok(())
+    }
+
+    /// Sets a connector's target state (`pause`, `resume`, `stop`).
+    pub async fn set_target_state(&self, name: &str, target: TargetState) -> Result<()> {
+        let (previous, config) = {
+            let map = self.inner.connectors.lock().await;
+            let slot = map
+                .get(name)
+                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+            (*slot.target.borrow(), slot.config.clone())
+        };
+        if previous == target {
+            return Ok(());
+        }
+        self.inner
+            .store
+            .put(name, StoredConnector { config: config.clone(), target_state: target })
+            .await?;
+        match (previous, target) {
+            (_, TargetState::Stopped) => {
+                self.halt(name, false).await?;
+                let mut map = self.inner.connectors.lock().await;
+                if let Some(slot) = map.get_mut(name) {
+                    slot.target.send_replace(target);
+                    slot.task_configs.clear();
+                }
+                self.inner.status.remove_tasks_from(name, 0);
+                self.inner.status.set_connector(name, self.status_of(State::Stopped, None));
+            }
+            (TargetState::Stopped, _) => {
+                self.halt(name, true).await?;
+                self.launch(name.to_string(), config, target).await?;
+            }
+            _ => {
+                let map = self.inner.connectors.lock().await;
+                if let Some(slot) = map.get(name) {
+                    slot.target.send_replace(target);
+                }
+                let state =
+                    if target == TargetState::Paused { State::Paused } else { State::Running };
+                if self.inner.status.connector(name).map(|s| s.state) != Some(State::Failed) {
+                    self.inner.status.set_connector(name, self.status_of(state, None));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Restarts a connector and, with `include_tasks`, its tasks; with `only_failed`,
+    /// only the failed ones. Returns the status with RESTARTING marks when tasks are
+    /// involved (Kafka's 202 body), `None` for a plain connector restart (204).
+    pub async fn restart_connector(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<Option<ConnectorStateInfo>> {
+        let config = self.connector_config(name).await?;
+        let connector_failed =
+            self.inner.status.connector(name).map(|s| s.state) == Some(State::Failed);
+        let failed_tasks: Vec<u32> = self
+            .inner
+            .status
+            .tasks(name)
+            .into_iter()
+            .filter(|(_, s)| s.state == State::Failed)
+            .map(|(i, _)| i)
+            .collect();
+        let restart_connector = !only_failed || connector_failed;
+        if !include_tasks {
+            if restart_connector {
+                self.restart_whole(name, config).await?;
+            }
+            return Ok(None);
+        }
+        let mut status = self.status(name).await?;
+        if restart_connector {
+            status.connector.state = State::Restarting;
+        }
+        for t in &mut status.tasks {
+            if !only_failed || failed_tasks.contains(&t.id) {
+                t.state = State::Restarting;
+            }
+        }
+        if restart_connector {
+            self.restart_whole(name, config).await?;
+        } else {
+            for t in failed_tasks {
+                self.restart_task(name, t).await?;
+            }
+        }
+        Ok(Some(status))
+    }
+
+    async fn restart_whole(&self, name: &str, config: RawConfig) -> Result<()> {
+        let target = {
+            let map = self.inner.connectors.lock().await;
+            map.get(name).map(|s| *s.target.borrow()).unwrap_or(TargetState::Started)
+        };
+        self.inner.status.set_connector(name, self.status_of(State::Restarting, None));
+        self.halt(name, true).await?;
+        self.launch(name.to_string(), config, target).await
+    }
+
+    /// Restarts one task.
+    pub async fn restart_task(&self, name: &str, task: u32) -> Result<()> {
+        let old = {
+            let mut map = self.inner.connectors.lock().await;
+            let slot = map
+                .get_mut(name)
+                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+            if task as usize >= slot.task_configs.len() {
+                return Err(ConnectError::not_found(format!("Task {name}-{task} not found")));
+            }
+            slot.tasks.remove(&task)
+        };
+        if let Some(h) = old {
+            self.stop_tasks(name, BTreeMap::from([(task, h)])).await;
+        }
+        let mut map = self.inner.connectors.lock().await;
+        if let Some(slot) = map.get_mut(name) {
+            self.start_task(name, slot, task)?;
+        }
+        Ok(())
+    }
+
+    /// Names of every connector.
+    pub async fn connector_names(&self) -> Vec<String> {
+        self.inner.connectors.lock().await.keys().cloned().collect()
+    }
+
+    /// A connector's config as given (secrets included: for internal use).
+    pub async fn connector_config(&self, name: &str) -> Result<RawConfig> {
+        let map = self.inner.connectors.lock().await;
+        map.get(name)
+            .map(|s| s.config.clone())
+            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))
+    }
+
+    /// `GET /connectors/{name}`.
+    pub async fn info(&self, name: &str) -> Result<ConnectorInfo> {
+        let map = self.inner.connectors.lock().await;
+        let slot = map
+            .get(name)
+            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+        Ok(ConnectorInfo {
+            name: name.to_string(),
+            config: self.mask(&slot.config),
+            tasks: (0..slot.task_configs.len() as u32)
+                .map(|task| ConnectorTaskId { connector: name.to_string(), task })
+                .collect(),
+            kind: kind_name(slot.kind),
+        })
+    }
+
+    /// `GET /connectors/{name}/tasks`.
+    pub async fn task_infos(&self, name: &str) -> Result<Vec<TaskInfo>> {
+        let map = self.inner.connectors.lock().await;
+        let slot = map
+            .get(name)
+            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+        Ok(slot
+            .task_configs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| TaskInfo {
+                id: ConnectorTaskId { connector: name.to_string(), task: i as u32 },
+                config: self.mask(c),
+            })
+            .collect())
+    }
+
+    /// `GET /connectors/{name}/status`.
+    pub async fn status(&self, name: &str) -> Result<ConnectorStateInfo> {
+        let kind = {
+            let map = self.inner.connectors.lock().await;
+            let slot = map
+                .get(name)
+                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+            kind_name(slot.kind)
+        };
+        let c = self
+            .inner
+            .status
+            .connector(name)
+            .unwrap_or_else(|| self.status_of(State::Unassigned, None));
+        Ok(ConnectorStateInfo {
+            name: name.to_string(),
+            connector: StateInfo { state: c.state, worker_id: c.worker_id, trace: c.trace },
+            tasks: self
+                .inner
+                .status
+                .tasks(name)
+                .into_iter()
+                .map(|(id, s)| TaskState {
+                    id,
+                    state: s.state,
+                    worker_id: s.worker_id,
+                    trace: s.trace,
+                })
+                .collect(),
+            kind,
+        })
+    }
+
+    /// `GET /connectors/{name}/tasks/{id}/status`.
+    pub async fn task_status(&self, name: &str, task: u32) -> Result<TaskState> {
+        self.connector_config(name).await?;
+        let s = self.inner.status.task(name, task).ok_or_else(|| {
+            ConnectError::not_found(format!("No status found for task {name}-{task}"))
+        })?;
+        Ok(TaskState { id: task, state: s.state, worker_id: s.worker_id, trace: s.trace })
+    }
+
+    /// `GET /connectors/{name}/topics`: topics the connector used.
+    pub async fn active_topics(&self, name: &str) -> Result<Vec<String>> {
+        let map = self.inner.connectors.lock().await;
+        let slot = map
+            .get(name)
+            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+        Ok(crate::task::lock_topics(&slot.topics).iter().cloned().collect())
+    }
+
+    /// `PUT /connectors/{name}/topics/reset`.
+    pub async fn reset_active_topics(&self, name: &str) -> Result<()> {
+        let map = self.inner.connectors.lock().await;
+        let slot = map
+            .get(name)
+            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+        crate::task::lock_topics(&slot.topics).clear();
+        Ok(())
+    }
+
+    /// The connector's kind and target state.
+    pub async fn kind_and_target(&self, name: &str) -> Result<(PluginKind, TargetState)> {
+        let map = self.inner.connectors.lock().await;
+        let slot = map
+            .get(name)
+            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+        Ok((slot.kind, *slot.target.borrow()))
+    }
+}

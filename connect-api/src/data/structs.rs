@@ -284,6 +284,30 @@ mod tests {
         assert_eq!(s.get_at(0).unwrap(), &Value::from("n"));
     }
 
+    proptest::proptest! {
+        /// A struct's equality, hash and Debug form depend on its values only, not on
+        /// the order fields were set in.
+        #[test]
+        fn values_are_the_same_whatever_the_put_order(
+            name in "[a-z]{0,8}", age in proptest::option::of(proptest::num::i32::ANY), tags in proptest::collection::vec("[a-z]{0,4}", 0..4)
+        ) {
+            use std::hash::{BuildHasher, RandomState};
+            let tags: Vec<Value> = tags.into_iter().map(Value::from).collect();
+            let forward = Struct::new(person()).unwrap()
+                .with("name", name.as_str()).unwrap()
+                .with("age", age).unwrap()
+                .with("tags", tags.clone()).unwrap();
+            let backward = Struct::new(person()).unwrap()
+                .with("tags", tags).unwrap()
+                .with("age", age).unwrap()
+                .with("name", name.as_str()).unwrap();
+            let hasher = RandomState::new();
+            proptest::prop_assert_eq!(&forward, &backward);
+            proptest::prop_assert_eq!(hasher.hash_one(&forward), hasher.hash_one(&backward));
+            proptest::prop_assert_eq!(format!("{forward:?}"), format!("{backward:?}"));
+        }
+    }
+
     #[test]
     fn nested_struct_must_have_the_field_schema() {
         let inner = SchemaBuilder::struct_().field("a", Schema::int32()).build().unwrap();

@@ -166,6 +166,23 @@ impl KafkaClients {
         self.known_topics.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Creates a topic with `partitions` partitions on whichever broker this is (the
+    /// embedded one has no Admin API); an existing topic is not an error.
+    pub async fn create_topic(&self, topic: &str, partitions: i32) -> Result<()> {
+        match &self.embedded {
+            Some(b) => {
+                let b = b.clone();
+                let t = topic.to_string();
+                tokio::task::spawn_blocking(move || b.create_topic(&t, partitions))
+                    .await
+                    .map_err(|e| ConnectError::fatal(format!("topic creation panicked: {e}")))??;
+            }
+            None => self.create_topic_admin(topic, partitions, 1).await?,
+        }
+        self.lock_known().insert(topic.to_string());
+        Ok(())
+    }
+
     /// Creates a topic through the Admin API; an existing topic is not an error.
     pub async fn create_topic_admin(
         &self,

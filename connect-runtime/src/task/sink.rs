@@ -43,7 +43,17 @@ pub struct SinkConsumerContext {
     events: mpsc::UnboundedSender<RebalanceEvent>,
 }
 
-impl ClientContext for SinkConsumerContext {}
+impl ClientContext for SinkConsumerContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        match error.rdkafka_error_code() {
+            // A subscribed topic that does not exist yet: the consumer waits for it.
+            Some(RDKafkaErrorCode::UnknownTopicOrPartition) => {
+                debug!(reason, "subscribed topic not available yet")
+            }
+            _ => error!(error = %error, reason, "Kafka client error"),
+        }
+    }
+}
 
 fn partitions_of(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
     tpl.elements().iter().map(|e| TopicPartition::new(e.topic(), e.partition())).collect()

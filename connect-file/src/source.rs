@@ -349,11 +349,11 @@ impl Running {
 
     async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
         loop {
-            if self.reader.is_none() {
-                if let Opened::Missing = self.open().await? {
-                    self.idle_wait().await;
-                    return Ok(self.take());
-                }
+            if self.reader.is_none()
+                && let Opened::Missing = self.open().await?
+            {
+                self.idle_wait().await;
+                return Ok(self.take());
             }
             self.drain_lines();
             if self.pending.len() >= self.batch_size {

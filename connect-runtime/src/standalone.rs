@@ -10,6 +10,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use std::sync::Arc;
+
+use connect_schema_registry::{
+    CompatibilityLevel, KafkaStore, KafkaStoreConfig, Registry, RegistryServer,
+};
+
 use crate::registry::PluginRegistry;
 use crate::rest;
 use crate::worker::Worker;
@@ -26,6 +32,7 @@ pub struct StandaloneOptions {
 
 /// A running standalone worker and its REST server.
 pub struct Standalone {
+    schema_registry: Option<RegistryServer>,
     worker: Worker,
     rest_addr: SocketAddr,
     rest_stop: CancellationToken,
@@ -51,6 +58,49 @@ pub fn listener_addr(listener: &str) -> Result<String> {
         ))
     })?;
     Ok(format!("{host}:{port}"))
+}
+
+/// Starts the embedded schema registry when the worker config asks for one.
+async fn start_schema_registry(config: &WorkerConfig) -> Result<Option<RegistryServer>> {
+    let listeners = config
+        .parsed()
+        .get_list("schema.registry.listeners")
+        .map(|l| l.to_vec())
+        .unwrap_or_default();
+    let Some(listener) = listeners.first() else {
+        return Ok(None);
+    };
+    let addr = listener_addr(listener)?;
+    let registry = match config.bootstrap_servers() {
+        Some(bootstrap) => {
+            let topic = config
+                .parsed()
+                .get_string("schema.registry.topic")
+                .unwrap_or("_schemas")
+                .to_string();
+            let store = KafkaStore::open(KafkaStoreConfig::new(bootstrap, topic.clone()))
+                .await
+                .map_err(|e| {
+                    ConnectError::config(format!(
+                        "cannot open the schema registry topic {topic}: {e}"
+                    ))
+                })?;
+            Registry::open(Arc::new(store), CompatibilityLevel::default())
+                .await
+                .map_err(|e| ConnectError::fatal(format!("cannot load the schema registry: {e}")))?
+        }
+        None => {
+            warn!(
+                "embedded schema registry keeps schemas in memory (no bootstrap.servers): they are lost on exit"
+            );
+            Registry::in_memory()
+        }
+    };
+    let server = RegistryServer::start(registry, &addr).await.map_err(|e| {
+        ConnectError::config(format!("cannot start the schema registry on {addr}: {e}"))
+    })?;
+    info!(url = %server.url(), "embedded schema registry listening");
+    Ok(Some(server))
 }
 
 impl Standalone {
@@ -79,6 +129,7 @@ impl Standalone {
             ip => ip.to_string(),
         };
         let worker_id = format!("{host}:{}", rest_addr.port());
+        let schema_registry = start_schema_registry(&config).await?;
         let worker = Worker::start_with(config, registry, worker_id, options.connectors).await?;
         let rest_stop = CancellationToken::new();
         let router = rest::router(worker.clone());
@@ -91,7 +142,7 @@ impl Standalone {
             }
         });
         info!(url = %format!("http://{rest_addr}"), "REST server listening");
-        Ok(Standalone { worker, rest_addr, rest_stop, rest_task })
+        Ok(Standalone { schema_registry, worker, rest_addr, rest_stop, rest_task })
     }
 
     /// Loads the worker and connector files named on the command line.
@@ -119,10 +170,18 @@ impl Standalone {
         format!("http://{}", self.rest_addr)
     }
 
-    /// Stops connectors (committing offsets) and the REST server.
+    /// The embedded schema registry's URL, when `schema.registry.listeners` started one.
+    pub fn schema_registry_url(&self) -> Option<String> {
+        self.schema_registry.as_ref().map(RegistryServer::url)
+    }
+
+    /// Stops connectors (committing offsets), the REST server and the embedded registry.
     pub async fn shutdown(self) {
         self.worker.shutdown().await;
         self.rest_stop.cancel();
         let _ = self.rest_task.await;
+        if let Some(r) = &self.schema_registry {
+            r.shutdown().await;
+        }
     }
 }

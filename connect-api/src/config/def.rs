@@ -96,10 +96,10 @@ impl ConfigDef {
         if let Some(error) = key.definition_error() {
             self.errors.push((name.clone(), error));
         }
-        if let Some(group) = key.get_group() {
-            if !self.groups.iter().any(|g| g == group) {
-                self.groups.push(group.to_string());
-            }
+        if let Some(group) = key.get_group()
+            && !self.groups.iter().any(|g| g == group)
+        {
+            self.groups.push(group.to_string());
         }
         self.index.insert(name, self.keys.len());
         self.keys.push(key);

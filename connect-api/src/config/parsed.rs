@@ -208,10 +208,10 @@ impl ParsedConfig {
         serde_json::from_value(self.to_unmasked_json()).map_err(|e| {
             let mut message = e.to_string();
             for value in self.values.values() {
-                if let ConfigValue::Password(p) = value {
-                    if !p.value().is_empty() {
-                        message = message.replace(p.value(), HIDDEN);
-                    }
+                if let ConfigValue::Password(p) = value
+                    && !p.value().is_empty()
+                {
+                    message = message.replace(p.value(), HIDDEN);
                 }
             }
             ConnectError::config(format!(

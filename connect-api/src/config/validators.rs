@@ -193,15 +193,15 @@ impl Validator for Range {
         let Some(n) = Number::of(value) else {
             return Err("Value must be a number".to_string());
         };
-        if let Some(min) = self.min {
-            if n.compare(min) == Some(Ordering::Less) {
-                return Err(format!("Value must be at least {min}"));
-            }
+        if let Some(min) = self.min
+            && n.compare(min) == Some(Ordering::Less)
+        {
+            return Err(format!("Value must be at least {min}"));
         }
-        if let Some(max) = self.max {
-            if n.compare(max) == Some(Ordering::Greater) {
-                return Err(format!("Value must be no more than {max}"));
-            }
+        if let Some(max) = self.max
+            && n.compare(max) == Some(Ordering::Greater)
+        {
+            return Err(format!("Value must be no more than {max}"));
         }
         Ok(())
     }

@@ -63,6 +63,11 @@ pub trait ConnectRecord: Clone + Send + Sync + std::fmt::Debug + 'static {
     fn value(&self) -> &Value {
         &self.data().value
     }
+    /// The record's Kafka offset, for records consumed from Kafka (`None` for source
+    /// records).
+    fn kafka_offset(&self) -> Option<i64> {
+        None
+    }
     /// The timestamp, in milliseconds since the epoch.
     fn timestamp(&self) -> Option<i64> {
         self.data().timestamp
@@ -303,6 +308,9 @@ impl SinkRecord {
 impl ConnectRecord for SinkRecord {
     fn data(&self) -> &RecordData {
         &self.data
+    }
+    fn kafka_offset(&self) -> Option<i64> {
+        Some(self.kafka_offset)
     }
     fn data_mut(&mut self) -> &mut RecordData {
         &mut self.data

@@ -57,11 +57,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    if let Some(path) = bootstrap_file {
-        if let Err(e) = std::fs::write(&path, broker.bootstrap_servers()) {
-            eprintln!("cannot write {path}: {e}");
-            return ExitCode::FAILURE;
-        }
+    if let Some(path) = bootstrap_file
+        && let Err(e) = std::fs::write(&path, broker.bootstrap_servers())
+    {
+        eprintln!("cannot write {path}: {e}");
+        return ExitCode::FAILURE;
     }
     println!("{}", broker.bootstrap_servers());
     let _ = std::io::stdout().flush();

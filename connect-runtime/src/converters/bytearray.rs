@@ -45,13 +45,13 @@ impl ByteArrayConverter {
 
     /// The bytes of a BYTES value; an error for another schema or value type.
     pub fn serialize(&self, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>> {
-        if let Some(schema) = schema {
-            if schema.schema_type() != Type::Bytes {
-                return Err(ConnectError::data(format!(
-                    "Invalid schema type for ByteArrayConverter: {}",
-                    schema.schema_type()
-                )));
-            }
+        if let Some(schema) = schema
+            && schema.schema_type() != Type::Bytes
+        {
+            return Err(ConnectError::data(format!(
+                "Invalid schema type for ByteArrayConverter: {}",
+                schema.schema_type()
+            )));
         }
         match value {
             Value::Null => Ok(None),

@@ -13,6 +13,8 @@
 //! [`header_converter_by_name`] create one from a worker or connector setting
 //! (`value.converter=org.apache.kafka.connect.json.JsonConverter`, or a short alias).
 
+#[cfg(feature = "avro")]
+pub mod avro;
 pub mod json;
 
 mod bytearray;
@@ -27,6 +29,8 @@ use connect_api::config::{
 use connect_api::convert::{Converter, HeaderConverter};
 use connect_api::error::Result;
 
+#[cfg(feature = "avro")]
+pub use avro::AvroConverter;
 pub use bytearray::ByteArrayConverter;
 pub use json::{DecimalFormat, JsonConverter, JsonOptions};
 pub use numeric::{
@@ -37,6 +41,9 @@ pub use string::{ENCODING_CONFIG, StringConverter};
 
 /// Kafka's class name of the JSON converter.
 pub const JSON_CONVERTER_CLASS: &str = "org.apache.kafka.connect.json.JsonConverter";
+/// Confluent's class name of the Avro converter (feature `avro`).
+#[cfg(feature = "avro")]
+pub const AVRO_CONVERTER_CLASS: &str = "io.confluent.connect.avro.AvroConverter";
 /// Kafka's class name of the String converter.
 pub const STRING_CONVERTER_CLASS: &str = "org.apache.kafka.connect.storage.StringConverter";
 /// Kafka's class name of the ByteArray converter.
@@ -59,6 +66,8 @@ pub const SIMPLE_HEADER_CONVERTER_CLASS: &str =
 
 /// The class names of every [`Converter`], for the plugin listing (type `converter`).
 pub const CONVERTER_CLASSES: &[&str] = &[
+    #[cfg(feature = "avro")]
+    AVRO_CONVERTER_CLASS,
     BYTE_ARRAY_CONVERTER_CLASS,
     DOUBLE_CONVERTER_CLASS,
     FLOAT_CONVERTER_CLASS,
@@ -118,6 +127,8 @@ pub fn converter_by_name(class: &str) -> Option<Box<dyn Converter>> {
         LONG_CONVERTER_CLASS => Box::new(LongConverter::new()),
         FLOAT_CONVERTER_CLASS => Box::new(FloatConverter::new()),
         DOUBLE_CONVERTER_CLASS => Box::new(DoubleConverter::new()),
+        #[cfg(feature = "avro")]
+        AVRO_CONVERTER_CLASS => Box::new(AvroConverter::new()),
         _ => return None,
     };
     Some(converter)
@@ -232,7 +243,10 @@ mod tests {
             converter_by_name("org.apache.kafka.connect.storage.SimpleHeaderConverter").is_none()
         );
         assert!(converter_by_name("Converter").is_none());
-        assert!(converter_by_name("io.confluent.connect.avro.AvroConverter").is_none());
+        #[cfg(feature = "avro")]
+        for name in ["io.confluent.connect.avro.AvroConverter", "AvroConverter", "Avro"] {
+            assert!(converter_by_name(name).is_some(), "{name}");
+        }
         assert_eq!(resolve("Json", CONVERTER_CLASSES, "Converter"), Some(JSON_CONVERTER_CLASS));
     }
 

@@ -294,15 +294,16 @@ pub(crate) fn parse_string(s: &str) -> SchemaAndValue {
         );
     }
     let first = s.bytes().next();
-    if first.is_some_and(|b| b.is_ascii_digit()) {
-        if let Some(temporal) = parse_temporal(s) {
-            return temporal;
-        }
+    if first.is_some_and(|b| b.is_ascii_digit())
+        && let Some(temporal) = parse_temporal(s)
+    {
+        return temporal;
     }
-    if matches!(first, Some(b'0'..=b'9' | b'+' | b'-')) && s.trim() == s {
-        if let Some(number) = parse_number(s) {
-            return number;
-        }
+    if matches!(first, Some(b'0'..=b'9' | b'+' | b'-'))
+        && s.trim() == s
+        && let Some(number) = parse_number(s)
+    {
+        return number;
     }
     SchemaAndValue::new(Some(Schema::string()), Value::String(s.to_string()))
 }

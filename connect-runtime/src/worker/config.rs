@@ -73,6 +73,8 @@ pub fn worker_config_def() -> ConfigDef {
         .define(ConfigKey::new("rebalance.timeout.ms", Type::Int, Importance::Low, "Group rebalance timeout (distributed).").default_value(60000))
         .define(ConfigKey::new("scheduled.rebalance.max.delay.ms", Type::Int, Importance::Low, "Delay before reassigning a departed worker's work.").default_value(300000))
         .define(s("security.protocol", Importance::Medium, "Protocol used to talk to brokers.").default_value("PLAINTEXT"))
+        .define(ConfigKey::new("schema.registry.listeners", Type::List, Importance::Low, "Start an embedded Confluent-compatible schema registry on these listeners (http://host:port); point *.converter.schema.registry.url at it. Kept in the _schemas topic on a real broker, in memory otherwise.").default_value(""))
+        .define(ConfigKey::new("schema.registry.topic", Type::String, Importance::Low, "Topic of the embedded schema registry.").default_value("_schemas"))
         .define(ConfigKey::new("exit.on.source.eof", Type::Boolean, Importance::Low, "Bounded mode (benchmarks): stop the worker once every source task reported end of input and everything was acknowledged.").default_value(false))
 }
 

@@ -27,10 +27,10 @@ pub(crate) fn decode(
     };
     let ty = schema.schema_type();
     if let Json::Null = json {
-        if options.replace_null_with_default {
-            if let Some(default) = schema.default_value() {
-                return Ok(default.clone());
-            }
+        if options.replace_null_with_default
+            && let Some(default) = schema.default_value()
+        {
+            return Ok(default.clone());
         }
         if schema.is_optional() {
             return Ok(Value::Null);
@@ -172,10 +172,10 @@ fn dedupe(pairs: Vec<(Value, Value)>) -> Vec<(Value, Value)> {
     }
     let mut slots: Vec<Option<(Value, Value)>> = pairs.into_iter().map(Some).collect();
     for (first, later) in repeats {
-        if let Some((_, v)) = slots[later].take() {
-            if let Some(slot) = slots[first].as_mut() {
-                slot.1 = v;
-            }
+        if let Some((_, v)) = slots[later].take()
+            && let Some(slot) = slots[first].as_mut()
+        {
+            slot.1 = v;
         }
     }
     slots.into_iter().flatten().collect()

@@ -20,10 +20,10 @@ pub(crate) fn encode(
         return schemaless(value, options, path);
     };
     if value.is_null() {
-        if options.replace_null_with_default {
-            if let Some(default) = schema.default_value().filter(|d| !d.is_null()) {
-                return encode(Some(schema), default, options, path);
-            }
+        if options.replace_null_with_default
+            && let Some(default) = schema.default_value().filter(|d| !d.is_null())
+        {
+            return encode(Some(schema), default, options, path);
         }
         if schema.is_optional() {
             return Ok(Json::Null);

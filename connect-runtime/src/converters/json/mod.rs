@@ -479,10 +479,10 @@ impl JsonConverter {
     fn schema_text(&self, schema: &Schema) -> Result<Arc<[u8]>> {
         if self.cache_size > 0 {
             let mut cache = lock(&self.to_json);
-            if let Some((last, text)) = &cache.last {
-                if last.ptr_eq(schema) {
-                    return Ok(text.clone());
-                }
+            if let Some((last, text)) = &cache.last
+                && last.ptr_eq(schema)
+            {
+                return Ok(text.clone());
             }
             if let Some(text) = cache.map.get(schema) {
                 cache.last = Some((schema.clone(), text.clone()));

@@ -150,10 +150,10 @@ fn parse(json: &Json, options: &JsonOptions) -> Result<Schema> {
     if let Some(Json::String(name)) = json.get("name") {
         builder = builder.name(name.as_str());
     }
-    if let Some(Json::Number(Num::Int(v))) = json.get("version") {
-        if let Ok(v) = i32::try_from(*v) {
-            builder = builder.version(v);
-        }
+    if let Some(Json::Number(Num::Int(v))) = json.get("version")
+        && let Ok(v) = i32::try_from(*v)
+    {
+        builder = builder.version(v);
     }
     if let Some(Json::String(doc)) = json.get("doc") {
         builder = builder.doc(doc.as_str());

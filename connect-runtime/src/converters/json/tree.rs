@@ -339,10 +339,8 @@ impl Parser<'_> {
             self.digits();
         }
         let text = &self.src[start..self.pos];
-        if integral {
-            if let Ok(i) = text.parse::<i64>() {
-                return Ok(Json::Number(Num::Int(i)));
-            }
+        if integral && let Ok(i) = text.parse::<i64>() {
+            return Ok(Json::Number(Num::Int(i)));
         }
         Ok(Json::Number(Num::Text(text.into())))
     }

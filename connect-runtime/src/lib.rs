@@ -7,6 +7,7 @@
 //! - [`task`]: the source and sink task drivers.
 //! - [`offsets`]: source offset stores (memory, file; Kafka topic in distributed mode).
 //! - [`converters`]: JSON, String, ByteArray and numeric converters.
+//! - [`transforms`]: single message transformations and predicates.
 //! - [`kafka`]: Kafka clients, topic creation and the embedded broker.
 //! - [`rest`]: Kafka Connect's REST API.
 //! - [`registry`]: the explicit plugin registry.
@@ -24,6 +25,7 @@ pub mod rest;
 pub mod standalone;
 pub mod status;
 pub mod task;
+pub mod transforms;
 pub mod worker;
 
 pub use registry::PluginRegistry;

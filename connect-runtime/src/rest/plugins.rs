@@ -61,7 +61,15 @@ pub fn plugin_infos(app: &AppState, connectors_only: bool) -> Vec<PluginInfo> {
         let builtin = CONVERTER_CLASSES
             .iter()
             .map(|c| (*c, PluginKind::Converter))
-            .chain(HEADER_CONVERTER_CLASSES.iter().map(|c| (*c, PluginKind::HeaderConverter)));
+            .chain(HEADER_CONVERTER_CLASSES.iter().map(|c| (*c, PluginKind::HeaderConverter)))
+            .chain(
+                crate::transforms::TRANSFORMATION_CLASSES
+                    .iter()
+                    .map(|c| (*c, PluginKind::Transformation)),
+            )
+            .chain(
+                crate::transforms::PREDICATE_CLASSES.iter().map(|c| (*c, PluginKind::Predicate)),
+            );
         for (class, kind) in builtin {
             let kind = kind.as_str();
             if !out.iter().any(|p| p.class_name == class && p.kind == kind) {

@@ -28,6 +28,7 @@ use tracing::{debug, error, info, warn};
 use super::{Converters, TargetState, TaskId, TaskSetup};
 use crate::kafka::KafkaClients;
 use crate::status::{State, Status, StatusBoard};
+use crate::transforms::TransformChain;
 use crate::worker::connector_config::{ErrorPolicy, Tolerance, client_overrides};
 
 /// Most records handed to `put` at once (Kafka's `max.poll.records` default).
@@ -98,10 +99,10 @@ impl ConsumerContext for SinkConsumerContext {
                 let (tx, rx) = oneshot::channel();
                 if self.events.send(RebalanceEvent::Revoked(parts, tx)).is_ok() {
                     let commit = rx.blocking_recv().unwrap_or_default();
-                    if !commit.is_empty() {
-                        if let Err(e) = consumer.commit(&tpl_of(&commit), CommitMode::Sync) {
-                            warn!(error = %e, "commit of revoked partitions failed; they will be delivered again");
-                        }
+                    if !commit.is_empty()
+                        && let Err(e) = consumer.commit(&tpl_of(&commit), CommitMode::Sync)
+                    {
+                        warn!(error = %e, "commit of revoked partitions failed; they will be delivered again");
                     }
                 }
                 let _ = consumer.unassign();
@@ -191,6 +192,7 @@ pub struct SinkDriver {
     config: RawConfig,
     env: SinkEnv,
     converters: Converters,
+    transforms: TransformChain<SinkRecord>,
     policy: ErrorPolicy,
     consumer: Poller,
     events: mpsc::UnboundedReceiver<RebalanceEvent>,
@@ -251,6 +253,7 @@ impl SinkDriver {
         let ctx = SinkTaskContext::new(config.clone(), None, cancel.child_token());
         Ok(SinkDriver {
             policy: ErrorPolicy::from_config(connector_config),
+            transforms: TransformChain::from_config(connector_config)?,
             id,
             task,
             config,
@@ -383,8 +386,15 @@ impl SinkDriver {
     async fn convert_batch(&mut self, batch: Vec<Consumed>) -> Result<Vec<SinkRecord>> {
         let mut out = Vec::with_capacity(batch.len());
         for m in batch {
-            match convert(&self.converters, &m).await {
-                Ok(r) => out.push(r),
+            let converted = convert(&self.converters, &m).await;
+            match converted.and_then(|r| self.transforms.apply(r)) {
+                Ok(Some(r)) => out.push(r),
+                Ok(None) => {
+                    // Dropped by a transformation: done, its offset may be committed.
+                    let tp = TopicPartition::new(m.topic.clone(), m.partition);
+                    let e = self.delivered.entry(tp).or_insert(m.offset + 1);
+                    *e = (*e).max(m.offset + 1);
+                }
                 Err(e) => {
                     let e = e.context(format!(
                         "converting the record at {}-{} offset {} for task {}",

@@ -25,6 +25,7 @@ use super::{Converters, TargetState, TaskId, TaskSetup};
 use crate::kafka::KafkaClients;
 use crate::offsets::{ConnectorOffsetReader, OffsetStore};
 use crate::status::{State, Status, StatusBoard};
+use crate::transforms::TransformChain;
 use crate::worker::connector_config::{ErrorPolicy, Tolerance, client_overrides};
 
 /// A delivery report: the record's sequence number and where Kafka put it.
@@ -60,6 +61,16 @@ struct InFlight {
     acked: bool,
 }
 
+/// A record ready for the producer.
+struct Prepared {
+    topic: String,
+    partition: Option<i32>,
+    timestamp: Option<i64>,
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+    headers: Option<OwnedHeaders>,
+}
+
 /// Everything a source driver needs from the worker.
 #[derive(Clone)]
 pub struct SourceEnv {
@@ -86,6 +97,7 @@ pub struct SourceDriver {
     config: RawConfig,
     env: SourceEnv,
     converters: Converters,
+    transforms: TransformChain<SourceRecord>,
     policy: ErrorPolicy,
     producer: ThreadedProducer<AckContext>,
     acks: mpsc::UnboundedReceiver<Ack>,
@@ -119,6 +131,7 @@ impl SourceDriver {
             })?;
         Ok(SourceDriver {
             policy: ErrorPolicy::from_config(connector_config),
+            transforms: TransformChain::from_config(connector_config)?,
             id,
             task,
             config,
@@ -170,14 +183,15 @@ impl SourceDriver {
         let mut tick = tokio::time::interval(self.env.flush_interval.max(Duration::from_millis(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
-        let mut paused_reported = false;
+        // What the status board last heard from this task; None until the first report.
+        let mut reported: Option<State> = None;
         let mut retry_backoff = Duration::from_millis(100);
         loop {
             let target = *self.state.borrow();
             if target != TargetState::Started {
-                if !paused_reported {
+                if reported != Some(State::Paused) {
                     self.set_status(State::Paused, None);
-                    paused_reported = true;
+                    reported = Some(State::Paused);
                 }
                 tokio::select! {
                     _ = self.cancel.cancelled() => return Ok(()),
@@ -186,12 +200,9 @@ impl SourceDriver {
                 }
                 continue;
             }
-            if paused_reported
-                || self.env.status.task(&self.id.connector, self.id.task).map(|s| s.state)
-                    != Some(State::Running)
-            {
+            if reported != Some(State::Running) {
                 self.set_status(State::Running, None);
-                paused_reported = false;
+                reported = Some(State::Running);
             }
             tokio::select! {
                 biased;
@@ -218,38 +229,36 @@ impl SourceDriver {
     /// Converts and sends one batch; returns once every record is queued in the producer.
     async fn send_batch(&mut self, records: Vec<SourceRecord>) -> Result<()> {
         for record in records {
-            let topic = record.topic().to_string();
-            let converted = convert(&self.converters, &record).await;
-            let (key, value, headers) = match converted {
-                Ok(c) => c,
+            let prepared = match self.prepare(&record).await {
+                Ok(Some(p)) => p,
+                Ok(None) => {
+                    // Dropped by a transformation: done, its offset may be committed.
+                    self.push_in_flight(record, true);
+                    continue;
+                }
                 Err(e) => {
                     if self.policy.tolerance == Tolerance::None {
                         return Err(e.context(format!(
-                            "Tolerance exceeded in error handler: converting a record of task {} for topic {topic}",
-                            self.id
+                            "Tolerance exceeded in error handler: a record of task {} for topic {}",
+                            self.id,
+                            record.topic()
                         )));
                     }
                     if self.policy.log {
-                        warn!(task = %self.id, topic = %topic, error = %e, "skipping a record that failed conversion (errors.tolerance=all)");
+                        warn!(task = %self.id, topic = %record.topic(), error = %e, "skipping a record that failed transformation or conversion (errors.tolerance=all)");
                     }
                     // A skipped record counts as done: its offset may be committed.
                     self.push_in_flight(record, true);
                     continue;
                 }
             };
+            let Prepared { topic, partition, timestamp, key, value, headers } = prepared;
             if !self.seen_topics.contains(&topic) {
                 self.env.kafka.ensure_topic(&topic).await?;
                 super::lock_topics(&self.env.active_topics).insert(topic.clone());
                 self.seen_topics.insert(topic.clone());
             }
             let seq = self.push_in_flight(record, false);
-            let partition = self
-                .in_flight
-                .back()
-                .and_then(|f| f.record.as_ref())
-                .and_then(|r| r.kafka_partition());
-            let timestamp =
-                self.in_flight.back().and_then(|f| f.record.as_ref()).and_then(|r| r.timestamp());
             let mut opaque = Box::new(seq);
             loop {
                 let mut br = BaseRecord::<[u8], [u8], Box<u64>>::with_opaque_to(&topic, opaque);
@@ -287,6 +296,33 @@ impl SourceDriver {
             }
         }
         Ok(())
+    }
+
+    /// Applies the transformations to a copy of the record (the original stays for
+    /// `commit_record` and its offset) and converts the result; `None` when a
+    /// transformation dropped it.
+    async fn prepare(&mut self, record: &SourceRecord) -> Result<Option<Prepared>> {
+        let transformed;
+        let r = if self.transforms.is_empty() {
+            record
+        } else {
+            match self.transforms.apply(record.clone())? {
+                Some(t) => {
+                    transformed = t;
+                    &transformed
+                }
+                None => return Ok(None),
+            }
+        };
+        let (key, value, headers) = convert(&self.converters, r).await?;
+        Ok(Some(Prepared {
+            topic: r.topic().to_string(),
+            partition: r.kafka_partition(),
+            timestamp: r.timestamp(),
+            key,
+            value,
+            headers,
+        }))
     }
 
     fn push_in_flight(&mut self, record: SourceRecord, acked: bool) -> u64 {

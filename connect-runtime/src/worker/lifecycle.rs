@@ -113,8 +113,12 @@ impl Worker {
             .collect()
     }
 
-    /// Checks a connector config as creation does: a known class and no invalid key.
+    /// Checks a connector config as creation does: a known class, no invalid key, and
+    /// transformations that can be built.
     pub fn check_config(&self, config: &RawConfig) -> Result<()> {
+        crate::transforms::TransformChain::<connect_api::record::SourceRecord>::from_config(
+            config,
+        )?;
         let class = config.get("connector.class").cloned().ok_or_else(|| {
             ConnectError::config("Connector config is missing the required key \"connector.class\"")
         })?;

@@ -1,4 +1,20 @@
 //! # benches
 //!
-//! Not built yet. This crate will hold the criterion micro-benchmarks and the end-to-end
-//! harness that prints each figure as a ratio against a baseline run side by side.
+//! The side-by-side performance harness of Kafka Connect for Rust.
+//!
+//! - `benches/*.rs`: criterion micro-benchmarks (`Struct` build and access, the JSON
+//!   converter); run with `cargo bench -p benches`.
+//! - `src/bin/pipeline.rs`: the end-to-end harness that `scripts/bench.sh` runs. It starts
+//!   `connect-mock-broker`, runs each figure's baseline (`kcat`, raw rdkafka loops) and
+//!   ours interleaved, and prints one line per figure with the median ratio and its
+//!   spread.
+//! - `src/bin/bench-worker.rs`: a standalone worker that also knows this crate's test
+//!   connectors ([`connectors`]), for the framework-overhead figure B3.
+//!
+//! The library holds what those share: data generation with a fixed seed ([`data`]),
+//! statistics ([`stats`]), peak-memory reads ([`procfs`]) and the test connectors.
+
+pub mod connectors;
+pub mod data;
+pub mod procfs;
+pub mod stats;

@@ -155,11 +155,38 @@ impl KafkaClients {
             tokio::task::spawn_blocking(move || b.create_topic(&t, partitions))
                 .await
                 .map_err(|e| ConnectError::fatal(format!("topic creation panicked: {e}")))??;
-        } else {
+        } else if !self.topic_exists(topic).await {
             self.create_topic_admin(topic, self.default_partitions, 1).await?;
         }
         self.lock_known().insert(topic.to_string());
         Ok(())
+    }
+
+    /// Whether the cluster's metadata already lists `topic` with partitions. Asks for
+    /// every topic's metadata (asking for one topic may auto-create it), so an existing
+    /// topic needs no Admin API: brokers without CreateTopics (librdkafka's mock cluster
+    /// in `connect-mock-broker`) and principals without create rights work. Any error
+    /// answers `false`, and the caller creates the topic as before.
+    async fn topic_exists(&self, topic: &str) -> bool {
+        let mut cfg = self.build(&[], &self.admin, &RawConfig::new());
+        cfg.set("client.id", "connect-admin");
+        let Ok(admin) = cfg.create::<AdminClient<DefaultClientContext>>() else {
+            return false;
+        };
+        let topic = topic.to_string();
+        tokio::task::spawn_blocking(move || {
+            admin
+                .inner()
+                .fetch_metadata(None, Duration::from_secs(10))
+                .map(|md| {
+                    md.topics().iter().any(|t| {
+                        t.name() == topic && t.error().is_none() && !t.partitions().is_empty()
+                    })
+                })
+                .unwrap_or(false)
+        })
+        .await
+        .unwrap_or(false)
     }
 
     fn lock_known(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The side-by-side performance harness: builds the release binaries, installs kcat if
+# missing, and runs benches' `pipeline` harness, which prints one line per figure and
+# writes benches/results/latest.json and latest.md.
+#
+#   scripts/bench.sh                 # default size (scale 0.25 of the issue's sizes), 3 pairs
+#   scripts/bench.sh --scale 1       # the issue's full sizes (2 M × 100 B, 500 k × 1 KB)
+#   scripts/bench.sh --only B1,B9    # a subset; also --pairs N, --latency-secs S
+#   BENCH_MICRO=1 scripts/bench.sh   # also run the criterion micro-benchmarks
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v kcat >/dev/null 2>&1; then
+    echo "bench.sh: installing kcat (Debian package)" >&2
+    if ! apt-get install -y kcat >/dev/null 2>&1; then
+        apt-get update >/dev/null
+        apt-get install -y kcat >/dev/null
+    fi
+fi
+
+cargo build --release -p connect-runtime -p benches --bins
+
+target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
+    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+target_dir="${target_dir:-target}"
+
+# Debian's kcat links librdkafka 2.0.2. If it cannot talk to the broker, the harness is
+# told to run it against the newer librdkafka.so.1 that the rdkafka-sys build produces.
+if [[ -z "${BENCH_KCAT_LD_LIBRARY_PATH:-}" ]]; then
+    bs_file="$(mktemp)"
+    "$target_dir/release/connect-mock-broker" --topic probe >"$bs_file" 2>/dev/null &
+    broker_pid=$!
+    for _ in $(seq 1 50); do [[ -s "$bs_file" ]] && break; sleep 0.1; done
+    bootstrap="$(head -n1 "$bs_file")"
+    if ! timeout 20 kcat -L -b "$bootstrap" -t probe -m 10 >/dev/null 2>&1; then
+        lib="$(find "$target_dir/release/build" -path '*rdkafka-sys-*/out/*' -name 'librdkafka.so.1' 2>/dev/null | head -n1)"
+        if [[ -n "$lib" ]]; then
+            export BENCH_KCAT_LD_LIBRARY_PATH="$(cd "$(dirname "$lib")" && pwd)"
+            echo "bench.sh: Debian's kcat cannot talk to the mock broker; using $BENCH_KCAT_LD_LIBRARY_PATH/librdkafka.so.1" >&2
+        fi
+    fi
+    kill "$broker_pid" 2>/dev/null || true
+    wait "$broker_pid" 2>/dev/null || true
+    rm -f "$bs_file"
+fi
+
+"$target_dir/release/pipeline" "$@"
+
+if [[ "${BENCH_MICRO:-0}" == "1" ]]; then
+    cargo bench -p benches
+fi

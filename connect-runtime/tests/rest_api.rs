@@ -18,7 +18,16 @@ async fn root_health_and_error_shapes() {
     assert_eq!(root.status, 200, "{}", root.text);
     assert_eq!(root.body["version"], env!("CARGO_PKG_VERSION"));
     assert!(root.body["commit"].is_string(), "{}", root.text);
-    // The embedded broker has a cluster id too.
+    // The embedded broker has a cluster id too; it is looked up in the background, so
+    // `GET /` answers at once and shows the id once the brokers gave it.
+    let mut root = root;
+    for _ in 0..100 {
+        if root.body["kafka_cluster_id"].as_str().is_some_and(|id| !id.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        root = rest.get("/").await;
+    }
     assert!(
         root.body["kafka_cluster_id"].as_str().is_some_and(|id| !id.is_empty()),
         "{}",

@@ -199,13 +199,7 @@ impl LogControl {
 
 /// `GET /`: the worker's version, commit and Kafka cluster id.
 pub async fn server_info(State(app): State<AppState>) -> Response {
-    let cluster_id = match app.cluster_id.get() {
-        Some(id) => Some(id.clone()),
-        None => match fetch_cluster_id(&app).await {
-            Some(id) => Some(app.cluster_id.get_or_init(|| async { id }).await.clone()),
-            None => None,
-        },
-    };
+    let cluster_id = app.cluster_id.get().cloned();
     Json(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "commit": option_env!("CONNECT_GIT_COMMIT").unwrap_or("unknown"),
@@ -215,7 +209,7 @@ pub async fn server_info(State(app): State<AppState>) -> Response {
 }
 
 /// Asks the brokers for the cluster id, on a blocking thread with a deadline.
-async fn fetch_cluster_id(app: &AppState) -> Option<String> {
+pub(crate) async fn fetch_cluster_id(app: &AppState) -> Option<String> {
     let cfg = app.worker.kafka().consumer_config(
         "connect-rest-cluster-id",
         "connect-rest-cluster-id",

@@ -69,6 +69,16 @@ pub fn router_with_control(worker: Worker, loggers: LogControl) -> Router {
         loggers: Arc::new(loggers),
         cluster_id: Arc::new(tokio::sync::OnceCell::new()),
     };
+    // Look the cluster id up once, in the background: `GET /` must answer at once (it is
+    // what readiness probes call), with a null id until the brokers told it.
+    if tokio::runtime::Handle::try_current().is_ok() {
+        let app = state.clone();
+        tokio::spawn(async move {
+            if let Some(id) = admin::fetch_cluster_id(&app).await {
+                let _ = app.cluster_id.set(id);
+            }
+        });
+    }
     Router::new()
         .route("/", get(admin::server_info))
         .route("/health", get(admin::health))

@@ -271,6 +271,12 @@ impl SinkTask for FileStreamSinkTask {
                 state.write_out(false).await?;
             }
         }
+        // Hand the batch to the file at once, as Kafka's sink does line by line: readers
+        // see it without waiting for the next offset commit. Durability (fsync) still
+        // comes with flush/pre_commit.
+        if !state.buf.is_empty() {
+            state.write_out(false).await?;
+        }
         Ok(())
     }
 

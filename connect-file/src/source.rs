@@ -21,9 +21,9 @@ use crate::config::{FILE_CONFIG, FILENAME_FIELD, FileStreamSourceConfig, POSITIO
 use crate::reader::{LineBuffer, READ_BUFFER_SIZE};
 
 /// The first wait when no new data is there; doubled on each empty poll.
-pub(crate) const MIN_IDLE: Duration = Duration::from_millis(100);
+pub(crate) const MIN_IDLE: Duration = Duration::from_millis(5);
 /// The longest wait between two looks at a file that does not grow (or is missing).
-pub(crate) const MAX_IDLE: Duration = Duration::from_secs(1);
+pub(crate) const MAX_IDLE: Duration = Duration::from_millis(250);
 
 /// Reads one file line by line into one topic (Kafka's
 /// `org.apache.kafka.connect.file.FileStreamSourceConnector`).

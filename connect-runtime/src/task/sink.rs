@@ -477,11 +477,28 @@ impl SinkDriver {
                 Err(e) => return Err(e.context(format!("task {} put failed", self.id))),
             }
         }
-        for r in &records {
-            let tp = r.original_topic_partition();
-            let next = r.original_kafka_offset() + 1;
-            let e = self.delivered.entry(tp).or_insert(next);
+        // Batches come in runs of one partition: update the map once per run, not once
+        // per record.
+        let mut run: Option<(&str, i32, i64)> = None;
+        let note = |delivered: &mut HashMap<TopicPartition, i64>,
+                    (t, p, next): (&str, i32, i64)| {
+            let e = delivered.entry(TopicPartition::new(t, p)).or_insert(next);
             *e = (*e).max(next);
+        };
+        for r in &records {
+            let (t, p, next) =
+                (r.original_topic(), r.original_kafka_partition(), r.original_kafka_offset() + 1);
+            run = match run {
+                Some((rt, rp, rn)) if rt == t && rp == p => Some((rt, rp, rn.max(next))),
+                Some(done) => {
+                    note(&mut self.delivered, done);
+                    Some((t, p, next))
+                }
+                None => Some((t, p, next)),
+            };
+        }
+        if let Some(done) = run {
+            note(&mut self.delivered, done);
         }
         Ok(())
     }

@@ -39,7 +39,7 @@ pub struct AckContext {
 impl ClientContext for AckContext {}
 
 impl ProducerContext for AckContext {
-    type DeliveryOpaque = Box<u64>;
+    type DeliveryOpaque = usize;
 
     fn delivery(&self, result: &DeliveryResult<'_>, seq: Self::DeliveryOpaque) {
         let report = match result {
@@ -47,7 +47,7 @@ impl ProducerContext for AckContext {
             Err((e, _)) => Err(e.clone()),
         };
         // The driver may have gone away during shutdown; nothing left to tell then.
-        let _ = self.acks.send((*seq, report));
+        let _ = self.acks.send((seq as u64, report));
     }
 }
 
@@ -56,9 +56,31 @@ struct InFlight {
     seq: u64,
     /// The record as the task returned it, until `commit_record` was called.
     record: Option<SourceRecord>,
-    partition: OffsetMap,
-    offset: OffsetMap,
+    /// Its source partition and offset, moved out of the record after `commit_record`
+    /// (never cloned on the hot path).
+    parts: Option<(OffsetMap, OffsetMap)>,
     acked: bool,
+}
+
+impl InFlight {
+    fn partition(&self) -> Option<&OffsetMap> {
+        match (&self.record, &self.parts) {
+            (Some(r), _) => Some(r.source_partition()),
+            (None, Some((p, _))) => Some(p),
+            (None, None) => None,
+        }
+    }
+
+    /// The partition and offset, taking them out of the entry.
+    fn take_parts(&mut self) -> Option<(OffsetMap, OffsetMap)> {
+        match self.record.take() {
+            Some(r) => {
+                let (_, p, o) = r.into_parts();
+                Some((p, o))
+            }
+            None => self.parts.take(),
+        }
+    }
 }
 
 /// A record ready for the producer.
@@ -259,9 +281,9 @@ impl SourceDriver {
                 self.seen_topics.insert(topic.clone());
             }
             let seq = self.push_in_flight(record, false);
-            let mut opaque = Box::new(seq);
+            let mut opaque = seq as usize;
             loop {
-                let mut br = BaseRecord::<[u8], [u8], Box<u64>>::with_opaque_to(&topic, opaque);
+                let mut br = BaseRecord::<[u8], [u8], usize>::with_opaque_to(&topic, opaque);
                 if let Some(k) = key.as_deref() {
                     br = br.key(k);
                 }
@@ -328,13 +350,7 @@ impl SourceDriver {
     fn push_in_flight(&mut self, record: SourceRecord, acked: bool) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.in_flight.push_back(InFlight {
-            seq,
-            partition: record.source_partition().clone(),
-            offset: record.source_offset().clone(),
-            record: Some(record),
-            acked,
-        });
+        self.in_flight.push_back(InFlight { seq, record: Some(record), parts: None, acked });
         seq
     }
 }
@@ -392,6 +408,8 @@ impl SourceDriver {
                             timestamp,
                         };
                         self.task.commit_record(&record, Some(&meta)).await?;
+                        let (_, p, o) = record.into_parts();
+                        self.in_flight[idx].parts = Some((p, o));
                     }
                 }
                 Err(e) => {
@@ -404,13 +422,14 @@ impl SourceDriver {
             }
         }
         while self.in_flight.front().is_some_and(|f| f.acked) {
-            if let Some(f) = self.in_flight.pop_front() {
-                if let Some(record) = f.record {
+            if let Some(mut f) = self.in_flight.pop_front() {
+                if let Some(record) = &f.record {
                     // Skipped records were never sent; they are done all the same.
-                    self.task.commit_record(&record, None).await?;
+                    self.task.commit_record(record, None).await?;
                 }
-                if !f.partition.is_empty() || !f.offset.is_empty() {
-                    self.committable.insert(f.partition, f.offset);
+                if let Some((p, o)) = f.take_parts().filter(|(p, o)| !p.is_empty() || !o.is_empty())
+                {
+                    self.committable.insert(p, o);
                 }
             }
         }
@@ -428,17 +447,19 @@ impl SourceDriver {
         let mut kept = VecDeque::with_capacity(self.in_flight.len());
         let mut skipped = Vec::new();
         for mut f in std::mem::take(&mut self.in_flight) {
+            let partition = f.partition().cloned().unwrap_or_default();
             if !f.acked {
-                blocked.insert(f.partition.clone());
+                blocked.insert(partition);
                 kept.push_back(f);
-            } else if blocked.contains(&f.partition) {
+            } else if blocked.contains(&partition) {
                 kept.push_back(f);
             } else {
-                if let Some(record) = f.record.take() {
-                    skipped.push(record);
+                if let Some(record) = &f.record {
+                    skipped.push(record.clone());
                 }
-                if !f.partition.is_empty() || !f.offset.is_empty() {
-                    self.committable.insert(f.partition, f.offset);
+                if let Some((p, o)) = f.take_parts().filter(|(p, o)| !p.is_empty() || !o.is_empty())
+                {
+                    self.committable.insert(p, o);
                 }
             }
         }

@@ -11,9 +11,13 @@
 //! - `src/bin/bench-worker.rs`: a standalone worker that also knows this crate's test
 //!   connectors ([`connectors`]), for the framework-overhead figure B3.
 //!
+//! - B4 ([`codecs`]): Avro and JSON converter throughput in-process against apache-avro
+//!   and serde_json.
+//!
 //! The library holds what those share: data generation with a fixed seed ([`data`]),
 //! statistics ([`stats`]), peak-memory reads ([`procfs`]) and the test connectors.
 
+pub mod codecs;
 pub mod connectors;
 pub mod data;
 pub mod procfs;

@@ -192,6 +192,8 @@ enum Target {
     RatioAtLeast(f64),
     /// The median of ours must be at most this (in the figure's unit).
     OursAtMost(f64),
+    /// The median of ours must be at least this (in the figure's unit).
+    OursAtLeast(f64),
     /// Reported only.
     None,
 }
@@ -239,6 +241,11 @@ impl Figure {
                 Some(_) => "MISS",
                 None => "n/a",
             },
+            Target::OursAtLeast(t) => match median(&self.ours) {
+                Some(v) if v >= t => "PASS",
+                Some(_) => "MISS",
+                None => "n/a",
+            },
             Target::None => "report",
         }
     }
@@ -247,6 +254,7 @@ impl Figure {
         match self.target {
             Target::RatioAtLeast(t) => format!("ratio ≥{t:.2}"),
             Target::OursAtMost(t) => format!("≤{} {}", fmt_num(t), self.unit),
+            Target::OursAtLeast(t) => format!("≥{} {}", fmt_num(t), self.unit),
             Target::None => "—".into(),
         }
     }
@@ -639,8 +647,8 @@ fn harness(args: &[String]) -> R<()> {
 
     let mut errors = Vec::new();
     type Step = fn(&mut Ctx) -> R<()>;
-    let steps: [(&str, Step); 6] =
-        [("B9", b9), ("B1", b1), ("B2", b2), ("B3", b3), ("B8", b8_idle), ("B10", b10)];
+    let steps: [(&str, Step); 7] =
+        [("B9", b9), ("B1", b1), ("B2", b2), ("B3", b3), ("B4", b4), ("B8", b8_idle), ("B10", b10)];
     for (id, step) in steps {
         if ctx.wants(id)
             && let Err(e) = step(&mut ctx)
@@ -1013,7 +1021,12 @@ fn b3(ctx: &mut Ctx) -> R<()> {
                 t0,
                 Duration::from_secs(120),
                 Duration::from_millis(2),
-                || Ok(done.exists()),
+                // The sink writes the count after creating the file: wait for the number.
+                || {
+                    Ok(std::fs::read_to_string(&done).ok().is_some_and(|t| {
+                        t.split_whitespace().next().is_some_and(|w| w.parse::<i64>().is_ok())
+                    }))
+                },
             )?;
             drop(p);
             let text = std::fs::read_to_string(&done).unwrap_or_default();
@@ -1045,6 +1058,54 @@ fn b3(ctx: &mut Ctx) -> R<()> {
 // ---------------------------------------------------------------------------------------
 // B8 idle and B9 start-up
 // ---------------------------------------------------------------------------------------
+
+/// B4: converter throughput per core, in-process (see `benches::codecs`).
+fn b4(ctx: &mut Ctx) -> R<()> {
+    let n = ((200_000.0 * ctx.opts.scale.max(0.05)) as usize).max(10_000);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio: {e}"))?;
+    let mut enc = Figure::new(
+        "B4",
+        format!("Avro encode 10 fields ({n} rec)"),
+        "rec/s",
+        Target::OursAtLeast(1_000_000.0),
+    );
+    let mut dec =
+        Figure::new("B4", format!("Avro decode 10 fields ({n} rec)"), "rec/s", Target::None);
+    let mut jenc =
+        Figure::new("B4", "JSON encode (schemas.enable=false)", "MB/s", Target::OursAtLeast(300.0));
+    let mut jdec = Figure::new("B4", "JSON decode (schemas.enable=false)", "MB/s", Target::None);
+    enc.note = "baseline: apache-avro GenericDatumWriter on the same record; ours adds the registry wire format".into();
+    dec.note = "baseline: apache-avro GenericDatumReader".into();
+    jenc.note = "baseline: serde_json::to_vec of the same object".into();
+    jdec.note = "baseline: serde_json::from_slice into serde_json::Value".into();
+    rt.block_on(async {
+        let registry = connect_schema_registry::RegistryServer::start_in_memory("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("schema registry: {e}"))?;
+        for _ in 0..ctx.opts.pairs {
+            let p = benches::codecs::run_pair(&registry.url(), n).await?;
+            for (f, pair) in [
+                (&mut enc, p.avro_encode),
+                (&mut dec, p.avro_decode),
+                (&mut jenc, p.json_encode),
+                (&mut jdec, p.json_decode),
+            ] {
+                f.ours.push(pair.ours);
+                f.base.push(pair.baseline);
+            }
+        }
+        registry.shutdown().await;
+        Ok::<(), String>(())
+    })?;
+    for f in [enc, dec, jenc, jdec] {
+        println!("{}", f.line());
+        ctx.figures.push(f);
+    }
+    Ok(())
+}
 
 fn b8_idle(ctx: &mut Ctx) -> R<()> {
     let topic = ctx.unique("b8-idle");

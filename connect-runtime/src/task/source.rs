@@ -389,11 +389,23 @@ async fn convert(
 }
 
 impl SourceDriver {
+    /// Where the record with sequence number `seq` sits in the in-flight ring. Sequence
+    /// numbers are contiguous until a commit removes records from the middle, so the
+    /// direct index is almost always right; otherwise binary search.
+    fn position_of(&self, seq: u64) -> Option<usize> {
+        let front = self.in_flight.front()?.seq;
+        let guess = seq.checked_sub(front)? as usize;
+        if self.in_flight.get(guess).is_some_and(|f| f.seq == seq) {
+            return Some(guess);
+        }
+        self.in_flight.binary_search_by_key(&seq, |f| f.seq).ok()
+    }
+
     /// Applies delivery reports: marks records acknowledged, calls `commit_record`, and
     /// folds the acknowledged prefix into the committable offsets.
     async fn drain_acks(&mut self) -> Result<()> {
         while let Ok((seq, report)) = self.acks.try_recv() {
-            let Ok(idx) = self.in_flight.binary_search_by_key(&seq, |f| f.seq) else {
+            let Some(idx) = self.position_of(seq) else {
                 continue;
             };
             match report {
@@ -421,6 +433,9 @@ impl SourceDriver {
                 }
             }
         }
+        // Records come in runs of one source partition: keep the latest offset of the
+        // current run and touch the map once per run, not once per record.
+        let mut run: Option<(OffsetMap, OffsetMap)> = None;
         while self.in_flight.front().is_some_and(|f| f.acked) {
             if let Some(mut f) = self.in_flight.pop_front() {
                 if let Some(record) = &f.record {
@@ -429,9 +444,19 @@ impl SourceDriver {
                 }
                 if let Some((p, o)) = f.take_parts().filter(|(p, o)| !p.is_empty() || !o.is_empty())
                 {
-                    self.committable.insert(p, o);
+                    match &mut run {
+                        Some((rp, ro)) if *rp == p => *ro = o,
+                        _ => {
+                            if let Some((rp, ro)) = run.replace((p, o)) {
+                                self.committable.insert(rp, ro);
+                            }
+                        }
+                    }
                 }
             }
+        }
+        if let Some((p, o)) = run {
+            self.committable.insert(p, o);
         }
         Ok(())
     }

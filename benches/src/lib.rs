@@ -4,7 +4,7 @@
 //!
 //! - `benches/*.rs`: criterion micro-benchmarks (`Struct` build and access, the JSON
 //!   converter); run with `cargo bench -p benches`.
-//! - `src/bin/pipeline.rs`: the end-to-end harness that `scripts/bench.sh` runs. It starts
+//! - `src/bin/pipeline/`: the end-to-end harness that `scripts/bench.sh` runs. It starts
 //!   `connect-mock-broker`, runs each figure's baseline (`kcat`, raw rdkafka loops) and
 //!   ours interleaved, and prints one line per figure with the median ratio and its
 //!   spread.

@@ -1,0 +1,752 @@
+//! `pipeline [--scale F] [--pairs N] [--only B1,B2,…] [--latency-secs S]`: the end-to-end
+//! harness behind `scripts/bench.sh`.
+//!
+//! It starts `connect-mock-broker` (librdkafka's mock cluster on loopback) so ours and the
+//! baseline talk to the same broker process, generates data with a fixed seed, runs
+//! baseline and ours interleaved (`--pairs` pairs, the order alternating), checks record
+//! counts after every run, prints one line per figure (median ratio and the spread of the
+//! per-pair ratios) and writes `benches/results/latest.json` and `latest.md`.
+//!
+//! How ours is timed: the real release binaries (`connect-standalone`, or `bench-worker`
+//! for B3) are started, and the clock runs from process start until the topic's high
+//! watermark reaches the expected count (sources), the sink file holds every byte
+//! (FileStreamSink) or the discarding sink reports the count (B3); then the worker is
+//! killed. Baselines (`kcat`, the raw rdkafka loops of `pipeline raw-produce` and
+//! `pipeline raw-consume`) are timed from process start to exit.
+//!
+//! `pipeline raw-produce BOOTSTRAP TOPIC COUNT SIZE` and
+//! `pipeline raw-consume BOOTSTRAP TOPIC COUNT GROUP` are those raw loops.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use benches::data;
+use benches::procfs::vm_hwm_kib;
+use benches::stats::{median, min_max, quantile};
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::{Offset, TopicPartitionList};
+
+mod latency;
+mod throughput;
+
+use latency::{b8_idle, b9, b10};
+use throughput::{b1, b2, b3, b4};
+
+type R<T> = Result<T, String>;
+
+/// The runtime's producer defaults (`connect-runtime/src/kafka/mod.rs`), given to every
+/// baseline producer too.
+const PRODUCER: &[(&str, &str)] = &[
+    ("acks", "all"),
+    ("enable.idempotence", "true"),
+    ("linger.ms", "5"),
+    ("queue.buffering.max.kbytes", "32768"),
+    ("queue.buffering.max.messages", "200000"),
+    ("compression.type", "none"),
+];
+
+/// The runtime's consumer caps, given to every baseline consumer too.
+const CONSUMER: &[(&str, &str)] =
+    &[("queued.max.messages.kbytes", "16384"), ("fetch.max.bytes", "16777216")];
+
+const STRING_CONVERTER: &str = "org.apache.kafka.connect.storage.StringConverter";
+const BYTES_CONVERTER: &str = "org.apache.kafka.connect.converters.ByteArrayConverter";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("raw-produce") => raw_produce(&args[1..]),
+        Some("raw-consume") => raw_consume(&args[1..]),
+        _ => harness(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pipeline: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw rdkafka loops (the B3 baselines)
+// ---------------------------------------------------------------------------------------
+
+fn arg<'a>(args: &'a [String], i: usize, what: &str) -> R<&'a str> {
+    args.get(i).map(String::as_str).ok_or_else(|| format!("missing argument {what}"))
+}
+
+fn num(args: &[String], i: usize, what: &str) -> R<u64> {
+    arg(args, i, what)?.parse().map_err(|e| format!("bad {what}: {e}"))
+}
+
+fn raw_produce(args: &[String]) -> R<()> {
+    let (bootstrap, topic) = (arg(args, 0, "BOOTSTRAP")?, arg(args, 1, "TOPIC")?);
+    let (count, size) = (num(args, 2, "COUNT")?, num(args, 3, "SIZE")? as usize);
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", bootstrap);
+    for (k, v) in PRODUCER {
+        cfg.set(*k, *v);
+    }
+    // A random partition per message: no partition of a multi-partition topic outgrows
+    // the mock broker's per-partition limit (no effect on single-partition topics).
+    cfg.set("sticky.partitioning.linger.ms", "0");
+    let producer: BaseProducer = cfg.create().map_err(|e| format!("producer: {e}"))?;
+    let mut payload = vec![0u8; size];
+    data::Rng::new(data::SEED).fill_printable(&mut payload);
+    for i in 0..count {
+        loop {
+            match producer.send(BaseRecord::<(), [u8]>::to(topic).payload(&payload)) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                    producer.poll(Duration::from_millis(1));
+                }
+                Err((e, _)) => return Err(format!("send: {e}")),
+            }
+        }
+        if i % 1024 == 0 {
+            producer.poll(Duration::ZERO);
+        }
+    }
+    producer.flush(Duration::from_secs(120)).map_err(|e| format!("flush: {e}"))
+}
+
+fn raw_consume(args: &[String]) -> R<()> {
+    let (bootstrap, topic) = (arg(args, 0, "BOOTSTRAP")?, arg(args, 1, "TOPIC")?);
+    let (count, group) = (num(args, 2, "COUNT")?, arg(args, 3, "GROUP")?);
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest");
+    for (k, v) in CONSUMER {
+        cfg.set(*k, *v);
+    }
+    let consumer: BaseConsumer = cfg.create().map_err(|e| format!("consumer: {e}"))?;
+    consumer.subscribe(&[topic]).map_err(|e| format!("subscribe: {e}"))?;
+    let (mut seen, mut bytes) = (0u64, 0u64);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while seen < count {
+        if Instant::now() > deadline {
+            return Err(format!("timed out with {seen} of {count} records"));
+        }
+        if let Some(m) = consumer.poll(Duration::from_millis(100)) {
+            let m = m.map_err(|e| format!("poll: {e}"))?;
+            bytes += m.payload().map_or(0, |p| p.len() as u64);
+            seen += 1;
+        }
+    }
+    println!("{seen} {bytes}");
+    let _ = std::io::stdout().flush();
+    // Like the timed sink, stop the clock at the last record, not after a group leave.
+    std::process::exit(0)
+}
+
+// ---------------------------------------------------------------------------------------
+// The harness
+// ---------------------------------------------------------------------------------------
+
+struct Opts {
+    scale: f64,
+    pairs: usize,
+    only: Option<Vec<String>>,
+    latency_secs: f64,
+}
+
+fn parse_opts(args: &[String]) -> R<Opts> {
+    let mut o = Opts { scale: 0.25, pairs: 3, only: None, latency_secs: 3.0 };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val =
+            |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--scale" => o.scale = val("--scale")?.parse().map_err(|e| format!("--scale: {e}"))?,
+            "--pairs" => o.pairs = val("--pairs")?.parse().map_err(|e| format!("--pairs: {e}"))?,
+            "--latency-secs" => {
+                o.latency_secs =
+                    val("--latency-secs")?.parse().map_err(|e| format!("--latency-secs: {e}"))?
+            }
+            "--only" => {
+                o.only = Some(val("--only")?.split(',').map(|s| s.trim().to_uppercase()).collect())
+            }
+            "-h" | "--help" => {
+                return Err("usage: pipeline [--scale F] [--pairs N] [--only B1,B2,B3,B8,B9,B10] [--latency-secs S]".into());
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if !o.scale.is_finite() || o.scale <= 0.0 || o.pairs == 0 {
+        return Err("--scale must be > 0 and --pairs ≥ 1".into());
+    }
+    Ok(o)
+}
+
+/// What a figure's target is.
+#[derive(Clone, Copy)]
+enum Target {
+    /// The median ratio ours/baseline must be at least this.
+    RatioAtLeast(f64),
+    /// The median of ours must be at most this (in the figure's unit).
+    OursAtMost(f64),
+    /// The median of ours must be at least this (in the figure's unit).
+    OursAtLeast(f64),
+    /// Reported only.
+    None,
+}
+
+struct Figure {
+    id: &'static str,
+    name: String,
+    unit: &'static str,
+    ours: Vec<f64>,
+    base: Vec<f64>,
+    target: Target,
+    note: String,
+}
+
+impl Figure {
+    fn new(id: &'static str, name: impl Into<String>, unit: &'static str, target: Target) -> Self {
+        Figure {
+            id,
+            name: name.into(),
+            unit,
+            ours: vec![],
+            base: vec![],
+            target,
+            note: String::new(),
+        }
+    }
+
+    fn ratios(&self) -> Vec<f64> {
+        self.ours.iter().zip(&self.base).filter(|(_, b)| **b > 0.0).map(|(o, b)| o / b).collect()
+    }
+
+    fn ratio(&self) -> Option<f64> {
+        median(&self.ratios())
+    }
+
+    fn status(&self) -> &'static str {
+        match self.target {
+            Target::RatioAtLeast(t) => match self.ratio() {
+                Some(r) if r >= t => "PASS",
+                Some(_) => "MISS",
+                None => "n/a",
+            },
+            Target::OursAtMost(t) => match median(&self.ours) {
+                Some(v) if v <= t => "PASS",
+                Some(_) => "MISS",
+                None => "n/a",
+            },
+            Target::OursAtLeast(t) => match median(&self.ours) {
+                Some(v) if v >= t => "PASS",
+                Some(_) => "MISS",
+                None => "n/a",
+            },
+            Target::None => "report",
+        }
+    }
+
+    fn target_text(&self) -> String {
+        match self.target {
+            Target::RatioAtLeast(t) => format!("ratio ≥{t:.2}"),
+            Target::OursAtMost(t) => format!("≤{} {}", fmt_num(t), self.unit),
+            Target::OursAtLeast(t) => format!("≥{} {}", fmt_num(t), self.unit),
+            Target::None => "—".into(),
+        }
+    }
+
+    fn spread_text(&self) -> String {
+        match min_max(&self.ratios()) {
+            Some((lo, hi)) => format!("{lo:.2}–{hi:.2}"),
+            None => match min_max(&self.ours) {
+                Some((lo, hi)) => format!("ours {}–{}", fmt_num(lo), fmt_num(hi)),
+                None => "n/a".into(),
+            },
+        }
+    }
+
+    fn line(&self) -> String {
+        let ours =
+            median(&self.ours).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), self.unit));
+        let base =
+            median(&self.base).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), self.unit));
+        let ratio = self.ratio().map_or("n/a".into(), |r| format!("{r:.2}"));
+        format!(
+            "{:<4}{:<34} ours={:<16} baseline={:<16} ratio={:<5} (spread {})  target {}  {}",
+            self.id,
+            self.name,
+            ours,
+            base,
+            ratio,
+            self.spread_text(),
+            self.target_text(),
+            self.status()
+        )
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "name": self.name,
+            "unit": self.unit,
+            "ours_median": median(&self.ours),
+            "baseline_median": median(&self.base),
+            "ratio_median": self.ratio(),
+            "ratio_min_max": min_max(&self.ratios()),
+            "ours_runs": self.ours,
+            "baseline_runs": self.base,
+            "target": self.target_text(),
+            "status": self.status(),
+            "note": self.note,
+        })
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v >= 10_000.0 {
+        let s = format!("{:.0}", v);
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    } else if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+struct Ctx {
+    opts: Opts,
+    bin: PathBuf,
+    work: PathBuf,
+    kcat: String,
+    kcat_ld: Option<String>,
+    figures: Vec<Figure>,
+    /// Our median B1 100 B rate, the base of B10's rates.
+    b1_rate: Option<f64>,
+    seq: u64,
+}
+
+impl Ctx {
+    fn wants(&self, id: &str) -> bool {
+        self.opts.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id))
+    }
+
+    fn scaled(&self, n: u64) -> u64 {
+        ((n as f64 * self.opts.scale).round() as u64).max(1000)
+    }
+
+    fn unique(&mut self, prefix: &str) -> String {
+        self.seq += 1;
+        format!("{prefix}-{}", self.seq)
+    }
+
+    fn run_dir(&mut self, prefix: &str) -> R<PathBuf> {
+        let name = self.unique(prefix);
+        let d = self.work.join(name);
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).map_err(|e| format!("mkdir {}: {e}", d.display()))?;
+        Ok(d)
+    }
+
+    fn kcat(&self) -> Command {
+        let mut c = Command::new(&self.kcat);
+        if let Some(ld) = &self.kcat_ld {
+            c.env("LD_LIBRARY_PATH", ld);
+        }
+        c
+    }
+
+    fn push(&mut self, f: Figure) {
+        println!("{}", f.line());
+        let _ = std::io::stdout().flush();
+        self.figures.push(f);
+    }
+}
+
+/// A `connect-mock-broker` process and a client that reads watermarks from it.
+struct Broker {
+    child: Child,
+    bootstrap: String,
+    probe: BaseConsumer,
+}
+
+impl Broker {
+    fn start(ctx: &Ctx, topics: &[String]) -> R<Broker> {
+        let mut cmd = Command::new(ctx.bin.join("connect-mock-broker"));
+        for t in topics {
+            cmd.arg("--topic").arg(t);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start connect-mock-broker: {e}"))?;
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            BufReader::new(out).read_line(&mut line).map_err(|e| format!("broker stdout: {e}"))?;
+        }
+        let bootstrap = line.trim().to_string();
+        if bootstrap.is_empty() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("connect-mock-broker printed no bootstrap servers".into());
+        }
+        let probe: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &bootstrap)
+            .set("group.id", "bench-probe")
+            .create()
+            .map_err(|e| format!("probe client: {e}"))?;
+        Ok(Broker { child, bootstrap, probe })
+    }
+
+    fn high(&self, topic: &str) -> R<i64> {
+        self.probe
+            .fetch_watermarks(topic, 0, Duration::from_secs(5))
+            .map(|(_, h)| h)
+            .map_err(|e| format!("watermarks of {topic}: {e}"))
+    }
+}
+
+impl Broker {
+    /// The sum of the high watermarks of partitions `0..parts` of `topic`.
+    fn total(&self, topic: &str, parts: u64) -> R<i64> {
+        let mut sum = 0;
+        for p in 0..parts as i32 {
+            let (_, h) = self
+                .probe
+                .fetch_watermarks(topic, p, Duration::from_secs(5))
+                .map_err(|e| format!("watermarks of {topic}/{p}: {e}"))?;
+            sum += h;
+        }
+        Ok(sum)
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A child process killed (and reaped) when dropped.
+struct Proc(Child);
+
+impl Proc {
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+    fn alive(&mut self, what: &str, log: &Path) -> R<()> {
+        match self.0.try_wait() {
+            Ok(None) => Ok(()),
+            Ok(Some(st)) => Err(format!("{what} exited early ({st}); see {}", log.display())),
+            Err(e) => Err(format!("{what}: {e}")),
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Partitions a topic needs so librdkafka's mock cluster keeps all of it: a mock
+/// partition keeps at most 5 MiB or 100,000 messages and drops its oldest batches
+/// beyond that (`rdkafka_mock.c`), which would make a topic filled up front unreadable
+/// from the beginning.
+fn partitions_for(n: u64, size: u64) -> u64 {
+    let by_bytes = (n * (size + 70)).div_ceil(2_500_000);
+    let by_count = n.div_ceil(50_000);
+    by_bytes.max(by_count).max(1)
+}
+
+fn write_props(path: &Path, pairs: &[(&str, String)]) -> R<()> {
+    let mut s = String::new();
+    for (k, v) in pairs {
+        let _ = writeln!(s, "{k}={v}");
+    }
+    std::fs::write(path, s).map_err(|e| format!("write {}: {e}", path.display()))
+}
+
+fn free_port() -> R<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+    l.local_addr().map(|a| a.port()).map_err(|e| format!("local_addr: {e}"))
+}
+
+/// Worker settings shared by every run of ours.
+fn worker_props(
+    bootstrap: &str,
+    dir: &Path,
+    port: u16,
+    converter: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("bootstrap.servers", bootstrap.to_string()),
+        ("listeners", format!("http://127.0.0.1:{port}")),
+        ("key.converter", converter.to_string()),
+        ("value.converter", converter.to_string()),
+        ("offset.storage.file.filename", dir.join("offsets").display().to_string()),
+        // FileStreamSink writes its last partial buffer only on flush (offset commit).
+        ("offset.flush.interval.ms", "100".to_string()),
+    ]
+}
+
+/// Starts `exe` with a worker config and connector configs written into `dir`; its
+/// output goes to `dir/worker.log`.
+fn spawn_worker(
+    exe: &Path,
+    dir: &Path,
+    worker: &[(&str, String)],
+    connectors: &[Vec<(&str, String)>],
+) -> R<(Proc, Instant, PathBuf)> {
+    let wp = dir.join("worker.properties");
+    write_props(&wp, worker)?;
+    let mut files = vec![wp];
+    for (i, c) in connectors.iter().enumerate() {
+        let p = dir.join(format!("connector{i}.properties"));
+        write_props(&p, c)?;
+        files.push(p);
+    }
+    let log_path = dir.join("worker.log");
+    let log = std::fs::File::create(&log_path).map_err(|e| format!("log: {e}"))?;
+    let log2 = log.try_clone().map_err(|e| format!("log: {e}"))?;
+    let t0 = Instant::now();
+    let child = Command::new(exe)
+        .args(&files)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(log2))
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+    Ok((Proc(child), t0, log_path))
+}
+
+/// Polls `done` every `every` until it holds, while the process stays up; returns the
+/// time since `t0`.
+fn wait_for(
+    p: &mut Proc,
+    log: &Path,
+    t0: Instant,
+    timeout: Duration,
+    every: Duration,
+    mut done: impl FnMut() -> R<bool>,
+) -> R<f64> {
+    loop {
+        if done()? {
+            return Ok(t0.elapsed().as_secs_f64());
+        }
+        p.alive("worker", log)?;
+        if t0.elapsed() > timeout {
+            return Err(format!("timed out after {timeout:?}; see {}", log.display()));
+        }
+        std::thread::sleep(every);
+    }
+}
+
+/// Runs a baseline command to its end, sampling its peak RSS; returns (seconds, KiB).
+fn run_timed(mut cmd: Command, what: &str, timeout: Duration) -> R<(f64, u64)> {
+    let t0 = Instant::now();
+    let child = cmd.spawn().map_err(|e| format!("cannot start {what}: {e}"))?;
+    let mut p = Proc(child);
+    let mut hwm = 0;
+    loop {
+        match p.0.try_wait() {
+            Ok(Some(st)) if st.success() => return Ok((t0.elapsed().as_secs_f64(), hwm)),
+            Ok(Some(st)) => return Err(format!("{what} failed: {st}")),
+            Ok(None) => {}
+            Err(e) => return Err(format!("{what}: {e}")),
+        }
+        if let Some(h) = vm_hwm_kib(p.pid()) {
+            hwm = hwm.max(h);
+        }
+        if t0.elapsed() > timeout {
+            return Err(format!("{what} timed out"));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn kcat_producer_args(cmd: &mut Command, bootstrap: &str, topic: &str) {
+    cmd.args(["-P", "-q", "-b", bootstrap, "-t", topic]);
+    for (k, v) in PRODUCER {
+        cmd.arg("-X").arg(format!("{k}={v}"));
+    }
+}
+
+fn check_count(what: &str, got: i64, want: u64) -> R<()> {
+    if got == want as i64 {
+        Ok(())
+    } else {
+        Err(format!("{what}: expected {want} records, found {got}"))
+    }
+}
+
+fn http_ok(port: u16) -> bool {
+    let Ok(addr) = format!("127.0.0.1:{port}").parse() else { return false };
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(100)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
+    if s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 12];
+    s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1 200")
+}
+
+fn harness(args: &[String]) -> R<()> {
+    let opts = parse_opts(args)?;
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let bin = exe.parent().ok_or("no binary directory")?.to_path_buf();
+    for b in ["connect-standalone", "connect-mock-broker", "bench-worker"] {
+        if !bin.join(b).exists() {
+            return Err(format!(
+                "{} is missing: run `cargo build --release -p connect-runtime -p benches`",
+                bin.join(b).display()
+            ));
+        }
+    }
+    let work = bin.parent().ok_or("no target directory")?.join("bench-work");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| format!("mkdir {}: {e}", work.display()))?;
+    let kcat = std::env::var("BENCH_KCAT").unwrap_or_else(|_| "kcat".into());
+    let kcat_ld = std::env::var("BENCH_KCAT_LD_LIBRARY_PATH").ok().filter(|s| !s.is_empty());
+    let mut ctx = Ctx { opts, bin, work, kcat, kcat_ld, figures: vec![], b1_rate: None, seq: 0 };
+
+    let ours_lib = rdkafka::util::get_rdkafka_version().1;
+    let kcat_lib = kcat_librdkafka(&ctx);
+    let started = Instant::now();
+    println!(
+        "broker: connect-mock-broker (librdkafka {ours_lib} mock cluster, loopback, one process per figure group)"
+    );
+    println!(
+        "librdkafka: ours {ours_lib} (static, rdkafka-sys); kcat {kcat_lib}{}",
+        ctx.kcat_ld.as_ref().map_or(String::new(), |l| format!(" via LD_LIBRARY_PATH={l}"))
+    );
+    println!(
+        "scale={} (issue sizes × scale; --scale 1 for the issue's 2 M × 100 B and 500 k × 1 KB), {} pairs, baseline and ours interleaved",
+        ctx.opts.scale, ctx.opts.pairs
+    );
+    println!(
+        "ratio = ours / baseline per pair, median over pairs; spread = min–max of the per-pair ratios"
+    );
+    println!("throughput: higher is better; time and memory: lower is better");
+    println!();
+
+    let mut errors = Vec::new();
+    type Step = fn(&mut Ctx) -> R<()>;
+    let steps: [(&str, Step); 7] =
+        [("B9", b9), ("B1", b1), ("B2", b2), ("B3", b3), ("B4", b4), ("B8", b8_idle), ("B10", b10)];
+    for (id, step) in steps {
+        if ctx.wants(id)
+            && let Err(e) = step(&mut ctx)
+        {
+            println!("{id}  ERROR: {e}");
+            errors.push(format!("{id}: {e}"));
+        }
+    }
+    let total = started.elapsed().as_secs_f64();
+    println!();
+    println!("harness time {total:.0} s");
+    write_results(&ctx, &ours_lib, &kcat_lib, total, &errors)?;
+    if errors.is_empty() { Ok(()) } else { Err(format!("{} figure(s) failed", errors.len())) }
+}
+
+fn kcat_librdkafka(ctx: &Ctx) -> String {
+    let out = ctx.kcat().arg("-V").output();
+    let text = out.map(|o| String::from_utf8_lossy(&o.stdout).to_string()).unwrap_or_default();
+    text.split("librdkafka ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .map_or_else(|| "unknown".into(), str::to_string)
+}
+
+fn write_results(
+    ctx: &Ctx,
+    ours_lib: &str,
+    kcat_lib: &str,
+    total: f64,
+    errors: &[String],
+) -> R<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("results");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    let commit = git(&["rev-parse", "HEAD"]);
+    let dirty = !git(&["status", "--porcelain", "--untracked-files=no"]).is_empty();
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let json = serde_json::json!({
+        "commit": commit,
+        "dirty": dirty,
+        "date": date,
+        "scale": ctx.opts.scale,
+        "pairs": ctx.opts.pairs,
+        "broker": format!("connect-mock-broker (librdkafka {ours_lib} mock cluster)"),
+        "librdkafka": { "ours": ours_lib, "kcat": kcat_lib, "kcat_ld_library_path": ctx.kcat_ld },
+        "harness_seconds": total,
+        "figures": ctx.figures.iter().map(Figure::json).collect::<Vec<_>>(),
+        "errors": errors,
+    });
+    let text = serde_json::to_string_pretty(&json).map_err(|e| format!("json: {e}"))?;
+    std::fs::write(dir.join("latest.json"), text + "\n")
+        .map_err(|e| format!("write latest.json: {e}"))?;
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "Commit `{}`{}, {date}, scale {}, {} pairs; broker connect-mock-broker; librdkafka ours {ours_lib}, kcat {kcat_lib}.\n",
+        commit.get(..12).unwrap_or(&commit),
+        if dirty { " (with uncommitted changes)" } else { "" },
+        ctx.opts.scale,
+        ctx.opts.pairs
+    );
+    let _ = writeln!(md, "| figure | | ours | baseline | ratio | spread | target | |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
+    for f in &ctx.figures {
+        let ours = median(&f.ours).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), f.unit));
+        let base = median(&f.base).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), f.unit));
+        let ratio = f.ratio().map_or("n/a".into(), |r| format!("{r:.2}"));
+        let _ = writeln!(
+            md,
+            "| {} | {} | {ours} | {base} | {ratio} | {} | {} | {} |",
+            f.id,
+            f.name,
+            f.spread_text(),
+            f.target_text(),
+            f.status()
+        );
+    }
+    for e in errors {
+        let _ = writeln!(md, "\nERROR {e}");
+    }
+    std::fs::write(dir.join("latest.md"), md).map_err(|e| format!("write latest.md: {e}"))
+}

@@ -1,0 +1,365 @@
+//! B1–B4: throughput figures (file and generator sources, sinks, converters).
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------
+// B1: FileStreamSource → topic vs kcat -P -l
+// ---------------------------------------------------------------------------------------
+
+pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
+    let mut mem_ours = vec![];
+    let mut mem_base = vec![];
+    for (size, full, target, label) in
+        [(100usize, 2_000_000u64, 0.90, "100B"), (1000, 500_000, 0.95, "1KB")]
+    {
+        let n = ctx.scaled(full);
+        let input = ctx.work.join(format!("b1-{label}.txt"));
+        data::write_lines(&input, n, size)
+            .map_err(|e| format!("generate {}: {e}", input.display()))?;
+        let mut f = Figure::new(
+            "B1",
+            format!("file→topic {label} ({n} lines)"),
+            "rec/s",
+            Target::RatioAtLeast(target),
+        );
+        for pair in 0..ctx.opts.pairs {
+            let (t_base, t_ours) = (ctx.unique("b1-kcat"), ctx.unique("b1-ours"));
+            let broker = Broker::start(ctx, &[t_base.clone(), t_ours.clone()])?;
+            let mut run_base = |ctx: &mut Ctx| -> R<()> {
+                let mut cmd = ctx.kcat();
+                kcat_producer_args(&mut cmd, &broker.bootstrap, &t_base);
+                cmd.arg("-l").arg(&input).stdout(Stdio::null()).stderr(Stdio::null());
+                let (secs, hwm) = run_timed(cmd, "kcat -P", Duration::from_secs(120))?;
+                check_count("B1 kcat", broker.high(&t_base)?, n)?;
+                f.base.push(n as f64 / secs);
+                if size == 100 {
+                    mem_base.push(hwm as f64 / 1024.0);
+                }
+                Ok(())
+            };
+            let mut run_ours = |ctx: &mut Ctx| -> R<()> {
+                let dir = ctx.run_dir("b1")?;
+                let worker = worker_props(&broker.bootstrap, &dir, free_port()?, STRING_CONVERTER);
+                let conn = vec![
+                    ("name", format!("src-{}", t_ours)),
+                    ("connector.class", "FileStreamSource".into()),
+                    ("tasks.max", "1".into()),
+                    ("file", input.display().to_string()),
+                    ("topic", t_ours.clone()),
+                ];
+                let (mut p, t0, log) =
+                    spawn_worker(&ctx.bin.join("connect-standalone"), &dir, &worker, &[conn])?;
+                let secs = wait_for(
+                    &mut p,
+                    &log,
+                    t0,
+                    Duration::from_secs(120),
+                    Duration::from_millis(5),
+                    || Ok(broker.high(&t_ours)? >= n as i64),
+                )?;
+                let hwm = vm_hwm_kib(p.pid()).unwrap_or(0);
+                drop(p);
+                check_count("B1 ours", broker.high(&t_ours)?, n)?;
+                f.ours.push(n as f64 / secs);
+                if size == 100 {
+                    mem_ours.push(hwm as f64 / 1024.0);
+                }
+                Ok(())
+            };
+            if pair % 2 == 0 {
+                run_base(ctx)?;
+                run_ours(ctx)?;
+            } else {
+                run_ours(ctx)?;
+                run_base(ctx)?;
+            }
+        }
+        if size == 100 {
+            ctx.b1_rate = median(&f.ours);
+        }
+        f.note = "ours: connect-standalone, StringConverter, producer acks=all idempotent linger 5 ms; timed from process start to high watermark = lines; kcat -P -l with the same -X producer settings, timed start to exit".into();
+        ctx.push(f);
+    }
+    let mut m = Figure::new("B8", "peak RSS, B1 pipeline (100B)", "MiB", Target::OursAtMost(100.0));
+    m.ours = mem_ours;
+    m.base = mem_base;
+    m.note = "VmHWM of connect-standalone just before it is killed; kcat's VmHWM sampled every 2 ms until exit".into();
+    ctx.push(m);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// B2: topic → FileStreamSink vs kcat -C -e
+// ---------------------------------------------------------------------------------------
+
+pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
+    let (size, label) = (100usize, "100B");
+    let n = ctx.scaled(2_000_000);
+    let input = ctx.work.join(format!("b2-{label}.txt"));
+    let bytes = data::write_lines(&input, n, size).map_err(|e| format!("generate: {e}"))?;
+    let topic = ctx.unique("b2");
+    let parts = partitions_for(n, size as u64);
+    let broker = Broker::start(ctx, &[format!("{topic}:{parts}")])?;
+    let mut fill = ctx.kcat();
+    kcat_producer_args(&mut fill, &broker.bootstrap, &topic);
+    // One random partition per message, so no partition outgrows the mock's limit.
+    fill.args(["-X", "sticky.partitioning.linger.ms=0"]);
+    fill.arg("-l").arg(&input).stdout(Stdio::null()).stderr(Stdio::null());
+    run_timed(fill, "kcat -P (fill)", Duration::from_secs(120))?;
+    check_count("B2 fill", broker.total(&topic, parts)?, n)?;
+    let mut f = Figure::new(
+        "B2",
+        format!("topic→file {label} ({n} lines, {parts} part.)"),
+        "rec/s",
+        Target::RatioAtLeast(1.0),
+    );
+    let mut mem =
+        Figure::new("B8", "peak RSS, B2 pipeline (100B)", "MiB", Target::OursAtMost(100.0));
+    for pair in 0..ctx.opts.pairs {
+        let mut run_base = |ctx: &mut Ctx| -> R<()> {
+            let dir = ctx.run_dir("b2-kcat")?;
+            let out = dir.join("out.txt");
+            let file = std::fs::File::create(&out).map_err(|e| format!("create: {e}"))?;
+            let mut cmd = ctx.kcat();
+            cmd.args(["-C", "-q", "-e", "-o", "beginning", "-b", &broker.bootstrap, "-t", &topic]);
+            for (k, v) in CONSUMER {
+                cmd.arg("-X").arg(format!("{k}={v}"));
+            }
+            cmd.stdout(Stdio::from(file)).stderr(Stdio::null());
+            let (secs, hwm) = run_timed(cmd, "kcat -C", Duration::from_secs(120))?;
+            check_count("B2 kcat", data::count_lines(&out) as i64, n)?;
+            f.base.push(n as f64 / secs);
+            mem.base.push(hwm as f64 / 1024.0);
+            let _ = std::fs::remove_file(&out);
+            Ok(())
+        };
+        let mut run_ours = |ctx: &mut Ctx| -> R<()> {
+            let dir = ctx.run_dir("b2-ours")?;
+            let out = dir.join("out.txt");
+            let worker = worker_props(&broker.bootstrap, &dir, free_port()?, STRING_CONVERTER);
+            let name = ctx.unique("sink");
+            let conn = vec![
+                ("name", name),
+                ("connector.class", "FileStreamSink".into()),
+                ("tasks.max", "1".into()),
+                ("file", out.display().to_string()),
+                ("topics", topic.clone()),
+            ];
+            let (mut p, t0, log) =
+                spawn_worker(&ctx.bin.join("connect-standalone"), &dir, &worker, &[conn])?;
+            let secs = wait_for(
+                &mut p,
+                &log,
+                t0,
+                Duration::from_secs(120),
+                Duration::from_millis(5),
+                || Ok(std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) >= bytes),
+            )?;
+            let hwm = vm_hwm_kib(p.pid()).unwrap_or(0);
+            drop(p);
+            check_count("B2 ours", data::count_lines(&out) as i64, n)?;
+            f.ours.push(n as f64 / secs);
+            mem.ours.push(hwm as f64 / 1024.0);
+            let _ = std::fs::remove_file(&out);
+            Ok(())
+        };
+        if pair % 2 == 0 {
+            run_base(ctx)?;
+            run_ours(ctx)?;
+        } else {
+            run_ours(ctx)?;
+            run_base(ctx)?;
+        }
+    }
+    f.note = "ours: connect-standalone with FileStreamSink only, StringConverter, consumer group join included, offset.flush.interval.ms=100 (the sink writes its last partial 256 KiB buffer only on flush); timed until the file holds every byte; kcat -C -e -o beginning (no group), timed start to exit".into();
+    mem.note =
+        "VmHWM of connect-standalone just before it is killed; kcat -C's VmHWM sampled every 2 ms"
+            .into();
+    ctx.push(f);
+    ctx.push(mem);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// B3: framework overhead: generator → topic → discard vs raw rdkafka loops
+// ---------------------------------------------------------------------------------------
+
+pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
+    let n = ctx.scaled(2_000_000);
+    let size = 100u64;
+    let self_exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let bench_worker = ctx.bin.join("bench-worker");
+    let parts = partitions_for(n, size);
+    let mut src = Figure::new(
+        "B3",
+        format!("generator→topic 100B ({n} rec)"),
+        "rec/s",
+        Target::RatioAtLeast(0.90),
+    );
+    let mut snk = Figure::new(
+        "B3",
+        format!("topic→discard 100B ({n} rec, {parts} part.)"),
+        "rec/s",
+        Target::RatioAtLeast(0.90),
+    );
+    let filled = ctx.unique("b3-filled");
+    let mut topics = vec![format!("{filled}:{parts}")];
+    let names: Vec<(String, String)> =
+        (0..ctx.opts.pairs).map(|_| (ctx.unique("b3-raw"), ctx.unique("b3-ours"))).collect();
+    for (a, b) in &names {
+        topics.push(a.clone());
+        topics.push(b.clone());
+    }
+    let broker = Broker::start(ctx, &topics)?;
+    let mut fill = Command::new(&self_exe);
+    fill.args(["raw-produce", &broker.bootstrap, &filled, &n.to_string(), &size.to_string()]);
+    run_timed(fill, "raw-produce (fill)", Duration::from_secs(120))?;
+    check_count("B3 fill", broker.total(&filled, parts)?, n)?;
+    for (pair, (t_raw, t_ours)) in names.iter().enumerate() {
+        // Source side.
+        let mut base_src = |ctx: &mut Ctx| -> R<()> {
+            let mut cmd = Command::new(&self_exe);
+            cmd.args(["raw-produce", &broker.bootstrap, t_raw, &n.to_string(), &size.to_string()]);
+            let (secs, _) = run_timed(cmd, "raw-produce", Duration::from_secs(120))?;
+            check_count("B3 raw produce", broker.high(t_raw)?, n)?;
+            src.base.push(n as f64 / secs);
+            let _ = ctx;
+            Ok(())
+        };
+        let mut ours_src = |ctx: &mut Ctx| -> R<()> {
+            let dir = ctx.run_dir("b3-src")?;
+            let worker = worker_props(&broker.bootstrap, &dir, free_port()?, BYTES_CONVERTER);
+            let conn = vec![
+                ("name", format!("gen-{t_ours}")),
+                ("connector.class", "GeneratorSource".into()),
+                ("topic", t_ours.clone()),
+                ("count", n.to_string()),
+                ("size", size.to_string()),
+            ];
+            let (mut p, t0, log) = spawn_worker(&bench_worker, &dir, &worker, &[conn])?;
+            let secs = wait_for(
+                &mut p,
+                &log,
+                t0,
+                Duration::from_secs(120),
+                Duration::from_millis(5),
+                || Ok(broker.high(t_ours)? >= n as i64),
+            )?;
+            drop(p);
+            check_count("B3 ours source", broker.high(t_ours)?, n)?;
+            src.ours.push(n as f64 / secs);
+            Ok(())
+        };
+        // Sink side, on the pre-filled topic.
+        let mut base_snk = |ctx: &mut Ctx| -> R<()> {
+            let group = ctx.unique("raw-group");
+            let mut cmd = Command::new(&self_exe);
+            cmd.args(["raw-consume", &broker.bootstrap, &filled, &n.to_string(), &group]);
+            cmd.stdout(Stdio::null());
+            let (secs, _) = run_timed(cmd, "raw-consume", Duration::from_secs(120))?;
+            snk.base.push(n as f64 / secs);
+            Ok(())
+        };
+        let mut ours_snk = |ctx: &mut Ctx| -> R<()> {
+            let dir = ctx.run_dir("b3-snk")?;
+            let done = dir.join("done");
+            let worker = worker_props(&broker.bootstrap, &dir, free_port()?, BYTES_CONVERTER);
+            let conn = vec![
+                ("name", ctx.unique("discard")),
+                ("connector.class", "DiscardSink".into()),
+                ("topics", filled.clone()),
+                ("expected", n.to_string()),
+                ("done.file", done.display().to_string()),
+            ];
+            let (mut p, t0, log) = spawn_worker(&bench_worker, &dir, &worker, &[conn])?;
+            let secs = wait_for(
+                &mut p,
+                &log,
+                t0,
+                Duration::from_secs(120),
+                Duration::from_millis(2),
+                // The sink writes the count after creating the file: wait for the number.
+                || {
+                    Ok(std::fs::read_to_string(&done).ok().is_some_and(|t| {
+                        t.split_whitespace().next().is_some_and(|w| w.parse::<i64>().is_ok())
+                    }))
+                },
+            )?;
+            drop(p);
+            let text = std::fs::read_to_string(&done).unwrap_or_default();
+            let got: i64 =
+                text.split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(-1);
+            check_count("B3 ours sink", got, n)?;
+            snk.ours.push(n as f64 / secs);
+            Ok(())
+        };
+        if pair % 2 == 0 {
+            base_src(ctx)?;
+            ours_src(ctx)?;
+            base_snk(ctx)?;
+            ours_snk(ctx)?;
+        } else {
+            ours_src(ctx)?;
+            base_src(ctx)?;
+            ours_snk(ctx)?;
+            base_snk(ctx)?;
+        }
+    }
+    src.note = "ours: bench-worker (GeneratorSource, ByteArrayConverter, runtime producer defaults), start to high watermark; baseline: `pipeline raw-produce` (BaseProducer loop, same producer settings), start to exit after flush".into();
+    snk.note = "ours: bench-worker (DiscardSink, ByteArrayConverter, group consumer), start to the sink seeing every record; baseline: `pipeline raw-consume` (BaseConsumer, subscribe with a group, same caps), start to last record".into();
+    ctx.push(src);
+    ctx.push(snk);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// B8 idle and B9 start-up
+// ---------------------------------------------------------------------------------------
+
+/// B4: converter throughput per core, in-process (see `benches::codecs`).
+pub(super) fn b4(ctx: &mut Ctx) -> R<()> {
+    let n = ((200_000.0 * ctx.opts.scale.max(0.05)) as usize).max(10_000);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio: {e}"))?;
+    let mut enc = Figure::new(
+        "B4",
+        format!("Avro encode 10 fields ({n} rec)"),
+        "rec/s",
+        Target::OursAtLeast(1_000_000.0),
+    );
+    let mut dec =
+        Figure::new("B4", format!("Avro decode 10 fields ({n} rec)"), "rec/s", Target::None);
+    let mut jenc =
+        Figure::new("B4", "JSON encode (schemas.enable=false)", "MB/s", Target::OursAtLeast(300.0));
+    let mut jdec = Figure::new("B4", "JSON decode (schemas.enable=false)", "MB/s", Target::None);
+    enc.note = "baseline: apache-avro GenericDatumWriter on the same record; ours adds the registry wire format".into();
+    dec.note = "baseline: apache-avro GenericDatumReader".into();
+    jenc.note = "baseline: serde_json::to_vec of the same object".into();
+    jdec.note = "baseline: serde_json::from_slice into serde_json::Value".into();
+    rt.block_on(async {
+        let registry = connect_schema_registry::RegistryServer::start_in_memory("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("schema registry: {e}"))?;
+        for _ in 0..ctx.opts.pairs {
+            let p = benches::codecs::run_pair(&registry.url(), n).await?;
+            for (f, pair) in [
+                (&mut enc, p.avro_encode),
+                (&mut dec, p.avro_decode),
+                (&mut jenc, p.json_encode),
+                (&mut jdec, p.json_decode),
+            ] {
+                f.ours.push(pair.ours);
+                f.base.push(pair.baseline);
+            }
+        }
+        registry.shutdown().await;
+        Ok::<(), String>(())
+    })?;
+    for f in [enc, dec, jenc, jdec] {
+        println!("{}", f.line());
+        ctx.figures.push(f);
+    }
+    Ok(())
+}

@@ -1,6 +1,11 @@
 //! # connect-hdfs
 //!
-//! Not built yet. This crate will hold the storage sink with the configuration names of
-//! Confluent's HDFS connector (`io.confluent.connect.hdfs.HdfsSinkConnector`): partitioners,
-//! rotation, exactly-once commits through a write-ahead log, schema evolution and Hive
-//! integration, over one storage layer, exposed through `plugins()`.
+//! An exactly-once storage sink with the configuration names and behaviour of
+//! Confluent's HDFS connector (`io.confluent.connect.hdfs.HdfsSinkConnector`): it
+//! writes records into files under `<topics.dir>/<topic>/<partition>/` on the
+//! local filesystem, HDFS or an object store, commits them with a write-ahead log,
+//! and recovers its position from the committed file names. See the crate README
+//! for every key, its default and the delivery guarantee.
+
+pub mod format;
+pub mod partitioner;

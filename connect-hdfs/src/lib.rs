@@ -8,4 +8,12 @@
 //! for every key, its default and the delivery guarantee.
 
 pub mod format;
+pub mod hive;
 pub mod partitioner;
+
+use connect_api::plugin::PluginDescriptor;
+
+/// The connectors of this crate, for the runtime's plugin registry.
+pub fn plugins() -> Vec<PluginDescriptor> {
+    Vec::new()
+}

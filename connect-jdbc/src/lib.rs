@@ -8,6 +8,17 @@
 
 pub mod connection;
 pub mod dialect;
+pub mod sink;
+pub mod source;
 
 pub use connection::{ConnectionSettings, Db};
 pub use dialect::{ConnectionUrl, Dialect};
+
+use connect_api::plugin::PluginDescriptor;
+
+/// The connectors of this crate, for the runtime's plugin registry.
+pub fn plugins() -> Vec<PluginDescriptor> {
+    let mut plugins = source::plugins();
+    plugins.extend(sink::plugins());
+    plugins
+}

@@ -20,6 +20,8 @@ impl PluginRegistry {
     pub fn with_reference_connectors() -> Self {
         let mut r = Self::new();
         r.plugins.extend(connect_file::plugins());
+        r.plugins.extend(connect_jdbc::plugins());
+        r.plugins.extend(connect_hdfs::plugins());
         r
     }
 

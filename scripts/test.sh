@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 ensure_rust
 ensure_build_tools
+ensure_postgres
+ensure_mariadb
 start_tansu
 trap stop_tansu EXIT
 

@@ -82,3 +82,68 @@ stop_tansu() {
   [ -n "${TANSU_PID:-}" ] && kill "$TANSU_PID" 2>/dev/null && wait "$TANSU_PID" 2>/dev/null
   return 0
 }
+
+wait_tcp() {
+  # wait_tcp HOST PORT SECONDS: true once something listens there.
+  local host=$1 port=$2 secs=$3
+  for _ in $(seq 1 $((secs * 10))); do
+    (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+ensure_postgres() {
+  # PostgreSQL on 127.0.0.1:5432 with trust auth and a database `test`
+  # (../shared/design.md §4). Installed from Debian's packages and started when missing.
+  if ! wait_tcp 127.0.0.1 5432 1; then
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+      apt_install postgresql
+    fi
+    local version
+    version="$(ls /etc/postgresql | sort -V | tail -1)"
+    log "starting PostgreSQL $version"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || true
+    wait_tcp 127.0.0.1 5432 30 || {
+      echo "PostgreSQL did not start on 127.0.0.1:5432: start it with" \
+        "'pg_ctlcluster --skip-systemctl-redirect $version main start'" >&2
+      exit 1
+    }
+  fi
+  local psql=(psql -h 127.0.0.1 -U postgres -tAq)
+  if ! "${psql[@]}" -d postgres -c 'select 1' >/dev/null 2>&1; then
+    # A fresh Debian install: peer auth for the postgres role; open loopback to trust.
+    local hba
+    hba="$(su postgres -c "psql -tAqc 'show hba_file'")"
+    printf 'host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n' | cat - "$hba" > "$hba.new"
+    mv "$hba.new" "$hba" && chown postgres: "$hba"
+    su postgres -c "psql -tAqc 'select pg_reload_conf()'" >/dev/null
+  fi
+  if [ "$("${psql[@]}" -d postgres -c "select 1 from pg_database where datname='test'")" != 1 ]; then
+    "${psql[@]}" -d postgres -c 'create database test' >/dev/null
+  fi
+  export CONNECT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test"
+}
+
+ensure_mariadb() {
+  # MariaDB on 127.0.0.1:3306, root with an empty password, database `test`.
+  if ! wait_tcp 127.0.0.1 3306 1; then
+    [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
+    log "starting MariaDB"
+    mkdir -p /run/mysqld && chown mysql: /run/mysqld 2>/dev/null || true
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql >&2
+    wait_tcp 127.0.0.1 3306 60 || {
+      echo "MariaDB did not start on 127.0.0.1:3306: start it with" \
+        "'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd'" >&2
+      exit 1
+    }
+  fi
+  if ! mysql -h 127.0.0.1 -uroot -e 'select 1' >/dev/null 2>&1; then
+    # A fresh Debian install authenticates root through the unix socket only.
+    mysql -uroot -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD(''); \
+      CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; \
+      GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;" >&2
+  fi
+  mysql -h 127.0.0.1 -uroot -e 'create database if not exists test' >&2
+  export CONNECT_TEST_MYSQL_URL="mysql://root@127.0.0.1:3306/test"
+}

@@ -9,6 +9,10 @@
 #   BENCH_MICRO=1 scripts/bench.sh   # also run the criterion micro-benchmarks
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/services.sh
+# B5/B6 read and write PostgreSQL (started, or installed and started, when missing).
+ensure_postgres
+export BENCH_POSTGRES_URL="$CONNECT_TEST_POSTGRES_URL"
 
 if ! command -v kcat >/dev/null 2>&1; then
     echo "bench.sh: installing kcat (Debian package)" >&2

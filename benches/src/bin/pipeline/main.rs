@@ -37,9 +37,11 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
 
 mod latency;
+mod sql;
 mod throughput;
 
 use latency::{b8_idle, b9, b10};
+use sql::{b5, b6};
 use throughput::{b1, b2, b3, b4};
 
 type R<T> = Result<T, String>;
@@ -180,7 +182,7 @@ fn parse_opts(args: &[String]) -> R<Opts> {
                 o.only = Some(val("--only")?.split(',').map(|s| s.trim().to_uppercase()).collect())
             }
             "-h" | "--help" => {
-                return Err("usage: pipeline [--scale F] [--pairs N] [--only B1,B2,B3,B8,B9,B10] [--latency-secs S]".into());
+                return Err("usage: pipeline [--scale F] [--pairs N] [--only B1,B2,B3,B4,B5,B6,B8,B9,B10] [--latency-secs S]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -653,8 +655,17 @@ fn harness(args: &[String]) -> R<()> {
 
     let mut errors = Vec::new();
     type Step = fn(&mut Ctx) -> R<()>;
-    let steps: [(&str, Step); 7] =
-        [("B9", b9), ("B1", b1), ("B2", b2), ("B3", b3), ("B4", b4), ("B8", b8_idle), ("B10", b10)];
+    let steps: [(&str, Step); 9] = [
+        ("B9", b9),
+        ("B1", b1),
+        ("B2", b2),
+        ("B3", b3),
+        ("B4", b4),
+        ("B5", b5),
+        ("B6", b6),
+        ("B8", b8_idle),
+        ("B10", b10),
+    ];
     for (id, step) in steps {
         if ctx.wants(id)
             && let Err(e) = step(&mut ctx)

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -94,6 +95,7 @@ pub struct SourceTaskContext {
     config: RawConfig,
     offsets: Arc<dyn OffsetStorageReader>,
     cancel: CancellationToken,
+    end_of_input: Arc<AtomicBool>,
 }
 
 impl SourceTaskContext {
@@ -103,7 +105,12 @@ impl SourceTaskContext {
         offsets: Arc<dyn OffsetStorageReader>,
         cancel: CancellationToken,
     ) -> Self {
-        SourceTaskContext { config, offsets, cancel }
+        SourceTaskContext {
+            config,
+            offsets,
+            cancel,
+            end_of_input: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// The task's configuration.
@@ -119,6 +126,21 @@ impl SourceTaskContext {
     /// Fires when the task must stop; long waits in `poll` should select on it.
     pub fn cancellation(&self) -> &CancellationToken {
         &self.cancel
+    }
+
+    /// Says the task has returned everything its input holds (a file read to its
+    /// end, a generator that produced its count, a table read once). A worker in
+    /// bounded mode (`exit.on.source.eof=true`) stops once every source task said
+    /// so and all their records were acknowledged and their offsets committed;
+    /// otherwise this is informational, and a task may go on returning records if
+    /// more input arrives.
+    pub fn signal_end_of_input(&self) {
+        self.end_of_input.store(true, Ordering::Release);
+    }
+
+    /// *For runtimes*: whether the task called [`signal_end_of_input`](Self::signal_end_of_input).
+    pub fn is_end_of_input(&self) -> bool {
+        self.end_of_input.load(Ordering::Acquire)
     }
 }
 

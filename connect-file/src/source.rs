@@ -179,7 +179,7 @@ impl SourceTask for FileStreamSourceTask {
 
     async fn start(&mut self, context: SourceTaskContext, config: RawConfig) -> Result<()> {
         let config = FileStreamSourceConfig::parse(&config)?;
-        let mut running = Running::new(&config, context.cancellation().clone());
+        let mut running = Running::new(&config, context.clone());
         if let Some(file) = &running.file {
             running.resume_from = committed_position(&context, &file.partition).await?;
         }
@@ -257,6 +257,8 @@ struct Running {
     resume_from: u64,
     pending: Vec<SourceRecord>,
     cancel: CancellationToken,
+    /// To say "end of input" (bounded mode) when a read finds nothing more.
+    context: SourceTaskContext,
     idle: Duration,
     warned_missing: bool,
     stdin_closed: bool,
@@ -268,7 +270,8 @@ enum Opened {
 }
 
 impl Running {
-    fn new(config: &FileStreamSourceConfig, cancel: CancellationToken) -> Self {
+    fn new(config: &FileStreamSourceConfig, context: SourceTaskContext) -> Self {
+        let cancel = context.cancellation().clone();
         // The partition names the file exactly as configured, as Kafka's does.
         let file = config.file.as_deref().filter(|name| !name.is_empty()).map(|name| FileInput {
             path: PathBuf::from(name),
@@ -285,6 +288,7 @@ impl Running {
             resume_from: 0,
             pending: Vec::new(),
             cancel,
+            context,
             idle: MIN_IDLE,
             warned_missing: false,
             stdin_closed: false,
@@ -362,6 +366,7 @@ impl Running {
             if self.file.is_none() && (!self.pending.is_empty() || self.stdin_closed) {
                 // A read of stdin may wait for input: return what is there first.
                 if self.pending.is_empty() {
+                    self.context.signal_end_of_input();
                     self.idle_wait().await;
                 }
                 return Ok(self.take());
@@ -399,6 +404,7 @@ impl Running {
             if self.truncated().await? {
                 continue;
             }
+            self.context.signal_end_of_input();
             self.idle_wait().await;
             return Ok(self.take());
         }

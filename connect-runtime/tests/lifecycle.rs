@@ -136,6 +136,78 @@ impl SourceTask for IdleSource {
     }
 }
 
+/// Bounded mode (`exit.on.source.eof=true`, what the benchmarks use to compare with
+/// `kcat -P`): the worker exits by itself, with status 0, once the FileStreamSource read
+/// its whole file and every record was acknowledged; the topic holds every line and the
+/// committed position is the file's end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bounded_mode_exits_once_the_source_input_is_acknowledged() {
+    const LINES: usize = 20_000;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    let offsets = dir.path().join("connect.offsets");
+    write_lines(&input, 0, LINES);
+    let topic = unique("bounded");
+    std::fs::write(
+        dir.path().join("worker.properties"),
+        format!(
+            "bootstrap.servers={}\nlisteners=http://127.0.0.1:0\noffset.storage.file.filename={}\noffset.flush.interval.ms=600000\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\nexit.on.source.eof=true\n",
+            bootstrap(),
+            offsets.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("source.properties"),
+        format!(
+            "name={}\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
+            unique("src"),
+            input.display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_connect-standalone"))
+        .arg(dir.path().join("worker.properties"))
+        .arg(dir.path().join("source.properties"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let exit = tokio::task::spawn_blocking(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(90);
+        loop {
+            if let Some(st) = child.try_wait().unwrap() {
+                return Some(st);
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .unwrap();
+    let exit = exit.expect("the bounded worker did not exit by itself within 90 s");
+    assert!(exit.success(), "worker exit status {exit:?}");
+    let t = topic.clone();
+    let high = tokio::task::spawn_blocking(move || {
+        let c: BaseConsumer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", bootstrap())
+            .set("group.id", "watermarks")
+            .create()
+            .unwrap();
+        c.fetch_watermarks(&t, 0, Duration::from_secs(5)).map(|(_, h)| h).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(high, LINES as i64, "records on {topic} when the worker exited");
+    let text = std::fs::read_to_string(&offsets).unwrap();
+    let len = std::fs::metadata(&input).unwrap().len();
+    assert!(text.contains(&format!("\"position\": {len}")), "offsets at exit: {text}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connector_asking_for_reconfiguration_gets_new_tasks() {
     let mut registry = PluginRegistry::with_reference_connectors();

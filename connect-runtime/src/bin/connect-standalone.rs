@@ -47,7 +47,16 @@ fn main() -> ExitCode {
             }
         };
         info!(rest = %standalone.rest_url(), "Kafka Connect standalone worker started; Ctrl-C to stop");
-        wait_for_signal().await;
+        if standalone.worker().config().exit_on_source_eof() {
+            let eof = standalone.worker().end_of_input().clone();
+            info!("bounded mode (exit.on.source.eof=true): stopping once every source task read all its input and every record was acknowledged");
+            tokio::select! {
+                _ = wait_for_signal() => {}
+                _ = eof.wait_all_finished() => info!("every source task reached the end of its input"),
+            }
+        } else {
+            wait_for_signal().await;
+        }
         info!("stopping: committing offsets and closing tasks");
         standalone.shutdown().await;
         ExitCode::SUCCESS

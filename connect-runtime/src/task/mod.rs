@@ -121,3 +121,65 @@ impl Converters {
         Ok(Converters { key: make("key", true)?, value: make("value", false)?, header })
     }
 }
+
+/// Counts the source tasks of a worker that reached the end of their input (bounded
+/// mode, `exit.on.source.eof`): each running source task registers, and reports once
+/// its input ended and every record it returned was acknowledged and committed.
+#[derive(Debug, Clone, Default)]
+pub struct EndOfInput {
+    inner: std::sync::Arc<EndOfInputInner>,
+}
+
+#[derive(Debug, Default)]
+struct EndOfInputInner {
+    /// (running source tasks, of them finished).
+    counts: std::sync::Mutex<(usize, usize)>,
+    notify: tokio::sync::Notify,
+}
+
+impl EndOfInput {
+    fn update(&self, f: impl FnOnce(&mut (usize, usize))) {
+        if let Ok(mut c) = self.inner.counts.lock() {
+            f(&mut c);
+        }
+        self.inner.notify.notify_waiters();
+    }
+
+    /// A source task started.
+    pub fn task_started(&self) {
+        self.update(|c| c.0 += 1);
+    }
+
+    /// A running source task reached the end of its input with everything committed.
+    pub fn task_finished(&self) {
+        self.update(|c| c.1 += 1);
+    }
+
+    /// A source task stopped; `finished` says whether it had reported the end of input.
+    pub fn task_stopped(&self, finished: bool) {
+        self.update(|c| {
+            c.0 = c.0.saturating_sub(1);
+            if finished {
+                c.1 = c.1.saturating_sub(1);
+            }
+        });
+    }
+
+    fn all_finished(&self) -> bool {
+        self.inner.counts.lock().map(|c| c.0 > 0 && c.1 >= c.0).unwrap_or(false)
+    }
+
+    /// Resolves once at least one source task runs and every running source task
+    /// reached the end of its input.
+    pub async fn wait_all_finished(&self) {
+        loop {
+            let notified = self.inner.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.all_finished() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}

@@ -110,6 +110,8 @@ pub struct SourceEnv {
     pub flush_timeout: Duration,
     /// Topics the connector has written to (`GET /connectors/{name}/topics`).
     pub active_topics: super::ActiveTopics,
+    /// Where the task reports reaching the end of its input (bounded mode).
+    pub end_of_input: super::EndOfInput,
 }
 
 /// Drives one source task until cancelled or failed.
@@ -130,6 +132,8 @@ pub struct SourceDriver {
     seen_topics: HashSet<String>,
     state: watch::Receiver<TargetState>,
     cancel: CancellationToken,
+    /// Whether this task reported the end of its input to `env.end_of_input`.
+    eof_reported: bool,
 }
 
 impl SourceDriver {
@@ -167,6 +171,7 @@ impl SourceDriver {
             seen_topics: HashSet::new(),
             state,
             cancel,
+            eof_reported: false,
         })
     }
 
@@ -180,7 +185,9 @@ impl SourceDriver {
 
     /// Runs the task: start, the poll loop, then stop with a final offset commit.
     pub async fn run(mut self) {
+        self.env.end_of_input.task_started();
         let result = self.run_inner().await;
+        self.env.end_of_input.task_stopped(self.eof_reported);
         if let Err(e) = &result {
             error!(task = %self.id, error = %e.trace(), "source task failed");
         }
@@ -198,7 +205,7 @@ impl SourceDriver {
         ));
         let ctx = SourceTaskContext::new(self.config.clone(), reader, self.cancel.child_token());
         self.task
-            .start(ctx, self.config.clone())
+            .start(ctx.clone(), self.config.clone())
             .await
             .map_err(|e| e.context(format!("task {} failed to start", self.id)))?;
         info!(task = %self.id, "source task started");
@@ -245,6 +252,13 @@ impl SourceDriver {
                 },
             }
             self.drain_acks().await?;
+            if !self.eof_reported && ctx.is_end_of_input() && self.in_flight.is_empty() {
+                // Everything returned so far is acknowledged: commit and report.
+                self.commit_offsets().await?;
+                self.eof_reported = true;
+                self.env.end_of_input.task_finished();
+                info!(task = %self.id, "source task reached the end of its input; every record acknowledged and committed");
+            }
         }
     }
 

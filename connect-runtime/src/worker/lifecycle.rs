@@ -280,6 +280,7 @@ impl Worker {
                         flush_interval: self.inner.config.offset_flush_interval(),
                         flush_timeout: self.inner.config.offset_flush_timeout(),
                         active_topics: slot.topics.clone(),
+                        end_of_input: self.inner.end_of_input.clone(),
                     };
                     let driver = SourceDriver::new(c.create_task(), setup, env)?;
                     Ok(tokio::spawn(driver.run()))

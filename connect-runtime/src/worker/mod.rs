@@ -61,6 +61,7 @@ pub(crate) struct Inner {
     pub(crate) store: ConfigStore,
     pub(crate) connectors: Mutex<BTreeMap<String, Slot>>,
     pub(crate) events: mpsc::UnboundedSender<(String, ConnectorEvent)>,
+    pub(crate) end_of_input: crate::task::EndOfInput,
 }
 
 /// A worker; clones share it.
@@ -149,6 +150,7 @@ impl Worker {
                 store,
                 connectors: Mutex::new(BTreeMap::new()),
                 events: tx,
+                end_of_input: crate::task::EndOfInput::default(),
             }),
         };
         worker.spawn_event_loop(rx);
@@ -168,7 +170,13 @@ impl Worker {
         Ok(worker)
     }
 
-    /// The worker's id (`host:port` of its REST listener).
+    /// Where source tasks report reaching the end of their input; a worker in bounded
+    /// mode (`exit.on.source.eof`) stops when [`EndOfInput::wait_all_finished`](crate::task::EndOfInput::wait_all_finished) resolves.
+    pub fn end_of_input(&self) -> &crate::task::EndOfInput {
+        &self.inner.end_of_input
+    }
+
+    /// This worker's id (`host:port` of its REST listener).
     pub fn worker_id(&self) -> &str {
         &self.inner.worker_id
     }

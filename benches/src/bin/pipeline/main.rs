@@ -563,6 +563,27 @@ fn wait_for(
     }
 }
 
+/// Waits for a worker in bounded mode to exit by itself, sampling its peak RSS; returns
+/// (seconds since `t0`, KiB). A non-zero exit is an error naming the log.
+fn wait_exit(p: &mut Proc, log: &Path, t0: Instant, timeout: Duration) -> R<(f64, u64)> {
+    let mut hwm = 0;
+    loop {
+        match p.0.try_wait() {
+            Ok(Some(st)) if st.success() => return Ok((t0.elapsed().as_secs_f64(), hwm)),
+            Ok(Some(st)) => return Err(format!("worker failed ({st}); see {}", log.display())),
+            Ok(None) => {}
+            Err(e) => return Err(format!("worker: {e}")),
+        }
+        if let Some(h) = vm_hwm_kib(p.pid()) {
+            hwm = hwm.max(h);
+        }
+        if t0.elapsed() > timeout {
+            return Err(format!("worker did not exit within {timeout:?}; see {}", log.display()));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// Runs a baseline command to its end, sampling its peak RSS; returns (seconds, KiB).
 fn run_timed(mut cmd: Command, what: &str, timeout: Duration) -> R<(f64, u64)> {
     let t0 = Instant::now();

@@ -226,3 +226,128 @@ fn decimal_number(d: &Decimal) -> Json {
         _ => Json::Number(Num::Text(text.into())),
     }
 }
+
+/// Writes the JSON of `value` straight into `out`: the same text as
+/// `tree::write(out, &encode(schema, value, …)?)`, without building the tree for the
+/// common shapes (structs, arrays, primitives, strings). Maps, logical values, nulls
+/// replaced by defaults and non-finite floats go through the tree. On error `out` may
+/// hold a partial document; the caller discards it.
+pub(crate) fn encode_into(
+    out: &mut Vec<u8>,
+    schema: Option<&Schema>,
+    value: &Value,
+    options: &JsonOptions,
+    path: &Path<'_>,
+) -> Result<()> {
+    let Some(schema) = schema else {
+        return match value {
+            Value::Null => {
+                out.extend_from_slice(b"null");
+                Ok(())
+            }
+            Value::Boolean(v) => {
+                out.extend_from_slice(if *v { b"true" } else { b"false" });
+                Ok(())
+            }
+            Value::Int8(v) => {
+                push_i64(out, i64::from(*v));
+                Ok(())
+            }
+            Value::Int16(v) => {
+                push_i64(out, i64::from(*v));
+                Ok(())
+            }
+            Value::Int32(v) => {
+                push_i64(out, i64::from(*v));
+                Ok(())
+            }
+            Value::Int64(v) => {
+                push_i64(out, *v);
+                Ok(())
+            }
+            Value::String(s) => {
+                super::tree::write_str(out, s);
+                Ok(())
+            }
+            _ => {
+                super::tree::write(out, &schemaless(value, options, path)?);
+                Ok(())
+            }
+        };
+    };
+    if value.is_null() || LogicalType::of(schema).is_some() {
+        super::tree::write(out, &encode(Some(schema), value, options, path)?);
+        return Ok(());
+    }
+    match (schema.schema_type(), value) {
+        (Type::Int8, Value::Int8(v)) => push_i64(out, i64::from(*v)),
+        (Type::Int16, Value::Int16(v)) => push_i64(out, i64::from(*v)),
+        (Type::Int32, Value::Int32(v)) => push_i64(out, i64::from(*v)),
+        (Type::Int64, Value::Int64(v)) => push_i64(out, *v),
+        (Type::Float32, Value::Float32(v)) if v.is_finite() => {
+            use std::io::Write as _;
+            let _ = write!(out, "{v:?}");
+        }
+        (Type::Float64, Value::Float64(v)) if v.is_finite() => {
+            use std::io::Write as _;
+            let _ = write!(out, "{v:?}");
+        }
+        (Type::Boolean, Value::Boolean(v)) => {
+            out.extend_from_slice(if *v { b"true" } else { b"false" })
+        }
+        (Type::String, Value::String(v)) => super::tree::write_str(out, v),
+        (Type::Array, Value::Array(items)) => {
+            let elem = schema.value_schema();
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                encode_into(out, elem, item, options, &Path::Index(path, i))?;
+            }
+            out.push(b']');
+        }
+        (Type::Struct, Value::Struct(s)) => {
+            if !s.schema().ptr_eq(schema) && s.schema() != schema {
+                return Err(path.error("Mismatching schema."));
+            }
+            out.push(b'{');
+            for (i, (field, v)) in schema.fields().iter().zip(s.values()).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                super::tree::write_str(out, field.name());
+                out.push(b':');
+                encode_into(
+                    out,
+                    Some(field.schema()),
+                    v,
+                    options,
+                    &Path::Field(path, field.name()),
+                )?;
+            }
+            out.push(b'}');
+        }
+        _ => super::tree::write(out, &encode(Some(schema), value, options, path)?),
+    }
+    Ok(())
+}
+
+/// Appends the decimal text of `v`.
+fn push_i64(out: &mut Vec<u8>, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut n = v.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[i..]);
+}

@@ -421,19 +421,20 @@ impl JsonConverter {
         if schema.is_none() && value.is_null() {
             return Ok(None);
         }
-        let payload = encode::encode(schema, value, &self.options, &Path::Root)?;
         if !self.schemas_enable {
-            return Ok(Some(tree::to_bytes(&payload)));
+            let mut out = Vec::with_capacity(128);
+            encode::encode_into(&mut out, schema, value, &self.options, &Path::Root)?;
+            return Ok(Some(out));
         }
         let schema_text = match schema {
             Some(s) => self.schema_text(s)?,
             None => Arc::from(&b"null"[..]),
         };
-        let mut out = Vec::with_capacity(schema_text.len() + 64);
+        let mut out = Vec::with_capacity(schema_text.len() + 128);
         out.extend_from_slice(b"{\"schema\":");
         out.extend_from_slice(&schema_text);
         out.extend_from_slice(b",\"payload\":");
-        tree::write(&mut out, &payload);
+        encode::encode_into(&mut out, schema, value, &self.options, &Path::Root)?;
         out.push(b'}');
         Ok(Some(out))
     }

@@ -292,6 +292,23 @@ proptest! {
     }
 
     #[test]
+    fn streaming_writer_matches_the_tree_writer((schema, value) in schema_and_value()) {
+        for c in converters() {
+            let opts = c.options();
+            let tree_bytes = tree::to_bytes(&super::encode::encode(Some(&schema), &value, opts, &Path::Root).unwrap());
+            let mut direct = Vec::new();
+            super::encode::encode_into(&mut direct, Some(&schema), &value, opts, &Path::Root).unwrap();
+            prop_assert_eq!(&direct, &tree_bytes, "{}", String::from_utf8_lossy(&tree_bytes));
+            // And without a schema, where the value allows it (no structs).
+            if let Ok(json) = super::encode::encode(None, &value, opts, &Path::Root) {
+                let mut direct = Vec::new();
+                super::encode::encode_into(&mut direct, None, &value, opts, &Path::Root).unwrap();
+                prop_assert_eq!(direct, tree::to_bytes(&json));
+            }
+        }
+    }
+
+    #[test]
     fn schemas_round_trip_through_serde_json(schema in schema_strategy()) {
         prop_assert_eq!(schema_from_json(&schema_to_json(&schema)).unwrap(), schema);
     }

@@ -95,9 +95,8 @@ pub(crate) fn write(out: &mut Vec<u8>, json: &Json) {
         Json::Bool(true) => out.extend_from_slice(b"true"),
         Json::Bool(false) => out.extend_from_slice(b"false"),
         Json::Number(Num::Int(i)) => {
-            let mut buf = String::new();
-            let _ = write!(buf, "{i}");
-            out.extend_from_slice(buf.as_bytes());
+            use std::io::Write as _;
+            let _ = write!(out, "{i}");
         }
         Json::Number(Num::Text(t)) => out.extend_from_slice(t.as_bytes()),
         Json::String(s) => write_str(out, s),
@@ -133,7 +132,7 @@ pub(crate) fn to_bytes(json: &Json) -> Vec<u8> {
     out
 }
 
-fn write_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let bytes = s.as_bytes();

@@ -8,7 +8,6 @@
 //! `serde_json::Value` serve the public functions.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 /// A JSON number: an `i64` when the text is a plain integer that fits, else the exact
 /// (validated) number text.

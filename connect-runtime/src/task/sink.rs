@@ -31,9 +31,6 @@ use crate::status::{State, Status, StatusBoard};
 use crate::transforms::TransformChain;
 use crate::worker::connector_config::{ErrorPolicy, Tolerance, client_overrides};
 
-/// Most records handed to `put` at once (Kafka's `max.poll.records` default).
-const MAX_BATCH: usize = 500;
-
 enum RebalanceEvent {
     Assigned(Vec<TopicPartition>, oneshot::Sender<HashMap<TopicPartition, i64>>),
     Revoked(Vec<TopicPartition>, oneshot::Sender<HashMap<TopicPartition, i64>>),
@@ -128,10 +125,11 @@ type Poller = Arc<BaseConsumer<SinkConsumerContext>>;
 fn poll_batch(
     consumer: &Poller,
     wait: Duration,
+    max: usize,
 ) -> std::result::Result<Vec<Consumed>, rdkafka::error::KafkaError> {
     let mut out = Vec::new();
     let mut timeout = wait;
-    while out.len() < MAX_BATCH {
+    while out.len() < max {
         match consumer.poll(timeout) {
             None => break,
             Some(Err(e)) => {
@@ -198,6 +196,8 @@ pub struct SinkDriver {
     events: mpsc::UnboundedReceiver<RebalanceEvent>,
     ctx: SinkTaskContext,
     assigned: BTreeSet<TopicPartition>,
+    /// Most records per `put` (`max.poll.records`).
+    max_poll_records: usize,
     /// Next offset to commit per partition: one past the last record put.
     delivered: HashMap<TopicPartition, i64>,
     paused: BTreeSet<TopicPartition>,
@@ -214,11 +214,10 @@ impl SinkDriver {
         let connector_config = &connector_config;
         let (tx, rx) = mpsc::unbounded_channel();
         let group = format!("connect-{}", id.connector);
-        let cfg = env.kafka.consumer_config(
-            &group,
-            &format!("connector-consumer-{id}"),
-            &client_overrides(connector_config, "consumer"),
-        );
+        let overrides = client_overrides(connector_config, "consumer");
+        let max_poll_records = env.kafka.max_poll_records(&overrides)?;
+        let cfg =
+            env.kafka.consumer_config(&group, &format!("connector-consumer-{id}"), &overrides);
         let consumer: BaseConsumer<SinkConsumerContext> =
             cfg.create_with_context(SinkConsumerContext { events: tx }).map_err(|e| {
                 ConnectError::config(format!("cannot create consumer for {id}: {e}")).with_source(e)
@@ -263,6 +262,7 @@ impl SinkDriver {
             events: rx,
             ctx,
             assigned: BTreeSet::new(),
+            max_poll_records,
             delivered: HashMap::new(),
             paused: BTreeSet::new(),
             last_commit: Instant::now(),
@@ -320,7 +320,8 @@ impl SinkDriver {
             }
             let consumer = self.consumer.clone();
             let wait = Duration::from_millis(if paused_by_operator { 200 } else { 100 });
-            let mut poll = tokio::task::spawn_blocking(move || poll_batch(&consumer, wait));
+            let max = self.max_poll_records;
+            let mut poll = tokio::task::spawn_blocking(move || poll_batch(&consumer, wait, max));
             // Serve rebalances while the blocking poll runs: the callback waits for us.
             let batch = loop {
                 tokio::select! {

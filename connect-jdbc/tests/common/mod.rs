@@ -35,5 +35,10 @@ pub fn unique(prefix: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("{prefix}_{}_{}_{}", std::process::id(), nanos % 100_000, N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        nanos % 100_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -1,0 +1,443 @@
+//! Writing a batch of rows in one transaction: multi-row statements (or COPY), a
+//! savepoint around each statement, and on a statement that fails for a reason other
+//! than a transient one, a bisection that keeps every row before the bad one and
+//! finds the bad one.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use bigdecimal::BigDecimal;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use futures::future::BoxFuture;
+use sqlx::error::BoxDynError;
+use sqlx::mysql::MySqlArguments;
+use sqlx::postgres::PgArguments;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, Executor, MySql, Postgres, Sqlite, Transaction};
+
+use crate::connection::Db;
+use crate::sink::config::InsertMethod;
+use crate::sink::plan::{Action, Plan};
+use crate::sink::types::{BindKind, SqlValue, copy_text};
+
+/// One record's row, ready to write.
+#[derive(Debug)]
+pub struct Op {
+    /// The plan of its shape.
+    pub plan: Arc<Plan>,
+    /// What to do with it.
+    pub action: Action,
+    /// The bound values, in plan column order.
+    pub row: Vec<SqlValue>,
+    /// The record's position in the batch.
+    pub index: usize,
+}
+
+/// Why writing stopped.
+#[derive(Debug)]
+pub enum WriteError {
+    /// A database error; [`crate::connection::classify`] decides whether it is transient.
+    Db(sqlx::Error),
+    /// The op at this position of the slice failed on its own (everything before it
+    /// was committed).
+    Op(usize, sqlx::Error),
+}
+
+enum Tx {
+    Pg(Transaction<'static, Postgres>),
+    My(Transaction<'static, MySql>),
+    Lite(Transaction<'static, Sqlite>),
+}
+
+macro_rules! add {
+    ($args:expr, $v:expr) => {
+        $args.add($v)
+    };
+}
+
+fn bind_pg(a: &mut PgArguments, kind: &BindKind, v: &SqlValue) -> Result<(), BoxDynError> {
+    match v {
+        SqlValue::Null => match kind {
+            BindKind::I8 | BindKind::I16 => add!(a, None::<i16>),
+            BindKind::I32 => add!(a, None::<i32>),
+            BindKind::I64 => add!(a, None::<i64>),
+            BindKind::F32 => add!(a, None::<f32>),
+            BindKind::F64 => add!(a, None::<f64>),
+            BindKind::Bool => add!(a, None::<bool>),
+            BindKind::Bytes => add!(a, None::<Vec<u8>>),
+            BindKind::Decimal => add!(a, None::<BigDecimal>),
+            BindKind::Date => add!(a, None::<NaiveDate>),
+            BindKind::Time => add!(a, None::<NaiveTime>),
+            BindKind::Timestamp => add!(a, None::<NaiveDateTime>),
+            BindKind::TimestampTz => add!(a, None::<DateTime<Utc>>),
+            BindKind::Text | BindKind::Other(_) | BindKind::Any => add!(a, None::<String>),
+        },
+        SqlValue::Bool(b) => add!(a, *b),
+        SqlValue::I8(n) => add!(a, i16::from(*n)),
+        SqlValue::I16(n) => add!(a, *n),
+        SqlValue::I32(n) => add!(a, *n),
+        SqlValue::I64(n) => add!(a, *n),
+        SqlValue::F32(f) => add!(a, *f),
+        SqlValue::F64(f) => add!(a, *f),
+        SqlValue::Text(s) => add!(a, s.as_str()),
+        SqlValue::Bytes(b) => add!(a, b.as_slice()),
+        SqlValue::Decimal(d) => add!(a, d),
+        SqlValue::Date(d) => add!(a, *d),
+        SqlValue::Time(t) => add!(a, *t),
+        SqlValue::Timestamp(t) => add!(a, *t),
+        SqlValue::TimestampTz(t) => add!(a, *t),
+    }
+}
+
+fn bind_my(a: &mut MySqlArguments, kind: &BindKind, v: &SqlValue) -> Result<(), BoxDynError> {
+    match v {
+        SqlValue::Null => match kind {
+            BindKind::I8 => add!(a, None::<i8>),
+            BindKind::I16 => add!(a, None::<i16>),
+            BindKind::I32 => add!(a, None::<i32>),
+            BindKind::I64 => add!(a, None::<i64>),
+            BindKind::F32 => add!(a, None::<f32>),
+            BindKind::F64 => add!(a, None::<f64>),
+            BindKind::Bool => add!(a, None::<bool>),
+            BindKind::Bytes => add!(a, None::<Vec<u8>>),
+            BindKind::Decimal => add!(a, None::<BigDecimal>),
+            BindKind::Date => add!(a, None::<NaiveDate>),
+            BindKind::Time => add!(a, None::<NaiveTime>),
+            BindKind::Timestamp => add!(a, None::<NaiveDateTime>),
+            BindKind::TimestampTz => add!(a, None::<DateTime<Utc>>),
+            BindKind::Text | BindKind::Other(_) | BindKind::Any => add!(a, None::<String>),
+        },
+        SqlValue::Bool(b) => add!(a, *b),
+        SqlValue::I8(n) => add!(a, *n),
+        SqlValue::I16(n) => add!(a, *n),
+        SqlValue::I32(n) => add!(a, *n),
+        SqlValue::I64(n) => add!(a, *n),
+        SqlValue::F32(f) => add!(a, *f),
+        SqlValue::F64(f) => add!(a, *f),
+        SqlValue::Text(s) => add!(a, s.as_str()),
+        SqlValue::Bytes(b) => add!(a, b.as_slice()),
+        SqlValue::Decimal(d) => add!(a, d),
+        SqlValue::Date(d) => add!(a, *d),
+        SqlValue::Time(t) => add!(a, *t),
+        SqlValue::Timestamp(t) => add!(a, *t),
+        SqlValue::TimestampTz(t) => add!(a, *t),
+    }
+}
+
+fn bind_lite<'q>(a: &mut SqliteArguments<'q>, v: &'q SqlValue) -> Result<(), BoxDynError> {
+    match v {
+        SqlValue::Null => add!(a, None::<i64>),
+        SqlValue::Bool(b) => add!(a, *b),
+        SqlValue::I8(n) => add!(a, i64::from(*n)),
+        SqlValue::I16(n) => add!(a, i64::from(*n)),
+        SqlValue::I32(n) => add!(a, i64::from(*n)),
+        SqlValue::I64(n) => add!(a, *n),
+        SqlValue::F32(f) => add!(a, f64::from(*f)),
+        SqlValue::F64(f) => add!(a, *f),
+        SqlValue::Text(s) => add!(a, s.as_str()),
+        SqlValue::Bytes(b) => add!(a, b.as_slice()),
+        SqlValue::Decimal(d) => add!(a, d.to_plain_string()),
+        SqlValue::Date(d) => add!(a, *d),
+        SqlValue::Time(t) => add!(a, *t),
+        SqlValue::Timestamp(t) => add!(a, *t),
+        SqlValue::TimestampTz(t) => add!(a, t.naive_utc()),
+    }
+}
+
+fn encode_error(e: BoxDynError) -> sqlx::Error {
+    sqlx::Error::Encode(e)
+}
+
+/// The parameters of a statement: for each op, the plan columns `cols` of its row.
+struct Params<'a> {
+    ops: &'a [Op],
+    cols: &'a [usize],
+}
+
+impl Tx {
+    async fn begin(db: &Db) -> Result<Tx, sqlx::Error> {
+        Ok(match db {
+            Db::Postgres(p) => Tx::Pg(p.begin().await?),
+            Db::MySql(p) => Tx::My(p.begin().await?),
+            Db::Sqlite(p) => Tx::Lite(p.begin().await?),
+        })
+    }
+
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Pg(t) => t.commit().await,
+            Tx::My(t) => t.commit().await,
+            Tx::Lite(t) => t.commit().await,
+        }
+    }
+
+    /// A control statement (savepoints) through the simple protocol.
+    fn raw<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        Box::pin(async move {
+            match self {
+                Tx::Pg(t) => (&mut **t).execute(sql).await.map(|_| ()),
+                Tx::My(t) => (&mut **t).execute(sql).await.map(|_| ()),
+                Tx::Lite(t) => (&mut **t).execute(sql).await.map(|_| ()),
+            }
+        })
+    }
+
+    fn exec<'a>(
+        &'a mut self,
+        sql: &'a str,
+        p: Params<'a>,
+    ) -> BoxFuture<'a, Result<u64, sqlx::Error>> {
+        Box::pin(async move {
+            match self {
+                Tx::Pg(t) => {
+                    let mut args = PgArguments::default();
+                    for op in p.ops {
+                        for &c in p.cols {
+                            bind_pg(&mut args, &op.plan.columns[c].kind, &op.row[c])
+                                .map_err(encode_error)?;
+                        }
+                    }
+                    Ok(sqlx::query_with(sql, args).execute(&mut **t).await?.rows_affected())
+                }
+                Tx::My(t) => {
+                    let mut args = MySqlArguments::default();
+                    for op in p.ops {
+                        for &c in p.cols {
+                            bind_my(&mut args, &op.plan.columns[c].kind, &op.row[c])
+                                .map_err(encode_error)?;
+                        }
+                    }
+                    Ok(sqlx::query_with(sql, args).execute(&mut **t).await?.rows_affected())
+                }
+                Tx::Lite(t) => {
+                    let mut args = SqliteArguments::default();
+                    for op in p.ops {
+                        for &c in p.cols {
+                            bind_lite(&mut args, &op.row[c]).map_err(encode_error)?;
+                        }
+                    }
+                    Ok(sqlx::query_with(sql, args).execute(&mut **t).await?.rows_affected())
+                }
+            }
+        })
+    }
+
+    /// Streams the rows of `ops` with COPY … FROM STDIN in text format.
+    fn copy<'a>(
+        &'a mut self,
+        plan: &'a Plan,
+        ops: &'a [Op],
+    ) -> BoxFuture<'a, Result<u64, sqlx::Error>> {
+        Box::pin(async move {
+            let Tx::Pg(t) = self else {
+                return Err(sqlx::Error::Protocol("COPY needs PostgreSQL".into()));
+            };
+            const CHUNK: usize = 1 << 20;
+            let sql = plan.copy_sql();
+            let mut copy = t.copy_in_raw(&sql).await?;
+            let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
+            for op in ops {
+                for (i, v) in op.row.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b'\t');
+                    }
+                    copy_text(v, &mut buf);
+                }
+                buf.push(b'\n');
+                if buf.len() >= CHUNK {
+                    let full = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 4096));
+                    copy.send(full).await?;
+                }
+            }
+            if !buf.is_empty() {
+                copy.send(buf).await?;
+            }
+            copy.finish().await
+        })
+    }
+}
+
+/// Splits `ops` (one plan, one action) into statements: at most
+/// `rows_per_statement` rows each and, for PostgreSQL upserts, no key twice in one
+/// statement (`ON CONFLICT` cannot touch a row twice in one command).
+fn statements(ops: &[Op], action: Action) -> Vec<std::ops::Range<usize>> {
+    let Some(first) = ops.first() else { return Vec::new() };
+    let plan = &first.plan;
+    let per = plan.rows_per_statement.max(1);
+    let split_dups = action == Action::Upsert && plan.dialect == crate::Dialect::Postgres;
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut keys: HashSet<&[SqlValue]> = HashSet::new();
+    for (i, op) in ops.iter().enumerate() {
+        let full = i - start >= per;
+        let dup = split_dups && !keys.insert(&op.row[..plan.n_keys]);
+        if full || dup {
+            out.push(start..i);
+            start = i;
+            keys.clear();
+            if split_dups {
+                keys.insert(&op.row[..plan.n_keys]);
+            }
+        }
+    }
+    out.push(start..ops.len());
+    out
+}
+
+/// Writes `ops` (one plan, one action) as multi-row statements, or one per row for
+/// updates and deletes. On failure returns the position (in `ops`) of the first row of
+/// the failing statement and that statement's end.
+fn write_rows<'a>(
+    tx: &'a mut Tx,
+    ops: &'a [Op],
+    action: Action,
+) -> BoxFuture<'a, Result<(), (std::ops::Range<usize>, sqlx::Error)>> {
+    Box::pin(async move {
+        let Some(first) = ops.first() else { return Ok(()) };
+        let plan = Arc::clone(&first.plan);
+        let n = plan.columns.len();
+        match action {
+            Action::Insert | Action::Upsert => {
+                let all: Vec<usize> = (0..n).collect();
+                for range in statements(ops, action) {
+                    let sql = plan.insert_sql(action, range.len());
+                    let p = Params { ops: &ops[range.clone()], cols: &all };
+                    tx.exec(&sql, p).await.map_err(|e| (range, e))?;
+                }
+            }
+            Action::Update => {
+                let Some(sql) = plan.update_sql() else { return Ok(()) };
+                let order: Vec<usize> = (plan.n_keys..n).chain(0..plan.n_keys).collect();
+                for i in 0..ops.len() {
+                    let p = Params { ops: &ops[i..=i], cols: &order };
+                    tx.exec(sql, p).await.map_err(|e| (i..i + 1, e))?;
+                }
+            }
+            Action::Delete => {
+                let keys: Vec<usize> = (0..plan.n_keys).collect();
+                for i in 0..ops.len() {
+                    let p = Params { ops: &ops[i..=i], cols: &keys };
+                    tx.exec(plan.delete_sql(), p).await.map_err(|e| (i..i + 1, e))?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+const SAVEPOINT: &str = "SAVEPOINT connect_jdbc_sink";
+const RELEASE: &str = "RELEASE SAVEPOINT connect_jdbc_sink";
+const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT connect_jdbc_sink";
+
+/// Writes `ops` in one transaction and commits it.
+///
+/// Consecutive ops of the same plan and action form a segment, written with
+/// multi-row statements (or one COPY with `insert.method=copy`), each behind a
+/// savepoint. When a statement fails:
+/// - with a transient error ([`crate::connection::is_transient`]), the transaction is
+///   rolled back and the error returned (the caller retries the whole batch);
+/// - otherwise the statement's rows are bisected (savepoints again) until the first row
+///   that fails alone is found; the rows before it are kept, the transaction is
+///   committed and [`WriteError::Op`] names that row.
+pub fn write<'a>(
+    db: &'a Db,
+    ops: &'a [Op],
+    method: InsertMethod,
+) -> BoxFuture<'a, Result<(), WriteError>> {
+    Box::pin(async move {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let mut tx = Tx::begin(db).await.map_err(WriteError::Db)?;
+        let mut start = 0;
+        while start < ops.len() {
+            let plan = &ops[start].plan;
+            let action = ops[start].action;
+            let mut end = start + 1;
+            while end < ops.len() && Arc::ptr_eq(&ops[end].plan, plan) && ops[end].action == action
+            {
+                end += 1;
+            }
+            let segment = &ops[start..end];
+            let copy = method == InsertMethod::Copy
+                && action == Action::Insert
+                && plan.dialect == crate::Dialect::Postgres;
+            tx.raw(SAVEPOINT).await.map_err(WriteError::Db)?;
+            let result = if copy {
+                tx.copy(plan, segment).await.map(|_| ()).map_err(|e| (0..segment.len(), e))
+            } else {
+                write_rows(&mut tx, segment, action).await
+            };
+            match result {
+                Ok(()) => tx.raw(RELEASE).await.map_err(WriteError::Db)?,
+                Err((_, e)) if crate::connection::is_transient(&e) => {
+                    return Err(WriteError::Db(e));
+                }
+                Err((range, e)) => {
+                    tx.raw(ROLLBACK_TO).await.map_err(WriteError::Db)?;
+                    // Everything before the failing statement, again (it succeeded once).
+                    if range.start > 0
+                        && let Err((_, e)) =
+                            write_rows(&mut tx, &segment[..range.start], action).await
+                    {
+                        return Err(WriteError::Db(e));
+                    }
+                    let bad = bisect(&mut tx, &segment[range.clone()], action, e).await?;
+                    match bad {
+                        Some((i, e)) => {
+                            tx.commit().await.map_err(WriteError::Db)?;
+                            return Err(WriteError::Op(start + range.start + i, e));
+                        }
+                        // Every row went in on its own: go on after the statement.
+                        None => {
+                            if let Err((_, e)) =
+                                write_rows(&mut tx, &segment[range.end..], action).await
+                            {
+                                return Err(WriteError::Db(e));
+                            }
+                        }
+                    }
+                }
+            }
+            start = end;
+        }
+        tx.commit().await.map_err(WriteError::Db)
+    })
+}
+
+/// Finds the first op of `ops` that fails on its own, writing the ones before it.
+/// `first_error` is the error of the whole range (returned when it is a single op).
+fn bisect<'a>(
+    tx: &'a mut Tx,
+    ops: &'a [Op],
+    action: Action,
+    first_error: sqlx::Error,
+) -> BoxFuture<'a, Result<Option<(usize, sqlx::Error)>, WriteError>> {
+    Box::pin(async move {
+        if ops.len() == 1 {
+            return Ok(Some((0, first_error)));
+        }
+        let (mut lo, mut hi) = (0, ops.len() / 2);
+        while lo < ops.len() {
+            tx.raw(SAVEPOINT).await.map_err(WriteError::Db)?;
+            match write_rows(tx, &ops[lo..hi], action).await {
+                Ok(()) => {
+                    tx.raw(RELEASE).await.map_err(WriteError::Db)?;
+                    lo = hi;
+                    hi = ops.len();
+                }
+                Err((_, e)) if crate::connection::is_transient(&e) => {
+                    return Err(WriteError::Db(e));
+                }
+                Err((_, e)) => {
+                    tx.raw(ROLLBACK_TO).await.map_err(WriteError::Db)?;
+                    if hi - lo == 1 {
+                        return Ok(Some((lo, e)));
+                    }
+                    hi = lo + (hi - lo) / 2;
+                }
+            }
+        }
+        Ok(None)
+    })
+}

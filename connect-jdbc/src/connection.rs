@@ -12,6 +12,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 use crate::dialect::{ConnectionUrl, Dialect};
 
+/// How long one attempt waits for a connection. sqlx keeps retrying a refused
+/// connection until this passes; `connection.attempts` and `connection.backoff.ms`
+/// are the retry policy users configure, so one attempt stays short.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// `connection.url`.
 pub const CONNECTION_URL: &str = "connection.url";
 /// `connection.user`.
@@ -176,7 +181,7 @@ impl ConnectionSettings {
                 }
                 let pool = PgPoolOptions::new()
                     .max_connections(max)
-                    .acquire_timeout(Duration::from_secs(30))
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(o)
                     .await
                     .map_err(classify)?;
@@ -192,7 +197,7 @@ impl ConnectionSettings {
                 }
                 let pool = MySqlPoolOptions::new()
                     .max_connections(max)
-                    .acquire_timeout(Duration::from_secs(30))
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(o)
                     .await
                     .map_err(classify)?;
@@ -205,7 +210,7 @@ impl ConnectionSettings {
                     .busy_timeout(Duration::from_secs(5));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max)
-                    .acquire_timeout(Duration::from_secs(30))
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(o)
                     .await
                     .map_err(classify)?;

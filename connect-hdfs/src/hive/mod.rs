@@ -1,11 +1,21 @@
 //! Hive integration: an external partitioned table per topic over the committed
 //! files, kept in step with the latest schema, with partitions added as written.
 
+pub mod client;
+pub mod conf;
+pub mod ddl;
+pub mod recording;
+pub mod thrift;
+
+pub use client::ThriftMetastore;
+pub use ddl::{HiveTableSpec, add_partition_ddl, alter_table_ddl, create_table_ddl, hive_type};
+pub use recording::{MetastoreCall, RecordingMetastore};
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use connect_api::data::Schema;
 use connect_api::Result;
+use connect_api::data::Schema;
 
 /// The Hive keys of the connector config.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -49,9 +59,40 @@ pub trait HiveMetastore: Send + Sync + std::fmt::Debug {
 }
 
 /// The metastore `settings` name, or `None` when `hive.integration` is off.
+///
+/// The addresses come from `hive.metastore.uris`, or, when that is empty, from
+/// `hive.metastore.uris` in `<hive.conf.dir>/hive-site.xml` (whose
+/// `hive.metastore.thrift.framed.transport.enabled` also selects the transport).
+/// The client connects on its first call.
 pub async fn connect(settings: &HiveSettings) -> Result<Option<Arc<dyn HiveMetastore>>> {
     if !settings.enabled {
         return Ok(None);
     }
-    Err(connect_api::ConnectError::unsupported("hive.integration is not available yet"))
+    let (uris, framed) = resolve_uris(settings)?;
+    let addresses = client::parse_uris(&uris)?;
+    Ok(Some(Arc::new(ThriftMetastore::new(addresses, framed))))
+}
+
+/// The metastore URIs and whether to use the framed transport, from the settings or
+/// `hive-site.xml`.
+pub fn resolve_uris(settings: &HiveSettings) -> Result<(String, bool)> {
+    let site = if settings.conf_dir.trim().is_empty() {
+        None
+    } else {
+        Some(conf::read_hive_site(settings.conf_dir.trim())?)
+    };
+    let framed = site
+        .as_ref()
+        .and_then(|s| s.get("hive.metastore.thrift.framed.transport.enabled"))
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if !settings.metastore_uris.trim().is_empty() {
+        return Ok((settings.metastore_uris.trim().to_string(), framed));
+    }
+    match site.as_ref().and_then(|s| s.get("hive.metastore.uris")).filter(|u| !u.trim().is_empty())
+    {
+        Some(uris) => Ok((uris.trim().to_string(), framed)),
+        None => Err(connect_api::ConnectError::config(
+            "Missing required configuration hive.metastore.uris (hive.integration=true): set it, or hive.conf.dir to a directory whose hive-site.xml sets it",
+        )),
+    }
 }

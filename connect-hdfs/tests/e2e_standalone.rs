@@ -1,0 +1,252 @@
+//! Kafka → HDFS sink → files, through a Standalone worker and the embedded broker
+//! (librdkafka's mock cluster, a real Kafka-protocol broker in process).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone as _, Utc};
+use common::kafka::{messages, produce, produce_at, producer};
+use common::*;
+use connect_api::config::RawConfig;
+use connect_runtime::PluginRegistry;
+use connect_runtime::kafka::EmbeddedBroker;
+use connect_runtime::standalone::{Standalone, StandaloneOptions};
+
+async fn worker(bootstrap: &str, dir: &Path, connectors: Vec<RawConfig>) -> Standalone {
+    let offsets = dir.join("connect.offsets");
+    let worker_config = raw(&[
+        ("listeners", "http://127.0.0.1:0"),
+        ("bootstrap.servers", bootstrap),
+        ("offset.storage.file.filename", offsets.to_str().unwrap()),
+        ("offset.flush.interval.ms", "300"),
+        ("key.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
+        ("value.converter.schemas.enable", "true"),
+    ]);
+    Standalone::start(
+        StandaloneOptions { worker_config, connectors },
+        PluginRegistry::with_reference_connectors(),
+    )
+    .await
+    .unwrap()
+}
+
+/// Lines in committed files of `topic` (0 while none).
+fn committed_lines(root: &Path, topic: &str) -> usize {
+    committed(root, "topics", topic)
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(root.join(&f.path)).map(|s| s.lines().count()).unwrap_or(0)
+        })
+        .sum()
+}
+
+async fn wait_for_lines(
+    worker: &Standalone,
+    names: &[&str],
+    roots: &[&Path],
+    topic: &str,
+    want: usize,
+) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let counts: Vec<usize> = roots.iter().map(|r| committed_lines(r, topic)).collect();
+        if counts.iter().all(|c| *c >= want) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let mut states = String::new();
+            for n in names {
+                states.push_str(&format!("{:?}\n", worker.worker().status(n).await));
+            }
+            panic!("committed lines {counts:?}, want {want} each; statuses:\n{states}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time() {
+    const PER_PARTITION: i64 = 40;
+    let broker = EmbeddedBroker::start(1).unwrap();
+    let topic = unique("test_jdbc_users");
+    broker.create_topic(&topic, 3).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (default_root, field_root, time_root) =
+        (dir.path().join("default"), dir.path().join("field"), dir.path().join("time"));
+    let json = "io.confluent.connect.hdfs.json.JsonFormat";
+    let connectors = vec![
+        raw(&[
+            ("name", "hdfs-default"),
+            ("connector.class", "io.confluent.connect.hdfs.HdfsSinkConnector"),
+            ("tasks.max", "2"),
+            ("topics", &topic),
+            ("hdfs.url", default_root.to_str().unwrap()),
+            ("format.class", json),
+            ("flush.size", "7"),
+            // The last records of each partition are committed by the wall-clock
+            // schedule, with no record after them.
+            ("rotate.schedule.interval.ms", "1000"),
+            ("timezone", "UTC"),
+        ]),
+        raw(&[
+            ("name", "hdfs-field"),
+            ("connector.class", "HdfsSinkConnector"),
+            ("topics", &topic),
+            ("store.url", &format!("file://{}", field_root.display())),
+            ("format.class", json),
+            ("flush.size", "5"),
+            ("partitioner.class", "io.confluent.connect.hdfs.partitioner.FieldPartitioner"),
+            ("partition.field.name", "department"),
+            ("rotate.schedule.interval.ms", "1000"),
+            ("timezone", "UTC"),
+        ]),
+        raw(&[
+            ("name", "hdfs-time"),
+            ("connector.class", "connect_hdfs::HdfsSinkConnector"),
+            ("topics", &topic),
+            ("store.url", time_root.to_str().unwrap()),
+            ("format.class", json),
+            ("flush.size", "1000"),
+            ("partitioner.class", "io.confluent.connect.storage.partitioner.TimeBasedPartitioner"),
+            ("path.format", "'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH"),
+            ("partition.duration.ms", "3600000"),
+            ("locale", "en-US"),
+            ("timezone", "UTC"),
+            ("timestamp.extractor", "Record"),
+            // Record time: a file spans less than an hour of records.
+            ("rotate.interval.ms", "3600000"),
+        ]),
+    ];
+    let w = worker(broker.bootstrap_servers(), dir.path(), connectors).await;
+    let p = producer(broker.bootstrap_servers());
+    // Two waves, so records also arrive after the first commits.
+    produce(&p, &topic, &messages(3, 0, PER_PARTITION / 2, 1));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    produce(&p, &topic, &messages(3, PER_PARTITION / 2, PER_PARTITION, 1));
+    let want = 3 * PER_PARTITION as usize;
+    wait_for_lines(
+        &w,
+        &["hdfs-default", "hdfs-field", "hdfs-time"],
+        &[&default_root, &field_root],
+        &topic,
+        want,
+    )
+    .await;
+    // The time-based sink commits its last hour only when the idle timer fires
+    // (rotate.interval.ms of wall clock = 1 h), so check what it committed by record
+    // time: every hour but the last one of each partition.
+    let counts: BTreeMap<i32, i64> = (0..3).map(|p| (p, PER_PARTITION)).collect();
+    w.shutdown().await;
+
+    // Default partitioner: partition=<n> directories, exact offsets in names.
+    let rows = check_exactly_once(&default_root, "topics", &topic, &counts);
+    for f in committed(&default_root, "topics", &topic) {
+        assert_eq!(
+            f.path.parent().unwrap().file_name().unwrap().to_str().unwrap(),
+            format!("partition={}", f.partition)
+        );
+        assert!(f.end - f.start < 7, "flush.size 7: {f:?}");
+    }
+    assert_eq!(rows[&2][39]["email"], "user2000039@example.com");
+    assert_eq!(rows[&1][0]["name"], "user1000000");
+
+    // Field partitioner: department=… directories holding only their department.
+    check_exactly_once(&field_root, "topics", &topic, &counts);
+    let mut dirs = std::collections::BTreeSet::new();
+    for f in committed(&field_root, "topics", &topic) {
+        let d = f.path.parent().unwrap().file_name().unwrap().to_str().unwrap().to_string();
+        let department = d.strip_prefix("department=").unwrap().to_string();
+        for row in json_lines(&field_root.join(&f.path)) {
+            assert_eq!(row["department"], department.as_str());
+        }
+        dirs.insert(d);
+    }
+    assert_eq!(
+        dirs.into_iter().collect::<Vec<_>>(),
+        ["department=engineering", "department=sales"]
+    );
+
+    // Time-based: each record sits in the directory of its hour, per path.format.
+    let files = committed(&time_root, "topics", &topic);
+    assert!(!files.is_empty(), "the time-based sink committed nothing");
+    let mut seen = 0;
+    for f in &files {
+        let dir = f.path.parent().unwrap().strip_prefix(Path::new("topics").join(&topic)).unwrap();
+        for row in json_lines(&time_root.join(&f.path)) {
+            let ts = Utc.timestamp_millis_opt(row["modified"].as_i64().unwrap()).unwrap();
+            let expected = ts.format("year=%Y/month=%m/day=%d/hour=%H").to_string();
+            assert_eq!(dir.to_str().unwrap(), expected, "record {row} in {}", f.path.display());
+            seen += 1;
+        }
+        // Record time 3 minutes apart, rotate.interval.ms one hour: at most 20 records.
+        assert!(f.end - f.start < 20, "{f:?}");
+    }
+    // 40 records × 3 min = 2 hours per partition: at least the first hour of each
+    // partition is committed by record time.
+    assert!(seen >= 3 * 20, "only {seen} records committed by the time-based sink");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_partitions_file_is_committed_by_the_timer_with_no_new_record() {
+    let broker = EmbeddedBroker::start(1).unwrap();
+    let topic = unique("idle_users");
+    broker.create_topic(&topic, 3).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    // offset.flush.interval.ms is a minute: the runtime's periodic pre_commit does not
+    // come during the test, so only the task's own timer can commit the files.
+    let offsets = dir.path().join("connect.offsets");
+    let worker_config = raw(&[
+        ("listeners", "http://127.0.0.1:0"),
+        ("bootstrap.servers", broker.bootstrap_servers()),
+        ("offset.storage.file.filename", offsets.to_str().unwrap()),
+        ("offset.flush.interval.ms", "60000"),
+        ("key.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
+    ]);
+    let connector = raw(&[
+        ("name", "hdfs-idle"),
+        ("connector.class", "HdfsSink"),
+        ("topics", &topic),
+        ("store.url", root.to_str().unwrap()),
+        ("format.class", "json"),
+        ("flush.size", "1000"),
+        ("rotate.interval.ms", "1500"),
+    ]);
+    let w = Standalone::start(
+        StandaloneOptions { worker_config, connectors: vec![connector] },
+        PluginRegistry::with_reference_connectors(),
+    )
+    .await
+    .unwrap();
+    // Wait for the assignment before producing, so the timing below is the sink's.
+    let temp_dir = root.join("topics/+tmp").join(&topic);
+    let p = producer(broker.bootstrap_servers());
+    // Partition 1 only gets records; 0 and 2 stay empty.
+    let msgs: Vec<_> = (0..5)
+        .map(|offset| common::kafka::UserMessage { partition: 1, offset, version: 1 })
+        .collect();
+    // Record times 10 ms apart: far below rotate.interval.ms, so only the wall clock
+    // can end the file.
+    produce_at(&p, &topic, &msgs, |m| common::kafka::BASE_TS + m.offset * 10);
+    wait_for(Duration::from_secs(30), "the records in a temporary file", || {
+        !all_files(&temp_dir).is_empty()
+    })
+    .await;
+    let written = Instant::now();
+    wait_for(Duration::from_secs(10), "the timer's commit", || committed_lines(&root, &topic) == 5)
+        .await;
+    let took = written.elapsed();
+    assert!(took < Duration::from_secs(5), "committed {took:?} after the records were written");
+    w.shutdown().await;
+    let files = committed(&root, "topics", &topic);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!((files[0].partition, files[0].start, files[0].end), (1, 0, 4));
+    assert!(files[0].path.ends_with(format!("partition=1/{topic}+1+0000000000+0000000004.json")));
+    check_exactly_once(&root, "topics", &topic, &BTreeMap::from([(1, 5)]));
+}

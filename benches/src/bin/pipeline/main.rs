@@ -38,10 +38,12 @@ use rdkafka::{Offset, TopicPartitionList};
 
 mod latency;
 mod sql;
+mod storage;
 mod throughput;
 
 use latency::{b8_idle, b9, b10};
 use sql::{b5, b6};
+use storage::b7;
 use throughput::{b1, b2, b3, b4};
 
 type R<T> = Result<T, String>;
@@ -182,7 +184,7 @@ fn parse_opts(args: &[String]) -> R<Opts> {
                 o.only = Some(val("--only")?.split(',').map(|s| s.trim().to_uppercase()).collect())
             }
             "-h" | "--help" => {
-                return Err("usage: pipeline [--scale F] [--pairs N] [--only B1,B2,B3,B4,B5,B6,B8,B9,B10] [--latency-secs S]".into());
+                return Err("usage: pipeline [--scale F] [--pairs N] [--only B1,B2,B3,B4,B5,B6,B7,B8,B9,B10] [--latency-secs S]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -676,7 +678,7 @@ fn harness(args: &[String]) -> R<()> {
 
     let mut errors = Vec::new();
     type Step = fn(&mut Ctx) -> R<()>;
-    let steps: [(&str, Step); 9] = [
+    let steps: [(&str, Step); 10] = [
         ("B9", b9),
         ("B1", b1),
         ("B2", b2),
@@ -684,6 +686,7 @@ fn harness(args: &[String]) -> R<()> {
         ("B4", b4),
         ("B5", b5),
         ("B6", b6),
+        ("B7", b7),
         ("B8", b8_idle),
         ("B10", b10),
     ];

@@ -276,40 +276,43 @@ impl SinkTask for HdfsSinkTask {
             }
         }
         let mut touched = BTreeSet::new();
-        // Batches come in runs of one partition: build its key once per run.
-        let mut current: Option<TopicPartition> = None;
-        for record in records {
-            let same = current.as_ref().is_some_and(|tp| {
-                tp.partition == record.original_kafka_partition()
-                    && tp.topic == record.original_topic()
-            });
-            if !same {
-                current = Some(record.original_topic_partition());
-            }
-            let Some(tp) = current.as_ref() else { continue };
-            if rewinding.contains(tp) {
+        // One clock reading per batch (for the wall-clock partitioners and timers).
+        let now = wall_ms();
+        // Batches come in runs of one partition: find its writer once per run.
+        let mut rest = records;
+        while let Some(first) = rest.first() {
+            let tp = first.original_topic_partition();
+            let len = rest
+                .iter()
+                .position(|r| {
+                    r.original_kafka_partition() != tp.partition || r.original_topic() != tp.topic
+                })
+                .unwrap_or(rest.len());
+            let (batch, tail) = rest.split_at(len);
+            rest = tail;
+            if rewinding.contains(&tp) {
                 continue;
             }
-            if !run.writers.contains_key(tp) {
+            if !run.writers.contains_key(&tp) {
                 // Not opened through `open`: recover it now and rewind to it.
                 warn!(tp = %tp, "a record arrived for a partition that was not opened; opening it");
-                let seeks = run.open(std::slice::from_ref(tp)).await?;
-                if let Some(seek) = seeks.get(tp) {
+                let seeks = run.open(std::slice::from_ref(&tp)).await?;
+                if let Some(seek) = seeks.get(&tp) {
                     run.ctx.offset(tp.clone(), *seek)?;
-                    rewinding.insert(tp.clone());
+                    rewinding.insert(tp);
                     continue;
                 }
             }
-            let Some(writer) = run.writers.get_mut(tp) else { continue };
-            if let Err(e) = writer.write(&run.env, record).await {
-                match run.ctx.errant_record_reporter() {
-                    Some(reporter) => reporter.report(record, &e).await?,
-                    None => return Err(e),
+            let Some(writer) = run.writers.get_mut(&tp) else { continue };
+            for record in batch {
+                if let Err(e) = writer.write(&run.env, record, now).await {
+                    match run.ctx.errant_record_reporter() {
+                        Some(reporter) => reporter.report(record, &e).await?,
+                        None => return Err(e),
+                    }
                 }
             }
-            if !same {
-                touched.insert(tp.clone());
-            }
+            touched.insert(tp);
         }
         for tp in &touched {
             if let Some(w) = run.writers.get_mut(tp) {

@@ -102,6 +102,12 @@ pub struct TopicPartitionWriter {
     group: Option<Group>,
     /// `Some(schema)` once a record fixed the current schema (`Some(None)`: schemaless).
     schema: Option<Option<Schema>>,
+    /// A handle of another schema object found equal to the current schema, so
+    /// records carrying it skip the deep comparison.
+    schema_alias: Option<Schema>,
+    /// The last encoded partition, by Kafka partition, when the partitioner says the
+    /// encoding depends on nothing else.
+    encoded_cache: Option<(Option<i32>, String)>,
     health: Health,
     /// Where the consumer must be rewound to, to be handed to the context.
     pending_seek: Option<i64>,
@@ -153,6 +159,8 @@ impl TopicPartitionWriter {
             resume_from: None,
             group: None,
             schema: None,
+            schema_alias: None,
+            encoded_cache: None,
             health: Health::Ready,
             pending_seek: None,
             retry_at: 0,
@@ -203,6 +211,7 @@ impl TopicPartitionWriter {
         self.pending_seek = self.committed.or(rewind);
         self.resume_from = None;
         self.schema = None;
+        self.schema_alias = None;
         self.health = Health::Ready;
         info!(tp = %self.tp, committed = ?self.committed, rolled_forward = report.rolled_forward.len(), rolled_back = report.rolled_back.len(), "recovered");
         Ok(())
@@ -262,11 +271,12 @@ impl TopicPartitionWriter {
         self.mark_failed(env);
     }
 
-    /// Writes one record (or skips it when it was written already). Storage errors
+    /// Writes one record (or skips it when it was written already). `now` is the
+    /// wall clock ([`wall_ms`]), read once per batch of records. Storage errors
     /// are absorbed: the writer rewinds (see [`take_seek`](Self::take_seek)). Data
     /// errors (a record the partitioner or the format cannot place, a schema that
     /// cannot be projected) are returned.
-    pub async fn write(&mut self, env: &Env, record: &SinkRecord) -> Result<()> {
+    pub async fn write(&mut self, env: &Env, record: &SinkRecord, now: i64) -> Result<()> {
         let offset = record.kafka_offset();
         if self.health != Health::Ready {
             self.resume_from = Some(self.resume_from.map_or(offset, |r| r.min(offset)));
@@ -275,7 +285,7 @@ impl TopicPartitionWriter {
         if self.next_offset.is_some_and(|next| offset < next) {
             return Ok(());
         }
-        if let Err(e) = self.write_inner(env, record).await {
+        if let Err(e) = self.write_inner(env, record, now).await {
             if e.is_retriable() {
                 self.fail(env, &e).await;
                 self.resume_from = Some(self.resume_from.map_or(offset, |r| r.min(offset)));
@@ -286,19 +296,30 @@ impl TopicPartitionWriter {
         Ok(())
     }
 
-    async fn write_inner(&mut self, env: &Env, record: &SinkRecord) -> Result<()> {
+    async fn write_inner(&mut self, env: &Env, record: &SinkRecord, now: i64) -> Result<()> {
         let offset = record.kafka_offset();
-        let now = now_ms();
         let placement = self.place_schema(env, record).await?;
         if let Some(reason) = self.rotation_before(env, record, now) {
             self.commit(env, reason).await?;
         }
-        let encoded = env.partitioner.encode_partition(record, now)?;
+        let owned;
+        let encoded: &str = if env.partitioner.depends_only_on_kafka_partition() {
+            let partition = record.kafka_partition();
+            match &mut self.encoded_cache {
+                Some((p, e)) if *p == partition => e,
+                cache => {
+                    let e = env.partitioner.encode_partition(record, now)?;
+                    &cache.insert((partition, e)).1
+                }
+            }
+        } else {
+            owned = env.partitioner.encode_partition(record, now)?;
+            &owned
+        };
         let value = match &placement {
             Placement::AsIs => record.value(),
             Placement::Projected(v) => v,
         };
-        let schema = self.schema.clone().flatten();
         let group = match &mut self.group {
             Some(g) => g,
             None => self.group.insert(Group {
@@ -309,18 +330,19 @@ impl TopicPartitionWriter {
                 scheduled_ms: env.policy.next_scheduled(now),
             }),
         };
-        let file = match group.files.get_mut(&encoded) {
+        let file = match group.files.get_mut(encoded) {
             Some(f) => f,
             None => {
-                let writer = env.format.new_writer(schema.as_ref())?;
+                let writer =
+                    env.format.new_writer(self.schema.as_ref().and_then(Option::as_ref))?;
                 let temp = env.layout.temp_file(
                     &self.tp.topic,
                     self.tp.partition,
-                    &encoded,
+                    encoded,
                     env.format.extension(),
                 );
                 let out = env.storage.create(&temp).await?;
-                group.files.entry(encoded.clone()).or_insert(OpenFile {
+                group.files.entry(encoded.to_string()).or_insert(OpenFile {
                     temp,
                     writer,
                     out,
@@ -357,10 +379,23 @@ impl TopicPartitionWriter {
         let incoming = record.value_schema();
         let Some(current) = &self.schema else {
             self.schema = Some(incoming.cloned());
+            self.schema_alias = None;
             return Ok(Placement::AsIs);
         };
-        if current.as_ref() == incoming {
-            return Ok(Placement::AsIs);
+        match (current, incoming) {
+            (None, None) => return Ok(Placement::AsIs),
+            (Some(cur), Some(new)) => {
+                // Records of a batch usually share one schema object: compare handles
+                // before comparing schemas.
+                if cur.ptr_eq(new) || self.schema_alias.as_ref().is_some_and(|a| a.ptr_eq(new)) {
+                    return Ok(Placement::AsIs);
+                }
+                if cur == new {
+                    self.schema_alias = Some(new.clone());
+                    return Ok(Placement::AsIs);
+                }
+            }
+            _ => {}
         }
         let (Some(cur), Some(new)) = (current.as_ref(), incoming) else {
             // Schemaless data after data with a schema, or the other way round.
@@ -409,6 +444,7 @@ impl TopicPartitionWriter {
             self.commit(env, RotationReason::SchemaChange).await?;
         }
         self.schema = Some(schema.cloned());
+        self.schema_alias = None;
         Ok(Placement::AsIs)
     }
 

@@ -21,4 +21,8 @@ impl Partitioner for DefaultPartitioner {
     fn partition_fields(&self) -> Vec<(String, Schema)> {
         vec![("partition".to_string(), Schema::int32())]
     }
+
+    fn depends_only_on_kafka_partition(&self) -> bool {
+        true
+    }
 }

@@ -62,6 +62,14 @@ pub trait Partitioner: Send + Sync + std::fmt::Debug {
         let _ = (record, now_ms);
         None
     }
+
+    /// Whether [`encode_partition`](Self::encode_partition) depends on nothing but the
+    /// record's Kafka partition (true for the default partitioner). The sink then
+    /// encodes it once per Kafka partition instead of once per record. `false`
+    /// (always ask) unless overridden.
+    fn depends_only_on_kafka_partition(&self) -> bool {
+        false
+    }
 }
 
 /// The partitioner keys of the connector config.

@@ -76,26 +76,32 @@ pub(crate) struct Column {
 }
 
 impl Column {
-    /// The column for `schema`.
-    pub(crate) fn new(schema: &Schema, path: &str) -> Result<Column> {
+    /// The column for `schema`, its buffers sized for `rows` rows (a batch), so
+    /// appends do not reallocate; nested list and map children start empty.
+    pub(crate) fn new(schema: &Schema, path: &str, rows: usize) -> Result<Column> {
+        let offsets = || {
+            let mut o = Vec::with_capacity(rows + 1);
+            o.push(0i32);
+            o
+        };
         let kind = match LogicalType::of(schema) {
             Some(LogicalType::Decimal) => {
                 let (precision, scale) = decimal_precision_scale(schema, path)?;
-                Kind::Decimal { values: Vec::new(), precision, scale }
+                Kind::Decimal { values: Vec::with_capacity(rows), precision, scale }
             }
-            Some(LogicalType::Date) => Kind::Date(Vec::new()),
-            Some(LogicalType::Time) => Kind::Time(Vec::new()),
-            Some(LogicalType::Timestamp) => Kind::Timestamp(Vec::new()),
+            Some(LogicalType::Date) => Kind::Date(Vec::with_capacity(rows)),
+            Some(LogicalType::Time) => Kind::Time(Vec::with_capacity(rows)),
+            Some(LogicalType::Timestamp) => Kind::Timestamp(Vec::with_capacity(rows)),
             None => match schema.schema_type() {
-                Type::Int8 => Kind::I8(Vec::new()),
-                Type::Int16 => Kind::I16(Vec::new()),
-                Type::Int32 => Kind::I32(Vec::new()),
-                Type::Int64 => Kind::I64(Vec::new()),
-                Type::Float32 => Kind::F32(Vec::new()),
-                Type::Float64 => Kind::F64(Vec::new()),
-                Type::Boolean => Kind::Bool(BooleanBufferBuilder::new(1024)),
-                Type::String => Kind::Utf8 { offsets: vec![0], data: Vec::new() },
-                Type::Bytes => Kind::Binary { offsets: vec![0], data: Vec::new() },
+                Type::Int8 => Kind::I8(Vec::with_capacity(rows)),
+                Type::Int16 => Kind::I16(Vec::with_capacity(rows)),
+                Type::Int32 => Kind::I32(Vec::with_capacity(rows)),
+                Type::Int64 => Kind::I64(Vec::with_capacity(rows)),
+                Type::Float32 => Kind::F32(Vec::with_capacity(rows)),
+                Type::Float64 => Kind::F64(Vec::with_capacity(rows)),
+                Type::Boolean => Kind::Bool(BooleanBufferBuilder::new(rows.max(1024))),
+                Type::String => Kind::Utf8 { offsets: offsets(), data: Vec::new() },
+                Type::Bytes => Kind::Binary { offsets: offsets(), data: Vec::new() },
                 Type::Array => {
                     let elem = schema.value_schema().ok_or_else(|| {
                         ConnectError::data(format!("{path}: array schema has no element schema"))
@@ -103,8 +109,8 @@ impl Column {
                     let p = format!("{path}[]");
                     Kind::List {
                         field: Arc::new(field("element", elem, &p)?),
-                        offsets: vec![0],
-                        child: Box::new(Column::new(elem, &p)?),
+                        offsets: offsets(),
+                        child: Box::new(Column::new(elem, &p, 0)?),
                     }
                 }
                 Type::Map => {
@@ -119,15 +125,15 @@ impl Column {
                     let DataType::Struct(fields) = entries.data_type().clone() else {
                         return Err(ConnectError::data(format!("{path}: bad map entries type")));
                     };
-                    let mut keys = Column::new(ks, &format!("{path}.key"))?;
+                    let mut keys = Column::new(ks, &format!("{path}.key"), 0)?;
                     // Arrow map keys are never null.
                     keys.nullable = false;
                     Kind::Map {
                         entries,
                         fields,
-                        offsets: vec![0],
+                        offsets: offsets(),
                         keys: Box::new(keys),
-                        values: Box::new(Column::new(vs, &format!("{path}.value"))?),
+                        values: Box::new(Column::new(vs, &format!("{path}.value"), 0)?),
                     }
                 }
                 Type::Struct => {
@@ -138,7 +144,7 @@ impl Column {
                         } else {
                             format!("{path}.{}", f.name())
                         };
-                        children.push(Column::new(f.schema(), &p)?);
+                        children.push(Column::new(f.schema(), &p, rows)?);
                     }
                     Kind::Struct { fields: super::schema::struct_fields(schema, path)?, children }
                 }
@@ -147,7 +153,7 @@ impl Column {
         Ok(Column {
             kind,
             nullable: schema.is_optional(),
-            nulls: NullBufferBuilder::new(1024),
+            nulls: NullBufferBuilder::new(rows.max(1024)),
             default: schema.default_value().cloned(),
             ty: schema.schema_type(),
         })
@@ -212,8 +218,10 @@ impl Column {
                         children.len()
                     )));
                 }
-                for ((c, v), f) in children.iter_mut().zip(vals).zip(fields.iter()) {
-                    c.append(v).map_err(|e| e.at(f.name().as_str()))?;
+                for (i, (c, v)) in children.iter_mut().zip(vals).enumerate() {
+                    if let Err(e) = c.append(v) {
+                        return Err(e.at(fields.get(i).map_or("?", |f| f.name().as_str())));
+                    }
                 }
             }
             (_, v) => return Err(mismatch(self.ty.as_str(), v)),

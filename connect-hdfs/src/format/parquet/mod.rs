@@ -108,7 +108,7 @@ impl Format for ParquetFormat {
             )
         })?;
         let arrow_schema = Arc::new(connect_to_arrow_schema(schema)?);
-        let root = Column::new(schema, "")?;
+        let root = Column::new(schema, "", self.batch_rows)?;
         let props = WriterProperties::builder()
             .set_compression(self.compression)
             .set_max_row_group_row_count(Some(self.row_group_rows))

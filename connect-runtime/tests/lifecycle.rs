@@ -6,6 +6,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -23,6 +24,43 @@ use connect_runtime::standalone::{Standalone, StandaloneOptions};
 use connect_runtime::status::State;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
+/// Starts the real `connect-standalone` binary with one FileStreamSource reading `input`
+/// into `topic`, offsets in `offsets`, a flush interval far beyond any test (so only a
+/// shutdown commit writes offsets), and `extra` worker lines.
+fn spawn_file_source_worker(
+    dir: &Path,
+    input: &Path,
+    offsets: &Path,
+    topic: &str,
+    extra: &str,
+) -> std::process::Child {
+    std::fs::write(
+        dir.join("worker.properties"),
+        format!(
+            "bootstrap.servers={}\nlisteners=http://127.0.0.1:0\noffset.storage.file.filename={}\noffset.flush.interval.ms=600000\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\n{extra}",
+            bootstrap(),
+            offsets.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("source.properties"),
+        format!(
+            "name={}\nconnector.class=org.apache.kafka.connect.file.FileStreamSourceConnector\nfile={}\ntopic={topic}\n",
+            unique("src"),
+            input.display()
+        ),
+    )
+    .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_connect-standalone"))
+        .arg(dir.join("worker.properties"))
+        .arg(dir.join("source.properties"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_worker_gracefully_and_commits_source_offsets() {
     const LINES: usize = 5_000;
@@ -31,32 +69,7 @@ async fn sigterm_stops_the_worker_gracefully_and_commits_source_offsets() {
     let offsets = dir.path().join("connect.offsets");
     write_lines(&input, 0, LINES);
     let topic = unique("sigterm");
-    // A flush interval far beyond the test: only the shutdown commit can write offsets.
-    std::fs::write(
-        dir.path().join("worker.properties"),
-        format!(
-            "bootstrap.servers={}\nlisteners=http://127.0.0.1:0\noffset.storage.file.filename={}\noffset.flush.interval.ms=600000\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\n",
-            bootstrap(),
-            offsets.display()
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("source.properties"),
-        format!(
-            "name={}\nconnector.class=org.apache.kafka.connect.file.FileStreamSourceConnector\nfile={}\ntopic={topic}\n",
-            unique("src"),
-            input.display()
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connect-standalone"))
-        .arg(dir.path().join("worker.properties"))
-        .arg(dir.path().join("source.properties"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_file_source_worker(dir.path(), &input, &offsets, &topic, "");
     let t = topic.clone();
     let watermark = move || -> i64 {
         let c: BaseConsumer = rdkafka::ClientConfig::new()
@@ -148,31 +161,8 @@ async fn bounded_mode_exits_once_the_source_input_is_acknowledged() {
     let offsets = dir.path().join("connect.offsets");
     write_lines(&input, 0, LINES);
     let topic = unique("bounded");
-    std::fs::write(
-        dir.path().join("worker.properties"),
-        format!(
-            "bootstrap.servers={}\nlisteners=http://127.0.0.1:0\noffset.storage.file.filename={}\noffset.flush.interval.ms=600000\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\nexit.on.source.eof=true\n",
-            bootstrap(),
-            offsets.display()
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("source.properties"),
-        format!(
-            "name={}\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
-            unique("src"),
-            input.display()
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connect-standalone"))
-        .arg(dir.path().join("worker.properties"))
-        .arg(dir.path().join("source.properties"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child =
+        spawn_file_source_worker(dir.path(), &input, &offsets, &topic, "exit.on.source.eof=true\n");
     let exit = tokio::task::spawn_blocking(move || {
         let deadline = std::time::Instant::now() + Duration::from_secs(90);
         loop {

@@ -565,6 +565,23 @@ fn wait_for(
     }
 }
 
+/// One pair of runs: the baseline first on even pairs, ours first on odd ones, so
+/// neither side always runs on a warmer (or busier) machine.
+fn interleaved(
+    ctx: &mut Ctx,
+    pair: usize,
+    base: &mut dyn FnMut(&mut Ctx) -> R<()>,
+    ours: &mut dyn FnMut(&mut Ctx) -> R<()>,
+) -> R<()> {
+    if pair.is_multiple_of(2) {
+        base(ctx)?;
+        ours(ctx)
+    } else {
+        ours(ctx)?;
+        base(ctx)
+    }
+}
+
 /// Waits for a worker in bounded mode to exit by itself, sampling its peak RSS; returns
 /// (seconds since `t0`, KiB). A non-zero exit is an error naming the log.
 fn wait_exit(p: &mut Proc, log: &Path, t0: Instant, timeout: Duration) -> R<(f64, u64)> {

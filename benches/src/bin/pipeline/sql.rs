@@ -114,13 +114,7 @@ pub(super) fn b5(ctx: &mut Ctx) -> R<()> {
             f.ours.push(n as f64 / secs);
             Ok(())
         };
-        if pair % 2 == 0 {
-            run_base(ctx)?;
-            run_ours(ctx)?;
-        } else {
-            run_ours(ctx)?;
-            run_base(ctx)?;
-        }
+        interleaved(ctx, pair, &mut run_base, &mut run_ours)?;
     }
     f.note = format!(
         "ours: connect-standalone, JdbcSourceConnector mode=bulk batch.max.rows=5000, JsonConverter schemas.enable=false, timed from process start to high watermark = rows; baseline: psql \\copy (SELECT * FROM t) TO STDOUT > /dev/null; table of {n} rows (bigint, text, double, timestamp, boolean, text)"
@@ -295,13 +289,7 @@ pub(super) fn b6(ctx: &mut Ctx) -> R<()> {
                 f.ours.push(n as f64 / secs);
                 Ok(())
             };
-            if pair % 2 == 0 {
-                run_base(ctx)?;
-                run_ours(ctx)?;
-            } else {
-                run_ours(ctx)?;
-                run_base(ctx)?;
-            }
+            interleaved(ctx, pair, &mut run_base, &mut run_ours)?;
             for t in [&base_table, &ours_table] {
                 psql(&format!("DROP TABLE IF EXISTS {t}"))?;
             }

@@ -183,13 +183,7 @@ pub(super) fn b7(ctx: &mut Ctx) -> R<()> {
                 let _ = std::fs::remove_dir_all(&dir);
                 Ok(())
             };
-            if pair % 2 == 0 {
-                run_base(ctx)?;
-                run_ours(ctx)?;
-            } else {
-                run_ours(ctx)?;
-                run_base(ctx)?;
-            }
+            interleaved(ctx, pair, &mut run_base, &mut run_ours)?;
         }
         f.note = match fmt {
             Fmt::Avro => format!(

@@ -62,13 +62,7 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
                 }
                 Ok(())
             };
-            if pair % 2 == 0 {
-                run_base(ctx)?;
-                run_ours(ctx)?;
-            } else {
-                run_ours(ctx)?;
-                run_base(ctx)?;
-            }
+            interleaved(ctx, pair, &mut run_base, &mut run_ours)?;
         }
         if size == 100 {
             ctx.b1_rate = median(&f.ours);
@@ -159,13 +153,7 @@ pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
             let _ = std::fs::remove_file(&out);
             Ok(())
         };
-        if pair % 2 == 0 {
-            run_base(ctx)?;
-            run_ours(ctx)?;
-        } else {
-            run_ours(ctx)?;
-            run_base(ctx)?;
-        }
+        interleaved(ctx, pair, &mut run_base, &mut run_ours)?;
     }
     f.note = "ours: connect-standalone with FileStreamSink only, StringConverter, consumer group join included, offset.flush.interval.ms=100 (the sink writes its last partial 256 KiB buffer only on flush); timed until the file holds every byte; kcat -C -e -o beginning (no group), timed start to exit".into();
     mem.note =

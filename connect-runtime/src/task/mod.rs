@@ -132,12 +132,27 @@ pub struct EndOfInput {
 
 #[derive(Debug, Default)]
 struct EndOfInputInner {
+    /// Bounded mode is on: tasks that reach the end of their input commit and report.
+    enabled: bool,
     /// (running source tasks, of them finished).
     counts: std::sync::Mutex<(usize, usize)>,
     notify: tokio::sync::Notify,
 }
 
 impl EndOfInput {
+    /// A tracker for a worker in bounded mode (`exit.on.source.eof=true`); the default
+    /// one is off, and source tasks then ignore the end of their input.
+    pub fn bounded() -> Self {
+        EndOfInput {
+            inner: std::sync::Arc::new(EndOfInputInner { enabled: true, ..Default::default() }),
+        }
+    }
+
+    /// Whether the worker runs in bounded mode.
+    pub fn is_bounded(&self) -> bool {
+        self.inner.enabled
+    }
+
     fn update(&self, f: impl FnOnce(&mut (usize, usize))) {
         if let Ok(mut c) = self.inner.counts.lock() {
             f(&mut c);

@@ -252,7 +252,11 @@ impl SourceDriver {
                 },
             }
             self.drain_acks().await?;
-            if !self.eof_reported && ctx.is_end_of_input() && self.in_flight.is_empty() {
+            if self.env.end_of_input.is_bounded()
+                && !self.eof_reported
+                && ctx.is_end_of_input()
+                && self.in_flight.is_empty()
+            {
                 // Everything returned so far is acknowledged: commit and report.
                 self.commit_offsets().await?;
                 self.eof_reported = true;

@@ -139,6 +139,11 @@ impl Worker {
             }
         };
         let (tx, rx) = mpsc::unbounded_channel();
+        let end_of_input = if config.exit_on_source_eof() {
+            crate::task::EndOfInput::bounded()
+        } else {
+            crate::task::EndOfInput::default()
+        };
         let worker = Worker {
             inner: Arc::new(Inner {
                 config,
@@ -150,7 +155,7 @@ impl Worker {
                 store,
                 connectors: Mutex::new(BTreeMap::new()),
                 events: tx,
-                end_of_input: crate::task::EndOfInput::default(),
+                end_of_input,
             }),
         };
         worker.spawn_event_loop(rx);

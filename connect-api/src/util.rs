@@ -34,6 +34,30 @@ pub fn group_partitions<T: Clone>(elements: &[T], groups: usize) -> Result<Vec<V
     Ok(out)
 }
 
+/// The task configs of a connector whose tasks are all alike (every sink of this
+/// workspace): the connector's own config once per task, at least one task. `config`
+/// is what `start` kept; `None` (asked before `start`) is an error naming `connector`.
+///
+/// ```
+/// use connect_api::config::RawConfig;
+/// use connect_api::util::same_config_per_task;
+///
+/// let config: RawConfig = [("topics".to_string(), "t".to_string())].into_iter().collect();
+/// assert_eq!(same_config_per_task(Some(&config), 3, "MySink")?.len(), 3);
+/// assert!(same_config_per_task(None, 3, "MySink").is_err());
+/// # Ok::<(), connect_api::error::ConnectError>(())
+/// ```
+pub fn same_config_per_task(
+    config: Option<&crate::config::RawConfig>,
+    max_tasks: usize,
+    connector: &str,
+) -> Result<Vec<crate::config::RawConfig>> {
+    let config = config.ok_or_else(|| {
+        ConnectError::fatal(format!("{connector} asked for task configs before start"))
+    })?;
+    Ok(vec![config.clone(); max_tasks.max(1)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

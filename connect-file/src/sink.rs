@@ -58,10 +58,11 @@ impl Connector for FileStreamSinkConnector {
     }
 
     async fn task_configs(&mut self, max_tasks: usize) -> Result<Vec<RawConfig>> {
-        let config = self.config.as_ref().ok_or_else(|| {
-            ConnectError::fatal("FileStreamSinkConnector asked for task configs before start")
-        })?;
-        Ok(vec![config.clone(); max_tasks])
+        connect_api::util::same_config_per_task(
+            self.config.as_ref(),
+            max_tasks,
+            "FileStreamSinkConnector",
+        )
     }
 
     async fn stop(&mut self) -> Result<()> {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use connect_api::config::{ConfigDef, RawConfig};
 use connect_api::context::ConnectorContext;
 use connect_api::record::TopicPartition;
-use connect_api::{ConnectError, Connector, Result, SinkConnector, SinkTask};
+use connect_api::{Connector, Result, SinkConnector, SinkTask};
 use tracing::{info, warn};
 
 use crate::config::HdfsSinkConfig;
@@ -50,10 +50,11 @@ impl Connector for HdfsSinkConnector {
     }
 
     async fn task_configs(&mut self, max_tasks: usize) -> Result<Vec<RawConfig>> {
-        let config = self.config.as_ref().ok_or_else(|| {
-            ConnectError::fatal("HdfsSinkConnector asked for task configs before start")
-        })?;
-        Ok(vec![config.clone(); max_tasks.max(1)])
+        connect_api::util::same_config_per_task(
+            self.config.as_ref(),
+            max_tasks,
+            "HdfsSinkConnector",
+        )
     }
 
     async fn stop(&mut self) -> Result<()> {

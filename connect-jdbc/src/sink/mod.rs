@@ -27,7 +27,7 @@ use connect_api::config::{ConfigDef, ConfigReport, RawConfig};
 use connect_api::context::ConnectorContext;
 use connect_api::plugin::PluginDescriptor;
 use connect_api::record::TopicPartition;
-use connect_api::{ConnectError, Connector, Result, SinkConnector, SinkTask};
+use connect_api::{Connector, Result, SinkConnector, SinkTask};
 
 pub use config::{InsertMethod, InsertMode, JdbcSinkConfig, PkMode};
 pub use task::JdbcSinkTask;
@@ -96,10 +96,11 @@ impl Connector for JdbcSinkConnector {
     }
 
     async fn task_configs(&mut self, max_tasks: usize) -> Result<Vec<RawConfig>> {
-        let config = self.config.as_ref().ok_or_else(|| {
-            ConnectError::fatal("JdbcSinkConnector asked for task configs before start")
-        })?;
-        Ok(vec![config.clone(); max_tasks.max(1)])
+        connect_api::util::same_config_per_task(
+            self.config.as_ref(),
+            max_tasks,
+            "JdbcSinkConnector",
+        )
     }
 
     async fn stop(&mut self) -> Result<()> {

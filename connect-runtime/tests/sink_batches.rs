@@ -19,9 +19,12 @@ use connect_runtime::PluginRegistry;
 use connect_runtime::standalone::{Standalone, StandaloneOptions};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
+/// The batch sizes one sink task saw.
+type Sizes = Arc<Mutex<Vec<usize>>>;
+
 /// Batch sizes seen by each test's sink, by the `sizes` key of its config.
-fn sizes() -> &'static Mutex<HashMap<String, Arc<Mutex<Vec<usize>>>>> {
-    static S: OnceLock<Mutex<HashMap<String, Arc<Mutex<Vec<usize>>>>>> = OnceLock::new();
+fn sizes() -> &'static Mutex<HashMap<String, Sizes>> {
+    static S: OnceLock<Mutex<HashMap<String, Sizes>>> = OnceLock::new();
     S.get_or_init(Default::default)
 }
 
@@ -55,7 +58,7 @@ impl SinkConnector for BatchSizes {
 }
 
 #[derive(Default)]
-struct BatchSizesTask(Option<Arc<Mutex<Vec<usize>>>>);
+struct BatchSizesTask(Option<Sizes>);
 
 #[async_trait]
 impl SinkTask for BatchSizesTask {
@@ -81,7 +84,7 @@ async fn max_poll_records_bounds_every_put() {
     const RECORDS: usize = 300;
     const MAX: usize = 7;
     let key = unique("sizes");
-    let seen: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let seen: Sizes = Arc::default();
     sizes().lock().unwrap().insert(key.clone(), seen.clone());
     let mut registry = PluginRegistry::with_reference_connectors();
     registry

@@ -50,6 +50,11 @@ fn v2() -> Schema {
         .unwrap()
 }
 
+/// `schema` as the converter reads it back: with the version it has in the registry.
+fn versioned(schema: &Schema, version: i32) -> Schema {
+    schema.to_builder().version(version).build().unwrap()
+}
+
 fn order(schema: &Schema, id: i64) -> Value {
     let mut s = Struct::new(schema.clone()).unwrap();
     s.put("id", id).unwrap();
@@ -81,10 +86,12 @@ async fn records_round_trip_through_the_registry() {
     }
     let first_id = &all[0].0[1..5];
     assert!(all.iter().all(|(b, _)| &b[1..5] == first_id), "one schema id for one schema");
-    for (bytes, v) in &all {
+    // Read back with the subject's version on the schema, as Confluent's converter does.
+    let read_schema = versioned(&schema, 1);
+    for (id, (bytes, _)) in all.iter().enumerate() {
         let back = reader.to_connect_data("orders", &headers, Some(bytes)).await.unwrap();
-        assert_eq!(back.schema.as_ref(), Some(&schema));
-        assert_eq!(&back.value, v);
+        assert_eq!(back.schema.as_ref(), Some(&read_schema));
+        assert_eq!(back.value, order(&read_schema, id as i64));
     }
     assert!(
         writer
@@ -150,9 +157,35 @@ async fn new_schema_versions_are_registered_as_they_appear() {
     let reader = converter(&server.url(), &[]);
     let back1 = reader.to_connect_data("orders", &h, Some(&b1)).await.unwrap();
     let back2 = reader.to_connect_data("orders", &h, Some(&b2)).await.unwrap();
-    assert_eq!(back1.schema, Some(v1()));
-    assert_eq!(back2.schema, Some(v2()));
-    assert_eq!(back2.value.as_struct().unwrap().get("qty").unwrap(), &Value::Int32(3));
+    assert_eq!(back1.schema, Some(versioned(&v1(), 1)));
+    assert_eq!(back2.schema, Some(versioned(&v2(), 2)));
+    assert_eq!(back1.value, order(&versioned(&v1(), 1), 1));
+    assert_eq!(back2.value, order(&versioned(&v2(), 2), 2));
+    // The versions order the schemas in the order they were registered, whatever order
+    // the reader meets them in (a fresh reader, v2 first).
+    let fresh = converter(&server.url(), &[]);
+    let again2 = fresh.to_connect_data("orders", &h, Some(&b2)).await.unwrap();
+    let again1 = fresh.to_connect_data("orders", &h, Some(&b1)).await.unwrap();
+    assert_eq!(again2.schema.unwrap().version(), Some(2));
+    assert_eq!(again1.schema.unwrap().version(), Some(1));
+    // The same schema id read from a topic whose subject does not hold it decodes, without
+    // a version.
+    let other = fresh.to_connect_data("elsewhere", &h, Some(&b1)).await.unwrap();
+    assert_eq!(other.schema, Some(v1()));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_schema_that_names_its_own_connect_version_keeps_it() {
+    let server = RegistryServer::start_in_memory("127.0.0.1:0").await.unwrap();
+    let c = converter(&server.url(), &[]);
+    let mut h = Headers::new();
+    // connect.meta.data (on by default) writes connect.version 7 into the Avro schema;
+    // the registry numbers it 1 under the subject, and the schema's own version wins.
+    let own = versioned(&v1(), 7);
+    let b = c.from_connect_data("orders", &mut h, Some(&own), &order(&own, 1)).await.unwrap();
+    let back = converter(&server.url(), &[]).to_connect_data("orders", &h, b.as_deref()).await;
+    assert_eq!(back.unwrap().schema, Some(own));
     server.shutdown().await;
 }
 
@@ -210,6 +243,10 @@ async fn unknown_ids_and_subject_strategies() {
     let subjects: Vec<String> =
         reqwest::get(format!("{}/subjects", server.url())).await.unwrap().json().await.unwrap();
     assert!(subjects.contains(&"orders-shop.Order".to_string()), "{subjects:?}");
+    // Read back, the version is the one under the strategy's subject.
+    let b = c.from_connect_data("orders", &mut h, Some(&v2()), &order(&v2(), 2)).await.unwrap();
+    let back = c.to_connect_data("orders", &h, b.as_deref()).await.unwrap();
+    assert_eq!(back.schema, Some(versioned(&v2(), 2)));
     let e = c.to_connect_data("orders", &h, Some(&[0, 0, 0, 0x7f, 0x7f, 2])).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Data, "{e:?}");
     // Without auto registration, an unregistered schema is an error.

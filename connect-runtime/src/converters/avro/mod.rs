@@ -50,6 +50,24 @@ pub use self::data::{
 use self::plan::Node;
 use self::registry::Registry;
 
+/// Gives the top-level Avro schema `avro` the Connect version `version`, unless it names
+/// its own `connect.version` (Confluent's `AvroData` does the same). A top-level union has
+/// nowhere to carry it and stays as it is.
+fn with_version(avro: &mut Json, version: u32) {
+    match avro {
+        Json::Object(obj) => {
+            obj.entry(data::CONNECT_VERSION).or_insert_with(|| Json::from(version));
+        }
+        Json::String(t) => {
+            let mut obj = serde_json::Map::new();
+            obj.insert("type".into(), Json::String(std::mem::take(t)));
+            obj.insert(data::CONNECT_VERSION.into(), Json::from(version));
+            *avro = Json::Object(obj);
+        }
+        _ => {}
+    }
+}
+
 /// The first byte of every record in Confluent's wire format.
 pub const MAGIC_BYTE: u8 = 0;
 
@@ -105,7 +123,9 @@ pub struct AvroConverter {
     is_key: bool,
     registry: Option<Registry>,
     encode: Mutex<EncodeCache>,
-    decode: Mutex<HashMap<u32, Arc<Decoded>>>,
+    /// What schema id → topic reads as (the topic gives the subject, the subject the
+    /// schema's version).
+    decode: Mutex<HashMap<u32, HashMap<String, Arc<Decoded>>>>,
 }
 
 impl fmt::Debug for AvroConverter {
@@ -241,23 +261,39 @@ impl AvroConverter {
         Ok(writer)
     }
 
-    async fn reader(&self, id: u32) -> Result<Arc<Decoded>> {
-        if let Some(d) = lock(&self.decode).get(&id) {
+    /// What schema `id` read from `topic` decodes as. As Confluent's converter does, the
+    /// Connect schema carries the version the schema has under the subject the strategy
+    /// gives for `topic` (unless the schema names its own `connect.version`), so that sinks
+    /// can order the schemas they see (the HDFS sink's `schema.compatibility`). Cached by
+    /// id and topic (which, with the schema's record name, gives the subject).
+    async fn reader(&self, topic: &str, id: u32) -> Result<Arc<Decoded>> {
+        if let Some(d) = lock(&self.decode).get(&id).and_then(|by_topic| by_topic.get(topic)) {
             return Ok(d.clone());
         }
-        let text = self.registry()?.by_id(id).await?;
+        let registry = self.registry()?;
+        let text = registry.by_id(id).await?;
         apache_avro::Schema::parse_str(&text).map_err(|e| {
             ConnectError::data(format!("Schema {id} from the registry is not valid Avro: {e}"))
         })?;
-        let json: Json = serde_json::from_str(&text)
+        let mut json: Json = serde_json::from_str(&text)
             .map_err(|e| ConnectError::data(format!("Schema {id} is not JSON: {e}")))?;
+        let record_name = data::full_name(&json);
+        let subject =
+            self.config.subject_strategy.subject(topic, self.is_key, record_name.as_deref())?;
+        if let Some(version) = registry.version(&subject, &text).await? {
+            with_version(&mut json, version);
+        } else {
+            tracing::warn!(
+                "Schema {id} read from topic {topic} is not registered under subject \"{subject}\": its Connect schema has no version"
+            );
+        }
         let (schema, node) = plan::avro_to_connect(&json)?;
         let decoded = Arc::new(Decoded { schema, node });
         let mut cache = lock(&self.decode);
-        if cache.len() >= self.config.cache_size.max(1) {
+        if cache.values().map(HashMap::len).sum::<usize>() >= self.config.cache_size.max(1) {
             cache.clear();
         }
-        cache.insert(id, decoded.clone());
+        cache.entry(id).or_default().insert(topic.to_string(), decoded.clone());
         Ok(decoded)
     }
 
@@ -300,7 +336,7 @@ impl AvroConverter {
             )));
         }
         let id = u32::from_be_bytes([data[1], data[2], data[3], data[4]]);
-        let decoded = self.reader(id).await?;
+        let decoded = self.reader(topic, id).await?;
         let value = codec::Reader::new(&data[5..]).decode(&decoded.node).map_err(|e| {
             ConnectError::new(
                 e.kind(),

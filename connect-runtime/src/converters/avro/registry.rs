@@ -68,6 +68,17 @@ impl Registry {
         })
     }
 
+    /// The version of `schema` under `subject`; `None` when the subject does not hold it
+    /// (or does not exist).
+    pub(crate) async fn version(&self, subject: &str, schema: &str) -> Result<Option<u32>> {
+        let body = serde_json::json!({ "schema": schema, "schemaType": "AVRO" }).to_string();
+        match perform_sr_call(&self.settings, SrCall::PostForVersion(subject, &body)).await {
+            Ok(raw) => Ok(raw.version),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(self.error(e, Call::Lookup(subject))),
+        }
+    }
+
     /// The id and text of the latest schema of `subject`.
     pub(crate) async fn latest(&self, subject: &str) -> Result<(u32, String)> {
         let raw = perform_sr_call(&self.settings, SrCall::GetLatest(subject))
@@ -142,6 +153,12 @@ impl Call<'_> {
             Call::Id(id) => format!("getting schema {id}"),
         }
     }
+}
+
+/// Whether the registry answered 404 (subject or schema not found).
+fn is_not_found(e: &SRCError) -> bool {
+    let raw = std::error::Error::source(e).and_then(|s| s.downcast_ref::<RawError>());
+    status_of(&e.error) == Some(404) || raw.is_some_and(|r| r.error_code / 100 == 404)
 }
 
 /// The HTTP status in `schema_registry_converter`'s message "… failed with status 409 …".

@@ -18,6 +18,7 @@
 
 pub mod converters;
 pub mod kafka;
+pub mod logging;
 pub mod offsets;
 pub mod properties;
 pub mod registry;

@@ -9,13 +9,7 @@ use connect_runtime::PluginRegistry;
 use connect_runtime::standalone::Standalone;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    connect_runtime::logging::init("warn");
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((worker, connectors)) = args.split_first() else {
         eprintln!("usage: bench-worker worker.properties [connector.properties ...]");

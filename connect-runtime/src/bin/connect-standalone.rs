@@ -12,13 +12,7 @@ const USAGE: &str =
     "usage: connect-standalone worker.properties [connector1.properties connector2.json ...]";
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rdkafka=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    connect_runtime::logging::init("info,rdkafka=warn");
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
         eprintln!("{USAGE}");

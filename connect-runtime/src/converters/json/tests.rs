@@ -525,3 +525,32 @@ fn pure_functions_match_the_converter() {
         JsonConverter::new().serialize(Some(&odd), &Value::Decimal(Decimal::new(100, 2))).is_err()
     );
 }
+
+#[test]
+fn non_ascii_text_is_written_as_utf8_not_escaped_as_kafka_does() {
+    // Kafka's JsonConverter (Jackson) writes UTF-8 as is; only quotes, backslashes and
+    // control characters are escaped.
+    let schema = SchemaBuilder::struct_()
+        .name("café")
+        .field("名前", Schema::string())
+        .field("tags", SchemaBuilder::map(Schema::string(), Schema::string()).build().unwrap())
+        .build()
+        .unwrap();
+    let value = Struct::new(schema.clone())
+        .unwrap()
+        .with("名前", "Zoë \"ü\" 😀\u{1}")
+        .unwrap()
+        .with("tags", Value::Map(vec![(Value::from("ключ"), Value::from("значение"))]))
+        .unwrap();
+    let value = Value::Struct(value);
+    let c = JsonConverter::new();
+    let out = text(&c, Some(&schema), &value);
+    assert!(!out.contains("\\u00eb") && !out.contains("\\u043a"), "non-ASCII escaped in {out}");
+    assert!(out.contains(r#""field":"名前""#), "{out}");
+    assert!(out.contains(r#""name":"café""#), "{out}");
+    assert!(out.contains(r#"{"名前":"Zoë \"ü\" 😀\u0001","tags":{"ключ":"значение"}}"#), "{out}");
+    let schemaless = JsonConverter::new().with_schemas_enable(false);
+    let out = text(&schemaless, None, &Value::from("é"));
+    assert_eq!(out.as_bytes(), "\"é\"".as_bytes());
+    assert_eq!(read(&c, &text(&c, Some(&schema), &value)).value, value);
+}

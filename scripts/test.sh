@@ -10,8 +10,8 @@ ensure_rust
 ensure_build_tools
 ensure_postgres
 ensure_mariadb
-start_tansu
-trap stop_tansu EXIT
+start_kafka
+trap stop_kafka EXIT
 
 echo "== cargo test (workspace, all targets)"
 cargo test --workspace --all-targets --locked

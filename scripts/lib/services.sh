@@ -32,54 +32,243 @@ ensure_build_tools() {
     || apt_install build-essential perl
 }
 
-TANSU_VERSION=0.6.0
-
-ensure_tansu() {
-  # The durable Kafka-protocol broker for tests (../shared/design.md §6 B). About 20 minutes
-  # to compile the first time; installed outside the checkout and reused afterwards.
-  local bin="${CARGO_HOME:-$HOME/.cargo}/bin/tansu"
-  if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "$TANSU_VERSION"; then
-    TANSU_BIN="$bin"
-    return
-  fi
-  log "installing tansu $TANSU_VERSION (first time only, about 20 minutes)"
-  cargo install tansu --version "$TANSU_VERSION" --locked --features dynostore,libsql >&2
-  TANSU_BIN="$bin"
-}
-
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-start_tansu() {
-  # Starts tansu with SQLite storage in a fresh data directory; exports
-  # CONNECT_TEST_BOOTSTRAP and CONNECT_TEST_TANSU for the tests.
-  ensure_tansu
-  local dir port
-  dir="$(mktemp -d "${TMPDIR:-/tmp}/connect-tansu.XXXXXX")"
-  port="$(free_port)"
-  log "starting tansu on 127.0.0.1:$port (data in $dir)"
-  ( cd "$dir" && exec "$TANSU_BIN" broker \
-      --listener-url "tcp://127.0.0.1:$port" \
-      --advertised-listener-url "tcp://127.0.0.1:$port" \
-      --storage-engine 'sqlite://tansu.db?maintenance_interval=5s' ) > "$dir/broker.log" 2>&1 &
-  TANSU_PID=$!
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      export CONNECT_TEST_BOOTSTRAP="127.0.0.1:$port"
-      export CONNECT_TEST_TANSU="$TANSU_BIN"
-      return
-    fi
-    kill -0 "$TANSU_PID" 2>/dev/null || break
-    sleep 0.1
+# --- Apache Kafka (KRaft, one combined broker+controller node) -------------------------
+# The real broker for integration, crash and distributed tests (../shared/design.md §6).
+# Its jars come from Maven Central through scripts/lib/kafka/pom.xml, into a cache outside
+# the checkout that is reused while its marker matches the version and the pom.
+
+KAFKA_VERSION="${CONNECT_KAFKA_VERSION:-4.3.2}"
+SERVICES_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+ensure_java() {
+  command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1 \
+    || apt_install openjdk-17-jdk-headless maven
+}
+
+ensure_kafka() {
+  # Sets KAFKA_HOME (the cache directory) and KAFKA_LIBS (the broker's classpath
+  # directory), resolving the jars with Maven the first time (about 10 s, 44 MB plus ~70 MB in ~/.m2).
+  ensure_java
+  local pom="$SERVICES_LIB_DIR/kafka/pom.xml" stamp tmp
+  KAFKA_HOME="${CONNECT_CACHE:-$HOME/.cache/kafka-connect-rs}/kafka-$KAFKA_VERSION"
+  KAFKA_LIBS="$KAFKA_HOME/libs"
+  stamp="$KAFKA_VERSION $(sha256sum "$pom" | cut -d' ' -f1)"
+  if [ -f "$KAFKA_HOME/.complete" ] && [ "$(cat "$KAFKA_HOME/.complete")" = "$stamp" ] \
+    && [ -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
+    return 0
+  fi
+  log "resolving Apache Kafka $KAFKA_VERSION from Maven Central into $KAFKA_HOME"
+  mkdir -p "$KAFKA_HOME"
+  rm -f "$KAFKA_HOME/.complete"
+  tmp="$KAFKA_HOME/libs.partial"
+  rm -rf "$tmp"
+  if ! mvn -B -Dstyle.color=never -f "$pom" -Dkafka.version="$KAFKA_VERSION" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" \
+      > "$KAFKA_HOME/mvn.log" 2>&1; then
+    tail -n 30 "$KAFKA_HOME/mvn.log" >&2
+    echo "could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION with Maven (log above," \
+      "all of it in $KAFKA_HOME/mvn.log; is Maven Central reachable?)" >&2
+    exit 1
+  fi
+  if [ ! -f "$tmp/kafka_2.13-$KAFKA_VERSION.jar" ]; then
+    echo "Maven finished but $tmp has no kafka_2.13-$KAFKA_VERSION.jar" >&2
+    exit 1
+  fi
+  rm -rf "$KAFKA_LIBS"
+  mv "$tmp" "$KAFKA_LIBS"
+  printf '%s\n' "$stamp" > "$KAFKA_HOME/.complete"
+}
+
+kafka_cluster_id() {
+  # A random Kafka Uuid in its base64url form (22 characters). Kafka itself never hands
+  # out one that starts with '-', so command lines cannot mistake it for an option.
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [ "${id:0:1}" != "-" ] && break
   done
-  echo "tansu did not start; its log:" >&2
-  cat "$dir/broker.log" >&2
+  printf '%s\n' "$id"
+}
+
+kafka_api_versions_ok() {
+  # kafka_api_versions_ok HOST PORT: true if the broker answers an ApiVersions request
+  # (v0, correlation id 7, empty client id) with error code 0.
+  local host=$1 port=$2 reply
+  reply="$(
+    exec 3<>"/dev/tcp/$host/$port" || exit 1
+    printf '\x00\x00\x00\x0a\x00\x12\x00\x00\x00\x00\x00\x07\x00\x00' >&3
+    timeout 5 head -c 10 <&3 | od -An -tx1 | tr -d ' \n'
+  )" 2>/dev/null || return 1
+  # 4 bytes of size, then correlation id 7 and error code 0.
+  [ "${reply:8:12}" = "000000070000" ]
+}
+
+kafka_write_config() {
+  # kafka_write_config DIR PORT CONTROLLER_PORT
+  local dir=$1 port=$2 cport=$3
+  cat > "$dir/server.properties" <<PROPS
+# A single combined broker+controller KRaft node for tests, written by scripts/lib/services.sh.
+process.roles=broker,controller
+node.id=1
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+# A dynamic quorum of one, formatted with --standalone.
+controller.quorum.bootstrap.servers=127.0.0.1:$cport
+log.dirs=$dir/data
+
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+auto.create.topics.enable=true
+delete.topic.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=10
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+# After a SIGKILL the restarted node cannot register until the old registration's session
+# expires (9 s by default): shorter, so crash tests restart faster.
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=4000
+# The cleaner takes this much heap up front (128 MiB by default).
+log.cleaner.dedupe.buffer.size=33554432
+PROPS
+}
+
+kafka_write_launcher() {
+  # kafka_write_launcher DIR: DIR/kafka-server.sh runs the broker on DIR until killed
+  # (TERM shuts it down cleanly), writing its pid to DIR/kafka.pid and its log to
+  # DIR/logs/server.log (JVM output to DIR/logs/kafka.out). The tests get its path in
+  # CONNECT_TEST_KAFKA_CMD to restart the broker on the same data and ports.
+  local dir=$1
+  local jvm_opts="${CONNECT_KAFKA_JVM_OPTS:--Xms256m -Xmx512m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}"
+  cp "$SERVICES_LIB_DIR/kafka/log4j2.properties" "$dir/log4j2.properties"
+  {
+    echo '#!/usr/bin/env bash'
+    echo '# Runs the test Kafka broker on this directory; written by scripts/lib/services.sh.'
+    echo 'set -eu'
+    printf 'cd %q\n' "$dir"
+    echo 'echo $$ > kafka.pid'
+    printf 'exec java'
+    # shellcheck disable=SC2086 # jvm_opts is a list of options
+    printf ' %q' $jvm_opts -Djava.awt.headless=true \
+      "-Dkafka.logs.dir=$dir/logs" "-Dlog4j2.configurationFile=$dir/log4j2.properties" \
+      -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties"
+    echo ' >> logs/kafka.out 2>&1'
+  } > "$dir/kafka-server.sh"
+  chmod +x "$dir/kafka-server.sh"
+}
+
+kafka_log_tail() {
+  local dir=$1 f
+  for f in "$dir/logs/format.log" "$dir/logs/kafka.out" "$dir/logs/server.log"; do
+    [ -s "$f" ] || continue
+    echo "--- tail of $f" >&2
+    tail -n 40 "$f" >&2
+  done
+  if grep -qE '^\[[^]]*\] (ERROR|FATAL) ' "$dir/logs/server.log" 2>/dev/null; then
+    echo "--- last errors in $dir/logs/server.log" >&2
+    grep -E -A3 '^\[[^]]*\] (ERROR|FATAL) ' "$dir/logs/server.log" | tail -n 12 >&2
+  fi
+}
+
+start_kafka() {
+  # start_kafka [PORT]: formats a fresh data directory and starts Apache Kafka on
+  # 127.0.0.1:PORT (a free port by default), waits until it serves requests and exports
+  #   CONNECT_TEST_BOOTSTRAP   127.0.0.1:PORT
+  #   CONNECT_TEST_KAFKA_DIR   the data directory (server.properties, data/, logs/server.log,
+  #                            kafka.pid: the pid of the running broker)
+  #   CONNECT_TEST_KAFKA_CMD   a script that (re)starts the broker on that directory in the
+  #                            foreground, with the same ports and data
+  #   CONNECT_TEST_KAFKA_PID   the pid of the broker started here (also KAFKA_PID)
+  ensure_kafka
+  local dir port cport secs="${CONNECT_KAFKA_START_TIMEOUT:-90}" i
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/connect-kafka.XXXXXX")"
+  mkdir -p "$dir/logs" "$dir/data"
+  port="${1:-$(free_port)}"
+  cport="$(free_port)"
+  while [ "$cport" = "$port" ]; do cport="$(free_port)"; done
+  kafka_write_config "$dir" "$port" "$cport"
+  kafka_write_launcher "$dir"
+  # The format tool runs without the log4j config: log4j's default prints errors only.
+  if ! java -Xmx256m -XX:+UseSerialGC -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
+      -t "$(kafka_cluster_id)" -c "$dir/server.properties" --standalone \
+      > "$dir/logs/format.log" 2>&1; then
+    echo "formatting Kafka's storage in $dir failed" >&2
+    kafka_log_tail "$dir"
+    exit 1
+  fi
+  log "starting Apache Kafka $KAFKA_VERSION on 127.0.0.1:$port (data and logs in $dir)"
+  "$dir/kafka-server.sh" &
+  KAFKA_PID=$!
+  KAFKA_DIR="$dir"
+  for ((i = 0; i < secs * 5; i++)); do
+    if grep -q 'Kafka Server started' "$dir/logs/server.log" 2>/dev/null \
+      && kafka_api_versions_ok 127.0.0.1 "$port"; then
+      export CONNECT_TEST_BOOTSTRAP="127.0.0.1:$port"
+      export CONNECT_TEST_KAFKA_DIR="$dir"
+      export CONNECT_TEST_KAFKA_CMD="$dir/kafka-server.sh"
+      export CONNECT_TEST_KAFKA_PID="$KAFKA_PID"
+      log "Kafka is ready after $((i / 5)) s: bootstrap.servers=127.0.0.1:$port"
+      return 0
+    fi
+    kill -0 "$KAFKA_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$KAFKA_PID" 2>/dev/null; then
+    echo "Apache Kafka did not become ready on 127.0.0.1:$port within $secs s" >&2
+  else
+    echo "Apache Kafka exited while starting on 127.0.0.1:$port" >&2
+  fi
+  kafka_log_tail "$dir"
+  stop_kafka
   exit 1
 }
 
-stop_tansu() {
-  [ -n "${TANSU_PID:-}" ] && kill "$TANSU_PID" 2>/dev/null && wait "$TANSU_PID" 2>/dev/null
+kafka_stop_pid() {
+  # kafka_stop_pid PID DIR: TERM, then KILL after 30 s, if PID is a broker of DIR.
+  local pid=$1 dir=$2 i
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/server.properties" || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  log "Kafka (pid $pid) did not stop within 30 s: killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+stop_kafka() {
+  # Stops the broker start_kafka started, and the one a test restarted through
+  # CONNECT_TEST_KAFKA_CMD if it still runs. The data directory is removed unless
+  # CONNECT_KAFKA_KEEP=1 (then it is left for inspection).
+  local dir="${KAFKA_DIR:-${CONNECT_TEST_KAFKA_DIR:-}}" pid
+  [ -n "$dir" ] || return 0
+  kafka_stop_pid "${KAFKA_PID:-}" "$dir"
+  if [ -f "$dir/kafka.pid" ]; then
+    pid="$(cat "$dir/kafka.pid" 2>/dev/null || true)"
+    kafka_stop_pid "$pid" "$dir"
+  fi
+  if [ -n "${KAFKA_PID:-}" ]; then
+    wait "$KAFKA_PID" 2>/dev/null || true
+  fi
+  KAFKA_PID=
+  if [ "${CONNECT_KAFKA_KEEP:-0}" != 1 ] && [ -f "$dir/server.properties" ]; then
+    rm -rf "$dir"
+  else
+    log "Kafka's data and logs are kept in $dir"
+  fi
   return 0
 }
 

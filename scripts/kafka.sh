@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 . scripts/lib/services.sh
 
+export CONNECT_KAFKA_KEEP="${CONNECT_KAFKA_KEEP:-1}"
 trap stop_kafka EXIT
 trap 'exit 130' INT TERM
 start_kafka "${1:-}"

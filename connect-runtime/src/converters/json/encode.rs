@@ -203,8 +203,7 @@ fn non_finite(is_nan: bool, positive: bool) -> Json {
 
 fn float32(v: f32) -> Json {
     if v.is_finite() {
-        // `{:?}` is the shortest text that reads back to the same f32, always valid JSON.
-        Json::Number(Num::Text(format!("{v:?}").into()))
+        Json::Number(Num::Text(java_float_text(v).into()))
     } else {
         non_finite(v.is_nan(), v > 0.0)
     }
@@ -212,10 +211,53 @@ fn float32(v: f32) -> Json {
 
 fn float64(v: f64) -> Json {
     if v.is_finite() {
-        Json::Number(Num::Text(format!("{v:?}").into()))
+        Json::Number(Num::Text(java_float_text(v).into()))
     } else {
         non_finite(v.is_nan(), v > 0.0)
     }
+}
+
+/// A finite float as Java's `Double.toString` / `Float.toString` write it (and so Kafka's
+/// JsonConverter, through Jackson): the shortest digits that read back to the same value,
+/// plain from 10^-3 up to 10^7 (`100.0`, `0.001`), otherwise in computerized scientific
+/// notation (`1.0E7`, `-2.5E-7`); always a digit after the point.
+pub(crate) fn java_float_text(v: impl std::fmt::LowerExp) -> String {
+    // `{:e}` gives the shortest round-tripping digits: `-1.2345e-7`, `1e21`, `0e0`.
+    let sci = format!("{v:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut out = String::with_capacity(digits.len() + 8);
+    out.push_str(sign);
+    if (-3..7).contains(&exp) {
+        if exp >= 0 {
+            let int_len = exp as usize + 1;
+            if digits.len() > int_len {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            } else {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+                out.push_str(".0");
+            }
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+            out.push_str(&digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        out.push('.');
+        out.push_str(if digits.len() > 1 { &digits[1..] } else { "0" });
+        out.push('E');
+        out.push_str(&exp.to_string());
+    }
+    out
 }
 
 /// A decimal as a plain JSON number (Jackson's `WRITE_BIGDECIMAL_AS_PLAIN`).
@@ -285,12 +327,10 @@ pub(crate) fn encode_into(
         (Type::Int32, Value::Int32(v)) => push_i64(out, i64::from(*v)),
         (Type::Int64, Value::Int64(v)) => push_i64(out, *v),
         (Type::Float32, Value::Float32(v)) if v.is_finite() => {
-            use std::io::Write as _;
-            let _ = write!(out, "{v:?}");
+            out.extend_from_slice(java_float_text(*v).as_bytes())
         }
         (Type::Float64, Value::Float64(v)) if v.is_finite() => {
-            use std::io::Write as _;
-            let _ = write!(out, "{v:?}");
+            out.extend_from_slice(java_float_text(*v).as_bytes())
         }
         (Type::Boolean, Value::Boolean(v)) => {
             out.extend_from_slice(if *v { b"true" } else { b"false" })

@@ -554,3 +554,31 @@ fn non_ascii_text_is_written_as_utf8_not_escaped_as_kafka_does() {
     assert_eq!(out.as_bytes(), "\"é\"".as_bytes());
     assert_eq!(read(&c, &text(&c, Some(&schema), &value)).value, value);
 }
+
+#[test]
+fn floats_are_written_as_javas_double_and_float_to_string() {
+    use super::encode::java_float_text as t;
+    for (v, java) in [
+        (0.0, "0.0"),
+        (-0.0, "-0.0"),
+        (1.0, "1.0"),
+        (100.0, "100.0"),
+        (0.001, "0.001"),
+        (0.000_999, "9.99E-4"),
+        (123456.789, "123456.789"),
+        (9_999_999.5, "9999999.5"),
+        (10_000_000.0, "1.0E7"),
+        (1e21, "1.0E21"),
+        (-2.5e-7, "-2.5E-7"),
+        (1.234_567_890_123e15, "1.234567890123E15"),
+        (f64::MAX, "1.7976931348623157E308"),
+        (f64::MIN_POSITIVE, "2.2250738585072014E-308"),
+        (0.1 + 0.2, "0.30000000000000004"),
+    ] {
+        assert_eq!(t(v), java, "{v:e}");
+        assert_eq!(t(v).parse::<f64>().unwrap(), v);
+    }
+    for (v, java) in [(1.35f32, "1.35"), (1e10f32, "1.0E10"), (3.4028235e38f32, "3.4028235E38")] {
+        assert_eq!(t(v), java);
+    }
+}

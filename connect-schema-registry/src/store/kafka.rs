@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
@@ -164,9 +165,22 @@ fn read_topic(config: &KafkaStoreConfig) -> Result<Vec<StoreRecord>> {
     let consumer: BaseConsumer =
         cfg.create().map_err(kafka_err("cannot create the Kafka consumer"))?;
     let deadline = Instant::now() + config.init_timeout;
-    let (low, high) = consumer
-        .fetch_watermarks(topic, 0, config.init_timeout)
-        .map_err(kafka_err("cannot read the schema topic's watermarks"))?;
+    // A topic just created may not be in every broker's metadata yet (Apache Kafka answers
+    // CreateTopics before its brokers know the partition): ask again until the deadline.
+    let (low, high) = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match consumer.fetch_watermarks(topic, 0, left.max(Duration::from_millis(100))) {
+            Ok(w) => break w,
+            Err(KafkaError::MetadataFetch(
+                RDKafkaErrorCode::UnknownPartition
+                | RDKafkaErrorCode::UnknownTopicOrPartition
+                | RDKafkaErrorCode::UnknownTopic,
+            )) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => {
+                return Err(kafka_err("cannot read the schema topic's watermarks")(e));
+            }
+        }
+    };
     let mut records = Vec::new();
     if high <= low {
         return Ok(records);

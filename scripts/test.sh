@@ -10,10 +10,14 @@ ensure_rust
 ensure_build_tools
 ensure_postgres
 ensure_mariadb
+ensure_java_connect
 start_kafka
 trap stop_kafka EXIT
 
 echo "== cargo test (workspace, all targets)"
-cargo test --workspace --all-targets --locked
+cargo test --workspace --all-targets --locked --no-fail-fast
 echo "== cargo test --doc"
 cargo test --workspace --doc --locked
+echo "== scripts/seed-demo.sh (the JDBC -> Kafka -> HDFS walk-through, MariaDB and PostgreSQL)"
+scripts/seed-demo.sh --db mariadb
+scripts/seed-demo.sh --db postgres

@@ -49,38 +49,74 @@ ensure_java() {
     || apt_install openjdk-17-jdk-headless maven
 }
 
+maven_libs() {
+  # maven_libs POM DIR JAR [-Dprop=value ...]: resolves POM's runtime dependencies into
+  # DIR/libs with Maven, once: DIR/.complete holds a stamp of POM and the properties, and
+  # DIR/libs/JAR must exist, or the resolution is redone (a half-finished one included).
+  local pom=$1 dir=$2 jar=$3 stamp tmp
+  shift 3
+  stamp="$* $(sha256sum "$pom" | cut -d' ' -f1)"
+  if [ -f "$dir/.complete" ] && [ "$(cat "$dir/.complete")" = "$stamp" ] \
+    && [ -f "$dir/libs/$jar" ]; then
+    return 0
+  fi
+  log "resolving $(basename "$(dirname "$pom")") ($*) from Maven Central into $dir"
+  mkdir -p "$dir"
+  rm -f "$dir/.complete"
+  tmp="$dir/libs.partial"
+  rm -rf "$tmp"
+  if ! mvn -B -Dstyle.color=never -f "$pom" "$@" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" \
+      > "$dir/mvn.log" 2>&1; then
+    tail -n 30 "$dir/mvn.log" >&2
+    echo "could not resolve the dependencies of $pom with Maven (log above, all of it in" \
+      "$dir/mvn.log; is Maven Central reachable?)" >&2
+    exit 1
+  fi
+  if [ ! -f "$tmp/$jar" ]; then
+    echo "Maven finished but $tmp has no $jar" >&2
+    exit 1
+  fi
+  rm -rf "$dir/libs"
+  mv "$tmp" "$dir/libs"
+  printf '%s\n' "$stamp" > "$dir/.complete"
+}
+
 ensure_kafka() {
   # Sets KAFKA_HOME (the cache directory) and KAFKA_LIBS (the broker's classpath
   # directory), resolving the jars with Maven the first time (about 10 s, 44 MB plus ~70 MB in ~/.m2).
   ensure_java
-  local pom="$SERVICES_LIB_DIR/kafka/pom.xml" stamp tmp
   KAFKA_HOME="${CONNECT_CACHE:-$HOME/.cache/kafka-connect-rs}/kafka-$KAFKA_VERSION"
   KAFKA_LIBS="$KAFKA_HOME/libs"
-  stamp="$KAFKA_VERSION $(sha256sum "$pom" | cut -d' ' -f1)"
-  if [ -f "$KAFKA_HOME/.complete" ] && [ "$(cat "$KAFKA_HOME/.complete")" = "$stamp" ] \
-    && [ -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
-    return 0
+  maven_libs "$SERVICES_LIB_DIR/kafka/pom.xml" "$KAFKA_HOME" "kafka_2.13-$KAFKA_VERSION.jar" \
+    -Dkafka.version="$KAFKA_VERSION"
+}
+
+# --- Java Kafka Connect (the peer we are checked and measured against) ------------------
+# connect-runtime, connect-file and connect-json of the same Kafka release, plus our own
+# small Java tools (scripts/lib/connect-java/src), compiled against them into the cache.
+
+# connect-file is not served for every Kafka release (4.3.2 has none): the peer's own version.
+JAVA_CONNECT_VERSION="${CONNECT_JAVA_CONNECT_VERSION:-4.3.1}"
+
+ensure_java_connect() {
+  # Sets JAVA_CONNECT_HOME and JAVA_CONNECT_CP (the jars and our compiled tools) and exports
+  # CONNECT_TEST_JAVA_CONNECT_CP for the interop tests.
+  ensure_java
+  local src="$SERVICES_LIB_DIR/connect-java" stamp
+  JAVA_CONNECT_HOME="${CONNECT_CACHE:-$HOME/.cache/kafka-connect-rs}/connect-$JAVA_CONNECT_VERSION"
+  maven_libs "$src/pom.xml" "$JAVA_CONNECT_HOME" "connect-runtime-$JAVA_CONNECT_VERSION.jar" \
+    -Dkafka.version="$JAVA_CONNECT_VERSION"
+  stamp="$(cat "$src"/src/*.java | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$JAVA_CONNECT_HOME/classes/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    rm -rf "$JAVA_CONNECT_HOME/classes"
+    mkdir -p "$JAVA_CONNECT_HOME/classes"
+    javac -nowarn -d "$JAVA_CONNECT_HOME/classes" -cp "$JAVA_CONNECT_HOME/libs/*" "$src"/src/*.java >&2
+    printf '%s\n' "$stamp" > "$JAVA_CONNECT_HOME/classes/.stamp"
   fi
-  log "resolving Apache Kafka $KAFKA_VERSION from Maven Central into $KAFKA_HOME"
-  mkdir -p "$KAFKA_HOME"
-  rm -f "$KAFKA_HOME/.complete"
-  tmp="$KAFKA_HOME/libs.partial"
-  rm -rf "$tmp"
-  if ! mvn -B -Dstyle.color=never -f "$pom" -Dkafka.version="$KAFKA_VERSION" \
-      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" \
-      > "$KAFKA_HOME/mvn.log" 2>&1; then
-    tail -n 30 "$KAFKA_HOME/mvn.log" >&2
-    echo "could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION with Maven (log above," \
-      "all of it in $KAFKA_HOME/mvn.log; is Maven Central reachable?)" >&2
-    exit 1
-  fi
-  if [ ! -f "$tmp/kafka_2.13-$KAFKA_VERSION.jar" ]; then
-    echo "Maven finished but $tmp has no kafka_2.13-$KAFKA_VERSION.jar" >&2
-    exit 1
-  fi
-  rm -rf "$KAFKA_LIBS"
-  mv "$tmp" "$KAFKA_LIBS"
-  printf '%s\n' "$stamp" > "$KAFKA_HOME/.complete"
+  JAVA_CONNECT_CP="$JAVA_CONNECT_HOME/classes:$JAVA_CONNECT_HOME/libs/*"
+  export CONNECT_TEST_JAVA_CONNECT_CP="$JAVA_CONNECT_CP"
+  export CONNECT_TEST_JAVA_LOG4J="$src/log4j2.properties"
 }
 
 kafka_cluster_id() {

@@ -187,17 +187,11 @@ impl Worker {
         config: RawConfig,
         target: TargetState,
     ) -> Result<()> {
-        let class = config.get("connector.class").cloned().unwrap_or_default();
-        let plugin = self.inner.registry.connector(&class)?;
-        let instance = match plugin.factory() {
-            PluginFactory::Source(make) => Instance::Source(make()),
-            PluginFactory::Sink(make) => Instance::Sink(make()),
-            _ => return Err(ConnectError::not_found(format!("{class} is not a connector"))),
-        };
+        let (kind, instance) = self.instantiate(&config)?;
         let (tx, _) = watch::channel(target);
         let slot = Slot {
             config: config.clone(),
-            kind: plugin.kind(),
+            kind,
             instance: Some(instance),
             target: tx,
             task_configs: Vec::new(),
@@ -212,11 +206,36 @@ impl Worker {
         self.start_connector(&name).await
     }
 
+    /// A new instance of the connector class `config` names.
+    fn instantiate(&self, config: &RawConfig) -> Result<(PluginKind, Instance)> {
+        let class = config.get("connector.class").cloned().unwrap_or_default();
+        let plugin = self.inner.registry.connector(&class)?;
+        let instance = match plugin.factory() {
+            PluginFactory::Source(make) => Instance::Source(make()),
+            PluginFactory::Sink(make) => Instance::Sink(make()),
+            _ => return Err(ConnectError::not_found(format!("{class} is not a connector"))),
+        };
+        Ok((plugin.kind(), instance))
+    }
+
     async fn start_connector(&self, name: &str) -> Result<()> {
         let mut map = self.inner.connectors.lock().await;
         let Some(slot) = map.get_mut(name) else {
             return Err(ConnectError::not_found(format!("Connector {name} not found")));
         };
+        let Some(task_configs) = self.start_instance(name, slot).await? else {
+            return Ok(());
+        };
+        slot.task_configs = task_configs;
+        for i in 0..slot.task_configs.len() as u32 {
+            self.start_task(name, slot, i)?;
+        }
+        Ok(())
+    }
+
+    /// Starts the slot's connector instance and asks it for its task configs (at most
+    /// `tasks.max`); `None` when it failed to start (its status then says why).
+    async fn start_instance(&self, name: &str, slot: &mut Slot) -> Result<Option<Vec<RawConfig>>> {
         let events = self.inner.events.clone();
         let n = name.to_string();
         let ctx = ConnectorContext::new(move |e| {
@@ -241,16 +260,59 @@ impl Worker {
                 self.inner
                     .status
                     .set_connector(name, self.status_of(State::Failed, Some(e.trace())));
-                return Ok(());
+                return Ok(None);
             }
         };
         let target = *slot.target.borrow();
         let state = if target == TargetState::Paused { State::Paused } else { State::Running };
         self.inner.status.set_connector(name, self.status_of(state, None));
         info!(connector = %name, tasks = task_configs.len(), "connector started");
-        slot.task_configs = task_configs.into_iter().take(max).collect();
-        for i in 0..slot.task_configs.len() as u32 {
-            self.start_task(name, slot, i)?;
+        Ok(Some(task_configs.into_iter().take(max).collect()))
+    }
+
+    /// Restarts the connector instance alone, as Kafka's plain restart does: its tasks keep
+    /// running, unless the new instance gives other task configs (then they are replaced).
+    async fn restart_instance(&self, name: &str) -> Result<()> {
+        let old = {
+            let mut map = self.inner.connectors.lock().await;
+            let slot = map
+                .get_mut(name)
+                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+            if *slot.target.borrow() == TargetState::Stopped {
+                return Ok(());
+            }
+            slot.instance.take()
+        };
+        self.inner.status.set_connector(name, self.status_of(State::Restarting, None));
+        let stopped = match old {
+            Some(Instance::Source(mut c)) => c.stop().await,
+            Some(Instance::Sink(mut c)) => c.stop().await,
+            None => Ok(()),
+        };
+        if let Err(e) = stopped {
+            warn!(connector = %name, error = %e, "error while stopping the connector to restart it");
+        }
+        let stale = {
+            let mut map = self.inner.connectors.lock().await;
+            let slot = map
+                .get_mut(name)
+                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+            slot.instance = Some(self.instantiate(&slot.config)?.1);
+            match self.start_instance(name, slot).await? {
+                Some(configs) if configs != slot.task_configs => {
+                    slot.task_configs = configs;
+                    std::mem::take(&mut slot.tasks)
+                }
+                _ => return Ok(()),
+            }
+        };
+        info!(connector = %name, "the restarted connector gave new task configs: restarting its tasks");
+        self.stop_tasks(name, stale).await;
+        let mut map = self.inner.connectors.lock().await;
+        if let Some(slot) = map.get_mut(name) {
+            for i in 0..slot.task_configs.len() as u32 {
+                self.start_task(name, slot, i)?;
+            }
         }
         Ok(())
     }
@@ -474,7 +536,7 @@ impl Worker {
         let restart_connector = !only_failed || connector_failed;
         if !include_tasks {
             if restart_connector {
-                self.restart_whole(name, config).await?;
+                self.restart_instance(name).await?;
             }
             return Ok(None);
         }

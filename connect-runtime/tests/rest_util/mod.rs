@@ -71,7 +71,12 @@ pub fn line_count(path: &Path) -> usize {
 impl Rest {
     /// Starts a worker on `127.0.0.1:0` with the embedded broker and 1 s offset flushes.
     pub async fn start() -> Rest {
-        let worker_config = raw(&[
+        Self::start_with(PluginRegistry::with_reference_connectors(), &[]).await
+    }
+
+    /// Like [`start`](Self::start), with another plugin registry and extra worker keys.
+    pub async fn start_with(registry: PluginRegistry, extra: &[(&str, &str)]) -> Rest {
+        let mut worker_config = raw(&[
             ("listeners", "http://127.0.0.1:0"),
             ("offset.flush.interval.ms", "1000"),
             ("key.converter", "org.apache.kafka.connect.storage.StringConverter"),
@@ -82,8 +87,9 @@ impl Rest {
             // timeout: keep it short, since altering sink offsets joins the group.
             ("consumer.session.timeout.ms", "6000"),
         ]);
+        worker_config.extend(raw(extra));
         let options = StandaloneOptions { worker_config, connectors: Vec::new() };
-        let standalone = Standalone::start(options, PluginRegistry::with_reference_connectors())
+        let standalone = Standalone::start(options, registry)
             .await
             .unwrap_or_else(|e| panic!("standalone did not start: {}", e.trace()));
         let base = standalone.rest_url();

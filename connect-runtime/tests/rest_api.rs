@@ -395,3 +395,22 @@ async fn passwords_are_masked_everywhere() {
     assert_eq!(kept["db.password"], "s3cret-value");
     rest.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_is_503_naming_the_brokers_when_they_cannot_be_reached() {
+    // A port nothing listens on: the worker starts (Kafka clients connect lazily), but
+    // cannot reach its brokers.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let bootstrap = closed.to_string();
+    let rest = Rest::start_with(
+        connect_runtime::PluginRegistry::with_reference_connectors(),
+        &[("bootstrap.servers", &bootstrap)],
+    )
+    .await;
+    let health = rest.get("/health").await;
+    assert_eq!(health.status, 503, "{}", health.text);
+    assert_eq!(health.body["status"], "unhealthy", "{}", health.text);
+    let message = health.body["message"].as_str().unwrap();
+    assert!(message.contains(&bootstrap), "{message}");
+    rest.shutdown().await;
+}

@@ -227,8 +227,36 @@ pub(crate) async fn fetch_cluster_id(app: &AppState) -> Option<String> {
     }
 }
 
-/// `GET /health`: the worker answers once it has started.
-pub async fn health() -> Response {
+/// How long `GET /health` waits for the worker's connector table before it calls the
+/// worker unhealthy (Kafka waits for its herder the same way).
+const HEALTH_WORKER_WAIT: Duration = Duration::from_secs(10);
+
+/// `GET /health` (Kafka's KIP-1017): 200 `healthy` when the worker's connector table
+/// answers and the Kafka brokers can be reached; 503 `unhealthy` naming the brokers when
+/// they cannot; 500 `unhealthy` when the worker stays busy (a connector stuck starting or
+/// stopping holds its table).
+pub async fn health(State(app): State<AppState>) -> Response {
+    let unhealthy = |status: StatusCode, message: String| {
+        (status, Json(json!({"status": "unhealthy", "message": message}))).into_response()
+    };
+    if !app.worker.answers_within(HEALTH_WORKER_WAIT).await {
+        return unhealthy(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "Worker was unable to handle this request and may be unable to handle other requests: its connectors have been busy for {} s",
+                HEALTH_WORKER_WAIT.as_secs()
+            ),
+        );
+    }
+    if fetch_cluster_id(&app).await.is_none() {
+        return unhealthy(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "Worker cannot reach the Kafka brokers at {}",
+                app.worker.kafka().bootstrap_servers()
+            ),
+        );
+    }
     Json(json!({
         "status": "healthy",
         "message": "Worker has completed startup and is ready to handle requests.",

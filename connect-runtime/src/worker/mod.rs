@@ -201,6 +201,13 @@ impl Worker {
         &self.inner.config
     }
 
+    /// Whether the worker's connector table can be taken within `within`: it is held
+    /// while connectors start, stop and restart, so a connector stuck in `start` or `stop`
+    /// makes this false (what `GET /health` reports).
+    pub async fn answers_within(&self, within: std::time::Duration) -> bool {
+        tokio::time::timeout(within, self.inner.connectors.lock()).await.is_ok()
+    }
+
     fn spawn_event_loop(&self, mut rx: mpsc::UnboundedReceiver<(String, ConnectorEvent)>) {
         let weak = Arc::downgrade(&self.inner);
         tokio::spawn(async move {

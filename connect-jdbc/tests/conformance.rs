@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! The testkit's sink conformance checks run against the shipped JDBC sink, on SQLite
-//! files (`jdbc:sqlite:<path>`), so no server is needed.
+//! The testkit's conformance checks run against the shipped JDBC source and sink, on
+//! SQLite files (`jdbc:sqlite:<path>`), so no server is needed.
 //!
-//! The faults are real database conditions the sink meets by itself: a transient
+//! The source reads a table of 40 rows in incrementing mode, one row per batch. For the
+//! sink, the faults are real database conditions the sink meets by itself: a transient
 //! outage is another connection holding an exclusive lock (the sink's `put` waits out
 //! its busy timeout and gets SQLITE_BUSY, which it must classify as retriable); a
 //! permanent one is a table whose CHECK constraint refuses every row.
@@ -11,11 +12,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex};
 
-use connect_api::SinkTask;
 use connect_api::config::RawConfig;
 use connect_api::data::{Schema, SchemaBuilder, Struct, Value};
 use connect_api::record::SinkRecord;
+use connect_api::{SinkTask, SourceTask};
 use connect_jdbc::sink::JdbcSinkTask;
+use connect_jdbc::source::JdbcSourceTask;
 use connect_testkit::Fault;
 use sqlx::{Connection, Row, SqliteConnection};
 use tempfile::TempDir;
@@ -134,4 +136,51 @@ connect_testkit::sink_task_conformance! {
     records: records,
     written: async |config: &RawConfig| rows(config).await,
     fault: async |config: &RawConfig, f: Option<Fault>| fault(config, f).await,
+}
+
+/// The source's database: a table of numbered items, filled once by `setup`.
+fn source_config() -> RawConfig {
+    let path = DIR.path().join("source.db");
+    [
+        ("connection.url", format!("jdbc:sqlite:{}", path.display())),
+        ("query", "SELECT id, name FROM items".to_string()),
+        ("mode", "incrementing".to_string()),
+        ("incrementing.column.name", "id".to_string()),
+        ("topic.prefix", "items".to_string()),
+        ("batch.max.rows", "1".to_string()),
+        ("poll.interval.ms", "10".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Creates and fills the source table unless a previous test did.
+async fn fill_source() {
+    static FILLED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    FILLED
+        .get_or_init(async || {
+            let mut conn = connect(&source_config()).await;
+            sqlx::query("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            for i in 1..=40i64 {
+                sqlx::query("INSERT INTO items (id, name) VALUES (?, ?)")
+                    .bind(i)
+                    .bind(format!("item {i}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            conn.close().await.unwrap();
+        })
+        .await;
+}
+
+connect_testkit::source_task_conformance! {
+    name: jdbc_source_sqlite,
+    task: || Box::new(JdbcSourceTask::new()) as Box<dyn SourceTask>,
+    config: source_config,
+    setup: || async { fill_source().await },
 }

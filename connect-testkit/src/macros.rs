@@ -137,11 +137,12 @@ macro_rules! source_task_conformance {
 /// use connect_api::context::SinkTaskContext;
 /// use connect_api::data::Value;
 /// use connect_api::record::{ConnectRecord, SinkRecord};
-/// use connect_api::{Result, SinkTask};
-/// use connect_testkit::SinkRecords;
+/// use connect_api::{ConnectError, Result, SinkTask};
+/// use connect_testkit::{Fault, SinkRecords};
 ///
-/// /// The "external system": tables of values.
+/// /// The "external system": tables of values, and the tables that are down.
 /// static TABLES: Mutex<BTreeMap<String, Vec<Value>>> = Mutex::new(BTreeMap::new());
+/// static OUTAGES: Mutex<BTreeMap<String, Fault>> = Mutex::new(BTreeMap::new());
 /// static NEXT_TABLE: AtomicUsize = AtomicUsize::new(0);
 ///
 /// #[derive(Default)]
@@ -156,6 +157,11 @@ macro_rules! source_task_conformance {
 ///         Ok(())
 ///     }
 ///     async fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
+///         match OUTAGES.lock().unwrap().get(&self.table) {
+///             Some(Fault::Retriable) => return Err(ConnectError::retriable("table busy")),
+///             Some(Fault::Fatal) => return Err(ConnectError::fatal("table dropped")),
+///             None => {}
+///         }
 ///         let mut tables = TABLES.lock().unwrap();
 ///         let rows = tables.entry(self.table.clone()).or_default();
 ///         rows.extend(records.iter().map(|r| r.value().clone()));
@@ -176,6 +182,15 @@ macro_rules! source_task_conformance {
 ///     TABLES.lock().unwrap().get(&config["table"]).cloned().unwrap_or_default()
 /// }
 ///
+/// /// Takes the table of `config` down (`Some`) or brings it back (`None`).
+/// fn set_outage(config: &RawConfig, fault: Option<Fault>) {
+///     let mut outages = OUTAGES.lock().unwrap();
+///     match fault {
+///         Some(fault) => outages.insert(config["table"].clone(), fault),
+///         None => outages.remove(&config["table"]),
+///     };
+/// }
+///
 /// connect_testkit::sink_task_conformance! {
 ///     name: table_sink_conformance,
 ///     task: || Box::new(TableSink::default()) as Box<dyn SinkTask>,
@@ -183,12 +198,13 @@ macro_rules! source_task_conformance {
 ///     records: || SinkRecords::new("orders", 0).strings(["a", "b", "c"]),
 ///     written: |config: &RawConfig| rows(config),
 ///     // or asynchronously: written: async |config: &RawConfig| read_table(config).await,
+///     fault: async |config: &RawConfig, fault: Option<Fault>| set_outage(config, fault),
 ///     // optional: setup: || async { create_the_schema().await },
 /// }
 /// # fn main() {}
 /// ```
 ///
-/// generates `mod memory_sink_conformance` with the tests
+/// generates `mod table_sink_conformance` with the tests
 /// `retriable_errors_are_retried` and `fatal_errors_are_not_retried` (see
 /// [`sink_retriable_errors_are_retried`](crate::conformance::sink_retriable_errors_are_retried)
 /// and [`sink_fatal_errors_are_not_retried`](crate::conformance::sink_fatal_errors_are_not_retried)).
@@ -199,6 +215,12 @@ macro_rules! source_task_conformance {
 /// - `records`: a closure returning the `Vec<SinkRecord>` to deliver.
 /// - `written`: given a run's config, what the external system holds for it: a value
 ///   (`Clone + PartialEq + Debug`) or a future of one.
+/// - `fault`: an async closure `(&RawConfig, Option<Fault>)` that acts on the external
+///   system of a run's config, never on the task: `Some(Fault::Retriable)` makes its
+///   writes fail transiently (hold a lock, drop the connection), `Some(Fault::Fatal)`
+///   makes them fail for good (a constraint no record meets, a read-only destination),
+///   `None` ends the outage. The task's own `put` must then raise the error, with the
+///   right kind; nothing is injected into the task.
 /// - `setup`: as in [`source_task_conformance!`](crate::source_task_conformance).
 ///
 /// Tests run as described for [`source_task_conformance!`](crate::source_task_conformance).
@@ -209,7 +231,8 @@ macro_rules! sink_task_conformance {
         task: $task:expr,
         config: $config:expr,
         records: $records:expr,
-        written: $written:expr
+        written: $written:expr,
+        fault: $fault:expr
         $(, setup: $setup:expr)?
         $(,)?
     ) => {
@@ -241,6 +264,7 @@ macro_rules! sink_task_conformance {
                         use $crate::__private::{WrittenAsync as _, WrittenSync as _};
                         $crate::__private::Wrap(($written)(config)).resolve().await
                     },
+                    $fault,
                 )
                 .await
             }
@@ -248,8 +272,13 @@ macro_rules! sink_task_conformance {
             #[allow(dead_code)]
             async fn __fatal() -> ::std::result::Result<(), $crate::conformance::ConformanceError> {
                 __setup().await?;
-                $crate::conformance::sink_fatal_errors_are_not_retried($task, ($config)(), ($records)())
-                    .await
+                $crate::conformance::sink_fatal_errors_are_not_retried(
+                    $task,
+                    ($config)(),
+                    ($records)(),
+                    $fault,
+                )
+                .await
             }
 
             #[test]

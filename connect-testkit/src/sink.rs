@@ -84,6 +84,7 @@ impl SinkHarnessBuilder {
             waits: Vec::new(),
             last_put_attempts: 0,
             put_attempts: 0,
+            failed: None,
         };
         harness.absorb_seeks();
         Ok(harness)
@@ -97,7 +98,11 @@ impl SinkHarnessBuilder {
 /// - [`put`](Self::put) delivers a batch with the runtime's retry policy: after a
 ///   retriable error it waits the timeout the task asked for through its context (or a
 ///   short default) and delivers the *same* batch again, up to a number of attempts;
-///   any other error is returned at once.
+///   nothing is committed in between, and the batch's offsets count as delivered only
+///   once a delivery succeeded. Any other error fails the task, as the runtime's
+///   `WorkerSinkTask` does: it is returned at once, every later call but
+///   [`stop`](Self::stop) is refused, and `stop` commits nothing (see
+///   [`failure`](Self::failure)).
 /// - Seeks the task asks for through `SinkTaskContext::offset` are taken after every
 ///   call, recorded ([`requested_seeks`](Self::requested_seeks)) and move the
 ///   consumer position, as the runtime's rewind does; the test delivers from there.
@@ -148,6 +153,8 @@ pub struct SinkTaskHarness {
     waits: Vec<Duration>,
     last_put_attempts: u32,
     put_attempts: u32,
+    /// The trace of the non-retriable error that failed the task, once one did.
+    failed: Option<String>,
 }
 
 impl SinkTaskHarness {
@@ -168,6 +175,11 @@ impl SinkTaskHarness {
     }
 
     fn running(&mut self) -> Result<&mut Box<dyn SinkTask>> {
+        if let Some(trace) = &self.failed {
+            return Err(ConnectError::conflict(format!(
+                "SinkTaskHarness: the task failed and gets nothing more but `stop`: {trace}"
+            )));
+        }
         self.task
             .as_mut()
             .ok_or_else(|| ConnectError::conflict("SinkTaskHarness: the task was stopped"))
@@ -242,7 +254,8 @@ impl SinkTaskHarness {
     /// `SinkTaskContext::timeout` (or the default retry wait) and delivers the same
     /// batch again, until it succeeds or the attempts run out (then the last error is
     /// returned, its message saying how many attempts were made). A non-retriable error
-    /// is returned at once. [`last_put_attempts`](Self::last_put_attempts) tells how
+    /// is returned at once and fails the task (see [`failure`](Self::failure)).
+    /// [`last_put_attempts`](Self::last_put_attempts) tells how
     /// many deliveries were made.
     ///
     /// Every record must belong to an assigned partition (see
@@ -250,6 +263,17 @@ impl SinkTaskHarness {
     /// Pauses are not enforced: the test decides what to deliver, and can look at
     /// `context().paused_partitions()` to follow the task's wishes.
     pub async fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
+        self.put_with_hook(records, async |_| {}).await
+    }
+
+    /// Like [`put`](Self::put), calling `before_redelivery(n)` before the `n`th
+    /// redelivery of the batch (from 1), after the retry wait: where a test ends the
+    /// outage that made the task's `put` fail, as a database that comes back does.
+    pub async fn put_with_hook(
+        &mut self,
+        records: &[SinkRecord],
+        mut before_redelivery: impl AsyncFnMut(u32),
+    ) -> Result<()> {
         let assigned = self.context.assignment();
         if let Some(stray) =
             records.iter().find(|r| !assigned.contains(&r.original_topic_partition()))
@@ -288,6 +312,7 @@ impl SinkTaskHarness {
                     let wait = wait.unwrap_or(self.retry_wait);
                     self.waits.push(wait);
                     tokio::time::sleep(wait).await;
+                    before_redelivery(self.last_put_attempts).await;
                 }
                 Err(error) if error.is_retriable() => {
                     return Err(error.context(format!(
@@ -295,7 +320,10 @@ impl SinkTaskHarness {
                         self.last_put_attempts
                     )));
                 }
-                Err(error) => return Err(error),
+                Err(error) => {
+                    self.failed = Some(error.trace());
+                    return Err(error);
+                }
             }
         }
     }
@@ -375,19 +403,46 @@ impl SinkTaskHarness {
         self.reporter.as_ref()
     }
 
-    /// Whether the task is running (started and not stopped).
+    /// Whether the task is running (started, not stopped and not failed).
     pub fn is_running(&self) -> bool {
-        self.task.is_some()
+        self.task.is_some() && self.failed.is_none()
+    }
+
+    /// The trace of the non-retriable error from `put` that failed the task, if one
+    /// did. A failed task gets no more `put`, `pre_commit`, `open` or `close` from the
+    /// harness until [`stop`](Self::stop), which commits nothing.
+    pub fn failure(&self) -> Option<&str> {
+        self.failed.as_deref()
+    }
+
+    /// Closes the assigned partitions of a failed task, committing nothing.
+    async fn close_failed(&mut self) -> Result<()> {
+        let assigned = self.context.assignment();
+        let limit = self.call_timeout;
+        let Some(task) = self.task.as_mut() else {
+            return Ok(());
+        };
+        let closed = bounded(limit, "SinkTask::close", task.close(&assigned)).await;
+        self.context.set_assignment(Vec::new());
+        self.positions.clear();
+        closed
     }
 
     /// Stops the task as the runtime does: revokes every assigned partition (commit,
     /// then `close`), fires the cancellation token, then calls `stop`, even when the
     /// revoke failed. Returns the first error. Stopping twice is a no-op.
+    ///
+    /// A [failed](Self::failure) task is stopped as the runtime stops one: `close`
+    /// with every assigned partition and `stop`, without `pre_commit` or any commit.
     pub async fn stop(&mut self) -> Result<()> {
         if self.task.is_none() {
             return Ok(());
         }
-        let revoked = self.revoke(self.context.assignment()).await;
+        let revoked = if self.failed.is_some() {
+            self.close_failed().await
+        } else {
+            self.revoke(self.context.assignment()).await
+        };
         self.cancel.cancel();
         let stopped = match self.task.take() {
             Some(mut task) => bounded(self.call_timeout, "SinkTask::stop", task.stop()).await,

@@ -13,12 +13,13 @@ use connect_api::context::SinkTaskContext;
 use connect_api::data::Value;
 use connect_api::record::SinkRecord;
 use connect_api::{Result, SinkTask, SourceTask};
-use connect_testkit::SinkRecords;
 use connect_testkit::conformance::{self, SetupOutcome, SourceConformance, same_key_and_value};
+use connect_testkit::{Fault, SinkRecords};
 
 use common::{
-    CounterTask, HangingStopSource, MemorySink, PanickingStopSource, RestartsFromZeroTask,
-    UpsertSink, WaitingSource, fresh_buffered_sink_config, fresh_sink_config, raw, stored,
+    CounterTask, FailsWhenCancelledSource, HangingStopSource, MemorySink, PanickingStopSource,
+    RestartsFromZeroTask, SkipsOneAfterRestartTask, UpsertSink, WaitingSource,
+    fresh_buffered_sink_config, fresh_sink_config, outage, raw, set_outage, stored,
 };
 
 fn counter_config() -> RawConfig {
@@ -75,6 +76,7 @@ connect_testkit::sink_task_conformance! {
     config: config_after_setup,
     records: order_records,
     written: |config: &RawConfig| stored(config),
+    fault: async |config: &RawConfig, fault: Option<Fault>| set_outage(config, fault),
     setup: || -> std::result::Result<(), String> {
         SET_UP.with(|s| s.set(true));
         Ok(())
@@ -90,6 +92,7 @@ connect_testkit::sink_task_conformance! {
         tokio::task::yield_now().await;
         stored(config)
     },
+    fault: async |config: &RawConfig, fault: Option<Fault>| set_outage(config, fault),
     setup: || async {},
 }
 
@@ -115,6 +118,60 @@ async fn a_source_that_restarts_from_zero_fails_the_resume_check() {
     // It still starts and stops well: only the resume contract is broken.
     conformance::source_starts_without_committed_offset(
         || Box::new(RestartsFromZeroTask::default()),
+        raw(&[]),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_source_that_skips_a_record_after_the_restart_fails_the_resume_check() {
+    let err = conformance::source_resumes_from_committed_offset(
+        || Box::new(SkipsOneAfterRestartTask::default()),
+        raw(&[]),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.check(), "source_resumes_from_committed_offset");
+    // 0, 1, 2 committed; 3, 4 polled and not committed; the restarted task starts at 4.
+    assert!(err.message().contains("skipping 1 record(s)"), "{err}");
+    assert!(err.message().contains(r#"{"n":3}"#), "{err}");
+    assert!(err.message().contains("3 committed, 2 polled after the commit"), "{err}");
+}
+
+#[tokio::test]
+async fn a_source_that_skips_fails_the_resume_check_even_right_after_the_commit() {
+    let err = SourceConformance::new(
+        || Box::new(SkipsOneAfterRestartTask::default()) as Box<dyn SourceTask>,
+        raw(&[]),
+    )
+    .records_after_commit(0)
+    .resumes_from_committed_offset()
+    .await
+    .unwrap_err();
+    assert!(err.message().contains("skipping 1 record(s)"), "{err}");
+}
+
+#[tokio::test]
+async fn a_poll_failing_fatally_when_cancelled_fails_the_stop_check() {
+    let err = conformance::source_stop_while_polling_is_safe(
+        || Box::new(FailsWhenCancelledSource::new(connect_api::ErrorKind::Fatal)),
+        raw(&[]),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.check(), "source_stop_while_polling_is_safe");
+    assert!(
+        err.message()
+            .contains("a poll in flight when the cancellation token fired returned a fatal"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_poll_returning_a_cancelled_error_when_cancelled_passes_the_stop_check() {
+    conformance::source_stop_while_polling_is_safe(
+        || Box::new(FailsWhenCancelledSource::new(connect_api::ErrorKind::Cancelled)),
         raw(&[]),
     )
     .await
@@ -218,6 +275,7 @@ async fn a_retry_check_that_would_prove_nothing_fails() {
         fresh_sink_config,
         order_records(),
         async |config: &RawConfig| stored(config),
+        async |config: &RawConfig, fault: Option<Fault>| set_outage(config, fault),
     )
     .await
     .unwrap_err();
@@ -234,10 +292,11 @@ async fn a_shared_destination_makes_the_retry_check_fail() {
         || shared.clone(),
         order_records(),
         async |config: &RawConfig| stored(config),
+        async |config: &RawConfig, fault: Option<Fault>| set_outage(config, fault),
     )
     .await
     .unwrap_err();
-    assert!(err.message().contains("retriable put failures"), "{err}");
+    assert!(err.message().contains("but a clean run left"), "{err}");
     assert_eq!(stored(&shared).len(), 8);
     assert_eq!(stored(&shared)[0], Value::from("a"));
 }
@@ -248,9 +307,119 @@ async fn fatal_check_passes_for_a_sink_that_stops_cleanly() {
         || Box::new(MemorySink::default()),
         fresh_sink_config(),
         order_records(),
+        async |config: &RawConfig, fault: Option<Fault>| set_outage(config, fault),
     )
     .await
     .unwrap();
+}
+
+/// How a [`Misclassifying`] sink gets its store's outages wrong.
+#[derive(Clone, Copy)]
+enum Mistake {
+    /// Drops the batch and returns Ok.
+    Swallows,
+    /// Reports every failure as fatal.
+    AllFatal,
+    /// Reports every failure as retriable.
+    AllRetriable,
+    /// Writes the batch, then raises the store's error: redelivery duplicates it.
+    WritesThenFails,
+}
+
+/// A [`MemorySink`] with a broken error path.
+struct Misclassifying {
+    inner: MemorySink,
+    store: String,
+    mistake: Mistake,
+}
+
+impl Misclassifying {
+    fn boxed(mistake: Mistake) -> Box<dyn SinkTask> {
+        Box::new(Misclassifying { inner: MemorySink::default(), store: String::new(), mistake })
+    }
+}
+
+#[async_trait]
+impl SinkTask for Misclassifying {
+    async fn start(&mut self, ctx: SinkTaskContext, config: RawConfig) -> Result<()> {
+        self.store = config.get("store").cloned().unwrap_or_default();
+        self.inner.start(ctx, config).await
+    }
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
+        let Some(error) = outage(&self.store) else {
+            return self.inner.put(records).await;
+        };
+        match self.mistake {
+            Mistake::Swallows => Ok(()),
+            Mistake::AllFatal => Err(connect_api::ConnectError::fatal(error.to_string())),
+            Mistake::AllRetriable => Err(connect_api::ConnectError::retriable(error.to_string())),
+            Mistake::WritesThenFails => {
+                set_outage(&raw(&[("store", &self.store)]), None);
+                let written = self.inner.put(records).await;
+                let kind = if error.is_retriable() { Fault::Retriable } else { Fault::Fatal };
+                set_outage(&raw(&[("store", &self.store)]), Some(kind));
+                written.and(Err(error))
+            }
+        }
+    }
+    async fn stop(&mut self) -> Result<()> {
+        self.inner.stop().await
+    }
+}
+
+async fn retry_check(mistake: Mistake) -> conformance::ConformanceError {
+    conformance::sink_retriable_errors_are_retried(
+        move || Misclassifying::boxed(mistake),
+        fresh_sink_config,
+        order_records(),
+        async |config: &RawConfig| stored(config),
+        async |config: &RawConfig, fault: Option<Fault>| set_outage(config, fault),
+    )
+    .await
+    .unwrap_err()
+}
+
+async fn fatal_check(mistake: Mistake) -> conformance::ConformanceError {
+    conformance::sink_fatal_errors_are_not_retried(
+        move || Misclassifying::boxed(mistake),
+        fresh_sink_config(),
+        order_records(),
+        async |config: &RawConfig, fault: Option<Fault>| set_outage(config, fault),
+    )
+    .await
+    .unwrap_err()
+}
+
+#[tokio::test]
+async fn a_sink_that_swallows_a_transient_outage_fails_the_retry_check() {
+    let err = retry_check(Mistake::Swallows).await;
+    assert_eq!(err.check(), "sink_retriable_errors_are_retried");
+    assert!(err.message().contains("put returned Ok"), "{err}");
+}
+
+#[tokio::test]
+async fn a_sink_that_calls_a_transient_outage_fatal_fails_the_retry_check() {
+    let err = retry_check(Mistake::AllFatal).await;
+    assert!(err.message().contains("put returned a fatal error"), "{err}");
+}
+
+#[tokio::test]
+async fn a_sink_that_writes_before_failing_fails_the_retry_check_with_duplicates() {
+    let err = retry_check(Mistake::WritesThenFails).await;
+    assert!(err.message().contains("but a clean run left"), "{err}");
+}
+
+#[tokio::test]
+async fn a_sink_that_calls_a_permanent_outage_retriable_fails_the_fatal_check() {
+    let err = fatal_check(Mistake::AllRetriable).await;
+    assert_eq!(err.check(), "sink_fatal_errors_are_not_retried");
+    assert!(err.message().contains("came back from put as retriable"), "{err}");
+}
+
+#[tokio::test]
+async fn a_sink_that_swallows_a_permanent_outage_fails_the_fatal_check() {
+    let err = fatal_check(Mistake::Swallows).await;
+    assert!(err.message().contains("put returned Ok"), "{err}");
 }
 
 #[test]

@@ -13,9 +13,13 @@ use connect_api::config::RawConfig;
 use connect_api::context::SinkTaskContext;
 use connect_api::record::{ConnectRecord, OffsetAndMetadata, SinkRecord, TopicPartition};
 use connect_api::{ConnectError, ErrorKind, Result, SinkTask};
-use connect_testkit::{FlakySinkTask, SinkRecords, SinkTaskHarness, partitions_of, values_of};
+use connect_testkit::{
+    Fault, FlakySinkTask, SinkRecords, SinkTaskHarness, partitions_of, values_of,
+};
 
-use common::{MemorySink, RetryingSink, fresh_buffered_sink_config, fresh_sink_config, stored};
+use common::{
+    MemorySink, RetryingSink, fresh_buffered_sink_config, fresh_sink_config, set_outage, stored,
+};
 
 fn tp(partition: i32) -> TopicPartition {
     TopicPartition::new("orders", partition)
@@ -96,6 +100,58 @@ async fn fatal_errors_are_returned_after_one_attempt() {
     assert_eq!(harness.last_put_attempts(), 1);
     assert_eq!((stats.injected(), stats.delegated()), (1, 0));
     assert!(harness.retry_waits().is_empty());
+}
+
+#[tokio::test]
+async fn a_fatal_put_fails_the_task_and_stop_commits_nothing_of_it() {
+    let config = fresh_sink_config();
+    let sink = MemorySink::default();
+    let log = sink.log.clone();
+    let mut p0 = SinkRecords::new("orders", 0);
+    let first = p0.strings(["a", "b"]);
+    let second = p0.strings(["c"]);
+    let mut harness = SinkTaskHarness::start(Box::new(sink), config.clone()).await.unwrap();
+    harness.assign([tp(0)]).await.unwrap();
+    harness.put(&first).await.unwrap();
+    set_outage(&config, Some(Fault::Fatal));
+    let err = harness.put(&second).await.unwrap_err();
+    set_outage(&config, None);
+    assert_eq!(err.kind(), ErrorKind::Fatal);
+    assert_eq!(harness.last_put_attempts(), 1);
+    assert!(harness.failure().unwrap().contains("store is read-only"));
+    assert!(!harness.is_running());
+    // The runtime gives a failed task nothing more but stop.
+    let refused = harness.put(&second).await.unwrap_err();
+    assert!(refused.message().contains("the task failed"), "{refused}");
+    assert!(harness.commit().await.is_err());
+    harness.stop().await.unwrap();
+    assert!(harness.committed_offsets().is_empty(), "{:?}", harness.committed_offsets());
+    assert!(log.pre_commits.lock().unwrap().is_empty());
+    assert_eq!(*log.closed.lock().unwrap(), [vec![tp(0)]]);
+    assert_eq!(log.stops.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn the_hook_before_redelivery_can_end_the_outage() {
+    let config = fresh_sink_config();
+    let records = SinkRecords::new("orders", 0).strings(["a", "b"]);
+    let mut harness =
+        SinkTaskHarness::start(Box::new(MemorySink::default()), config.clone()).await.unwrap();
+    harness.assign([tp(0)]).await.unwrap();
+    set_outage(&config, Some(Fault::Retriable));
+    let mut calls = Vec::new();
+    harness
+        .put_with_hook(&records, async |n| {
+            calls.push(n);
+            if n == 2 {
+                set_outage(&config, None);
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(calls, [1, 2]);
+    assert_eq!(harness.last_put_attempts(), 3);
+    assert_eq!(stored(&config), values_of(&records));
 }
 
 #[tokio::test]

@@ -12,8 +12,8 @@
 //! | [`source_starts_without_committed_offset`] | a task with no committed offset starts and produces records |
 //! | [`source_resumes_from_committed_offset`] | after a commit and a restart, no committed record is polled again |
 //! | [`source_stop_while_polling_is_safe`] | cancelling and stopping a task during `poll` neither hangs nor panics |
-//! | [`sink_retriable_errors_are_retried`] | after retriable `put` failures and redelivery, the sink holds what a clean run writes |
-//! | [`sink_fatal_errors_are_not_retried`] | a fatal `put` error is surfaced after one attempt, and the task still stops cleanly |
+//! | [`sink_retriable_errors_are_retried`] | while its destination fails transiently the sink's own `put` raises a retriable error; the same batch is redelivered, nothing is committed meanwhile, and the sink ends up holding what a clean run writes |
+//! | [`sink_fatal_errors_are_not_retried`] | while its destination fails for good the sink's own `put` raises a non-retriable error; the batch is not redelivered, the task fails, commits nothing of it and still stops cleanly |
 //! | [`sink_redelivery_is_idempotent`] | (opt-in) a batch written but reported failed, then redelivered, leaves no duplicates |
 
 mod sink;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use connect_api::SourceTask;
 use connect_api::config::RawConfig;
+use connect_api::error::ErrorKind;
 use connect_api::record::{ConnectRecord, SourceRecord};
 
 use super::ConformanceError;
@@ -86,6 +87,8 @@ pub struct SourceConformance<F> {
     make_task: F,
     config: RawConfig,
     records_before_restart: usize,
+    records_after_commit: usize,
+    records_after_restart: usize,
     poll_timeout: Duration,
     stop_timeout: Duration,
     same_record: Option<fn(&SourceRecord, &SourceRecord) -> bool>,
@@ -101,17 +104,36 @@ where
             make_task,
             config,
             records_before_restart: 3,
+            records_after_commit: 2,
+            records_after_restart: 3,
             poll_timeout: Duration::from_secs(10),
             stop_timeout: Duration::from_secs(5),
             same_record: None,
         }
     }
 
-    /// How many records the resume check polls and commits before restarting
-    /// (default 3).
+    /// How many records the resume check polls and commits first (default 3; at
+    /// least 1).
     #[must_use]
     pub fn records_before_restart(mut self, count: usize) -> Self {
         self.records_before_restart = count.max(1);
+        self
+    }
+
+    /// How many records the resume check polls after the commit and before the
+    /// restart, without committing them (default 2; 0 restarts right after the
+    /// commit).
+    #[must_use]
+    pub fn records_after_commit(mut self, count: usize) -> Self {
+        self.records_after_commit = count;
+        self
+    }
+
+    /// How many records the resume check wants after the restart beyond the
+    /// uncommitted ones polled again (default 3; at least 1).
+    #[must_use]
+    pub fn records_after_restart(mut self, count: usize) -> Self {
+        self.records_after_restart = count.max(1);
         self
     }
 
@@ -129,8 +151,8 @@ where
         self
     }
 
-    /// How the resume check tells that a record polled after the restart repeats one
-    /// committed before it; the default is [`same_source_position`].
+    /// How the resume check tells that two records are the same record of the input;
+    /// the default is [`same_source_position`].
     #[must_use]
     pub fn same_record(mut self, same: fn(&SourceRecord, &SourceRecord) -> bool) -> Self {
         self.same_record = Some(same);
@@ -160,17 +182,34 @@ where
         harness.stop().await.map_err(|e| ConformanceError::caused_by(CHECK, "stop failed", e))
     }
 
-    /// Polls some records, commits them, restarts a fresh task on the committed
-    /// offsets and polls again: no record of the first batch of the new task may
-    /// repeat a committed one (as told by [`same_record`](Self::same_record)).
+    /// Checks that a restarted task resumes exactly at its committed offset, by
+    /// comparing the whole stream with an uninterrupted run.
+    ///
+    /// A task polls [`records_before_restart`](Self::records_before_restart) records,
+    /// which are committed, then [`records_after_commit`](Self::records_after_commit)
+    /// more, which are not; it is restarted gracefully (the uncommitted records were
+    /// never acknowledged, so they are lost) and the fresh task polls the uncommitted
+    /// count plus [`records_after_restart`](Self::records_after_restart) records. A
+    /// reference task, started on no offsets, polls as many records as the committed and
+    /// the restarted run together. The committed records followed by what the restarted
+    /// task polled must be the reference stream record for record, in order (compared
+    /// with [`same_record`](Self::same_record)): a record of the committed part polled
+    /// again is a duplicate the offsets should have prevented, a record of the reference
+    /// missing is a gap. The only records delivered twice are the uncommitted ones,
+    /// which at-least-once delivery requires to be polled again; the error says how
+    /// many.
+    ///
+    /// The input must hold enough records for both runs and read the same way twice
+    /// (a file, a table; not a queue that a read consumes).
     pub async fn resumes_from_committed_offset(&self) -> Result<(), ConformanceError> {
         const CHECK: &str = "source_resumes_from_committed_offset";
+        let same = self.same_record.unwrap_or(same_source_position);
         let mut harness = self.harness(CHECK).await?;
-        let before =
+        let committed =
             harness.poll_until(self.records_before_restart, self.poll_timeout).await.map_err(
-                |e| ConformanceError::caused_by(CHECK, "polling before the restart failed", e),
+                |e| ConformanceError::caused_by(CHECK, "polling before the commit failed", e),
             )?;
-        if self.same_record.is_none() && before.iter().all(|r| r.source_offset().is_empty()) {
+        if self.same_record.is_none() && committed.iter().all(|r| r.source_offset().is_empty()) {
             return Err(ConformanceError::new(
                 CHECK,
                 "the records carry no source offset, so there is nothing to resume from; \
@@ -181,45 +220,148 @@ where
             .commit()
             .await
             .map_err(|e| ConformanceError::caused_by(CHECK, "commit failed", e))?;
+        let pending =
+            harness.poll_until(self.records_after_commit, self.poll_timeout).await.map_err(
+                |e| ConformanceError::caused_by(CHECK, "polling after the commit failed", e),
+            )?;
         harness
             .restart((self.make_task)())
             .await
             .map_err(|e| ConformanceError::caused_by(CHECK, "the restart failed", e))?;
-        let after = harness.poll_until(1, self.poll_timeout).await.map_err(|e| {
+        let wanted = pending.len() + self.records_after_restart;
+        let after = harness.poll_until(wanted, self.poll_timeout).await.map_err(|e| {
             ConformanceError::caused_by(CHECK, "polling after the restart failed", e)
         })?;
-        let same = self.same_record.unwrap_or(same_source_position);
-        for record in &after {
-            if let Some(earlier) = before.iter().find(|b| same(record, b)) {
-                return Err(ConformanceError::new(
+        harness.stop().await.map_err(|e| ConformanceError::caused_by(CHECK, "stop failed", e))?;
+
+        let mut reference = self.harness(CHECK).await?;
+        let expected = reference
+            .poll_until(committed.len() + after.len(), self.poll_timeout)
+            .await
+            .map_err(|e| {
+                ConformanceError::caused_by(
                     CHECK,
-                    format!(
-                        "after {} record(s) were committed and the task restarted, it polled \
-                         again {}, which repeats the committed {}; a restarted task must \
-                         resume after its committed offset",
-                        before.len(),
-                        describe(record),
-                        describe(earlier)
-                    ),
-                ));
-            }
+                    "a reference run from no offsets could not poll as many records as the \
+                     interrupted run delivered",
+                    e,
+                )
+            })?;
+        reference.stop().await.map_err(|e| ConformanceError::caused_by(CHECK, "stop failed", e))?;
+        let before = committed.iter().chain(&pending);
+        if let Some((i, (got, want))) =
+            before.zip(&expected).enumerate().find(|(_, (got, want))| !same(got, want))
+        {
+            return Err(ConformanceError::new(
+                CHECK,
+                format!(
+                    "two runs from no offsets disagree at record #{i}: {} against {}; the check \
+                     needs an input that reads the same way twice",
+                    describe(got),
+                    describe(want)
+                ),
+            ));
         }
-        harness.stop().await.map_err(|e| ConformanceError::caused_by(CHECK, "stop failed", e))
+        let resumed = &expected[committed.len()..];
+        for (j, (got, want)) in after.iter().zip(resumed).enumerate() {
+            if same(got, want) {
+                continue;
+            }
+            let at = committed.len() + j;
+            let message = if let Some(earlier) = committed.iter().find(|b| same(got, b)) {
+                format!(
+                    "after {} record(s) were committed and the task restarted, it polled \
+                     again {}, which repeats the committed {}; a restarted task must \
+                     resume after its committed offset",
+                    committed.len(),
+                    describe(got),
+                    describe(earlier)
+                )
+            } else if let Some(k) = resumed.iter().position(|r| same(got, r)).filter(|k| *k > j) {
+                format!(
+                    "after the restart the task polled {} as record #{} of the stream, \
+                     skipping {} record(s) from {}: a restarted task must lose nothing",
+                    describe(got),
+                    at,
+                    k - j,
+                    describe(want)
+                )
+            } else {
+                format!(
+                    "after the restart the task polled {} as record #{at} of the stream, where \
+                     an uninterrupted run polled {}",
+                    describe(got),
+                    describe(want)
+                )
+            };
+            return Err(ConformanceError::new(
+                CHECK,
+                format!(
+                    "{message} ({} committed, {} polled after the commit and polled again \
+                     after the restart as at-least-once delivery requires, {} polled after the \
+                     restart)",
+                    committed.len(),
+                    pending.len(),
+                    after.len()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Lets the task poll for a moment, fires its cancellation token while it polls,
     /// drops a `poll` that does not return soon after, then stops the task: `stop` must
     /// return within the stop timeout, without error, and nothing may panic.
+    ///
+    /// What `poll` returns is checked too. Before the token fires, `poll` may return
+    /// records, an empty batch or a retriable error, as in normal running; any other
+    /// error fails the check. A `poll` that returns after the token fired (one in
+    /// flight when it fired) must return `Ok`, an empty batch or records that are
+    /// simply not acknowledged (`poll` is cancel-safe, as `SourceTask::poll` says, and a
+    /// task that waits for input returns an empty batch once cancelled, as
+    /// `docs/AUTHORING.md` says), or an error of kind
+    /// [`Cancelled`](connect_api::error::ErrorKind::Cancelled), the kind for an
+    /// operation cut short by shutdown; any other error fails the check, because the
+    /// runtime would report the stopping task as failed. A `poll` that does not return
+    /// is dropped, which cancel-safety allows.
     pub async fn stop_while_polling_is_safe(&self) -> Result<(), ConformanceError> {
         const CHECK: &str = "source_stop_while_polling_is_safe";
         let mut harness = self.harness(CHECK).await?;
         let run = async move {
             let token = harness.cancellation().clone();
+            let mut outcome: Result<(), ConformanceError> = Ok(());
             {
+                let outcome = &mut outcome;
                 let polling = async {
                     loop {
-                        let _ = harness.poll().await;
-                        if token.is_cancelled() {
+                        let cancelled_before = token.is_cancelled();
+                        let polled = harness.poll().await;
+                        let cancelled = token.is_cancelled();
+                        match polled {
+                            Ok(_) => {}
+                            Err(e) if !cancelled && e.is_retriable() => {}
+                            Err(e) if cancelled && e.kind() == ErrorKind::Cancelled => {}
+                            Err(e) => {
+                                let when = if cancelled_before {
+                                    "a poll after the cancellation token fired"
+                                } else if cancelled {
+                                    "a poll in flight when the cancellation token fired"
+                                } else {
+                                    "a poll before the stop"
+                                };
+                                *outcome = Err(ConformanceError::caused_by(
+                                    CHECK,
+                                    format!(
+                                        "{when} returned a {} error; a poll cut short by \
+                                         shutdown must return Ok (an empty batch) or a \
+                                         `cancelled` error",
+                                        e.kind()
+                                    ),
+                                    e,
+                                ));
+                                break;
+                            }
+                        }
+                        if cancelled {
                             break;
                         }
                         tokio::task::yield_now().await;
@@ -235,9 +377,10 @@ where
                     () = cancelling => {}
                 }
             }
-            harness.stop().await.map_err(|e| {
+            let stopped = harness.stop().await.map_err(|e| {
                 ConformanceError::caused_by(CHECK, "stop after a cancelled poll failed", e)
-            })
+            });
+            outcome.and(stopped)
         };
         match tokio::spawn(run).await {
             Ok(result) => result,

@@ -16,6 +16,7 @@ use connect_api::record::{
     TopicPartition,
 };
 use connect_api::{ConnectError, Result, SinkTask, SourceTask};
+use connect_testkit::Fault;
 
 pub fn raw(pairs: &[(&str, &str)]) -> RawConfig {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -228,6 +229,29 @@ pub type Store = Arc<Mutex<Vec<Value>>>;
 static STORES: LazyLock<Mutex<HashMap<String, Store>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 static NEXT_STORE: AtomicUsize = AtomicUsize::new(0);
+/// Stores that are down, and how: a [`MemorySink`] on one fails its `put` itself.
+static OUTAGES: LazyLock<Mutex<HashMap<String, Fault>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Takes the store of `config` down with `fault`, or brings it back (`None`): the
+/// `fault` hook of the sink checks.
+pub fn set_outage(config: &RawConfig, fault: Option<Fault>) {
+    let name = config.get("store").cloned().unwrap_or_default();
+    let mut outages = OUTAGES.lock().unwrap();
+    match fault {
+        Some(fault) => outages.insert(name, fault),
+        None => outages.remove(&name),
+    };
+}
+
+/// The error a sink on the store of `config` gets now, if the store is down.
+pub fn outage(config_store: &str) -> Option<ConnectError> {
+    match OUTAGES.lock().unwrap().get(config_store) {
+        Some(Fault::Retriable) => Some(ConnectError::retriable("store unreachable")),
+        Some(Fault::Fatal) => Some(ConnectError::fatal("store is read-only")),
+        None => None,
+    }
+}
 
 /// A config naming a store no other config names.
 pub fn fresh_sink_config() -> RawConfig {
@@ -265,6 +289,7 @@ pub struct SinkLog {
 /// `buffered=true`, at `flush`.
 #[derive(Default)]
 pub struct MemorySink {
+    name: String,
     store: Arc<Mutex<Vec<Value>>>,
     buffered: bool,
     buffer: Vec<Value>,
@@ -275,6 +300,7 @@ pub struct MemorySink {
 impl SinkTask for MemorySink {
     async fn start(&mut self, _ctx: SinkTaskContext, config: RawConfig) -> Result<()> {
         self.store = store(&config);
+        self.name = config.get("store").cloned().unwrap_or_default();
         self.buffered = config.get("buffered").is_some_and(|v| v == "true");
         Ok(())
     }
@@ -285,6 +311,10 @@ impl SinkTask for MemorySink {
     }
 
     async fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
+        // Buffered or not, the store is reached (a buffering sink probes it).
+        if let Some(error) = outage(&self.name) {
+            return Err(error);
+        }
         let values = records.iter().map(|r| r.value().clone());
         if self.buffered {
             self.buffer.extend(values);
@@ -384,6 +414,70 @@ impl SinkTask for RetryingSink {
             return Err(ConnectError::retriable("backend busy"));
         }
         Ok(())
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A broken counter: resumes one past where it should, so the record after the
+/// committed one is never polled.
+#[derive(Default)]
+pub struct SkipsOneAfterRestartTask {
+    next: i64,
+}
+
+#[async_trait]
+impl SourceTask for SkipsOneAfterRestartTask {
+    async fn start(&mut self, ctx: SourceTaskContext, _config: RawConfig) -> Result<()> {
+        let committed = ctx.offset_storage_reader().offset(&counter_partition()).await?;
+        self.next = committed.and_then(|o| o.get_i64("n")).map_or(0, |n| n + 2);
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
+        let n = self.next;
+        self.next += 1;
+        Ok(vec![
+            SourceRecord::builder("numbers")
+                .source_partition(counter_partition())
+                .source_offset(counter_offset(n))
+                .value(Some(Schema::int64()), Value::Int64(n))
+                .build(),
+        ])
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Waits for input that never comes; once cancelled, `poll` fails with an error of the
+/// given kind.
+pub struct FailsWhenCancelledSource {
+    kind: connect_api::ErrorKind,
+    cancel: Option<tokio_util::sync::CancellationToken>,
+}
+
+impl FailsWhenCancelledSource {
+    pub fn new(kind: connect_api::ErrorKind) -> Self {
+        FailsWhenCancelledSource { kind, cancel: None }
+    }
+}
+
+#[async_trait]
+impl SourceTask for FailsWhenCancelledSource {
+    async fn start(&mut self, ctx: SourceTaskContext, _config: RawConfig) -> Result<()> {
+        self.cancel = Some(ctx.cancellation().clone());
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
+        if let Some(cancel) = &self.cancel {
+            cancel.cancelled().await;
+        }
+        Err(ConnectError::new(self.kind, "interrupted by shutdown"))
     }
 
     async fn stop(&mut self) -> Result<()> {

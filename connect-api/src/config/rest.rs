@@ -90,7 +90,8 @@ pub struct ConfigKeyInfo {
     pub display_name: String,
     /// The dependent keys.
     pub dependents: Vec<String>,
-    /// The position within the group; `-1` when unset.
+    /// The position within the group; `-1` when unset (Kafka's `order_in_group`).
+    #[serde(rename = "order_in_group")]
     pub order: i32,
 }
 
@@ -244,7 +245,7 @@ mod tests {
                     "definition": {
                         "name": "k", "type": "STRING", "required": true, "default_value": null,
                         "importance": "HIGH", "documentation": "The k.", "group": null,
-                        "width": "NONE", "display_name": "k", "dependents": [], "order": -1
+                        "width": "NONE", "display_name": "k", "dependents": [], "order_in_group": -1
                     },
                     "value": {
                         "name": "k", "value": null, "recommended_values": [],
@@ -257,7 +258,7 @@ mod tests {
                         "name": "mode", "type": "STRING", "required": false,
                         "default_value": "insert", "importance": "MEDIUM",
                         "documentation": "Write mode.", "group": "Common", "width": "SHORT",
-                        "display_name": "Mode", "dependents": ["pw"], "order": 1
+                        "display_name": "Mode", "dependents": ["pw"], "order_in_group": 1
                     },
                     "value": {
                         "name": "mode", "value": "insert",
@@ -269,7 +270,7 @@ mod tests {
                         "name": "pw", "type": "PASSWORD", "required": false,
                         "default_value": "[hidden]", "importance": "LOW",
                         "documentation": "Secret.", "group": "Security", "width": "NONE",
-                        "display_name": "pw", "dependents": [], "order": -1
+                        "display_name": "pw", "dependents": [], "order_in_group": -1
                     },
                     "value": {
                         "name": "pw", "value": "[hidden]", "recommended_values": [],
@@ -280,7 +281,7 @@ mod tests {
                     "definition": {
                         "name": "opt", "type": "LIST", "required": false, "default_value": null,
                         "importance": "LOW", "documentation": "Optional.", "group": null,
-                        "width": "NONE", "display_name": "opt", "dependents": [], "order": -1
+                        "width": "NONE", "display_name": "opt", "dependents": [], "order_in_group": -1
                     },
                     "value": {
                         "name": "opt", "value": null, "recommended_values": [],

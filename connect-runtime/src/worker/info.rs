@@ -35,6 +35,9 @@ pub struct StateInfo {
     pub state: State,
     /// The worker's id.
     pub worker_id: String,
+    /// The connector plugin's version (Kafka 4's `version`, KIP-891).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub trace: Option<String>,
@@ -49,6 +52,9 @@ pub struct TaskState {
     pub state: State,
     /// The worker's id.
     pub worker_id: String,
+    /// The connector plugin's version, which its tasks share (Kafka 4's `version`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub trace: Option<String>,

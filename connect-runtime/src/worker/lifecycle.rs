@@ -639,12 +639,12 @@ impl Worker {
 
     /// `GET /connectors/{name}/status`.
     pub async fn status(&self, name: &str) -> Result<ConnectorStateInfo> {
-        let kind = {
+        let (kind, version) = {
             let map = self.inner.connectors.lock().await;
             let slot = map
                 .get(name)
                 .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-            kind_name(slot.kind)
+            (kind_name(slot.kind), self.plugin_version(&slot.config))
         };
         let c = self
             .inner
@@ -653,7 +653,12 @@ impl Worker {
             .unwrap_or_else(|| self.status_of(State::Unassigned, None));
         Ok(ConnectorStateInfo {
             name: name.to_string(),
-            connector: StateInfo { state: c.state, worker_id: c.worker_id, trace: c.trace },
+            connector: StateInfo {
+                state: c.state,
+                worker_id: c.worker_id,
+                version: version.clone(),
+                trace: c.trace,
+            },
             tasks: self
                 .inner
                 .status
@@ -663,6 +668,7 @@ impl Worker {
                     id,
                     state: s.state,
                     worker_id: s.worker_id,
+                    version: version.clone(),
                     trace: s.trace,
                 })
                 .collect(),
@@ -672,11 +678,23 @@ impl Worker {
 
     /// `GET /connectors/{name}/tasks/{id}/status`.
     pub async fn task_status(&self, name: &str, task: u32) -> Result<TaskState> {
-        self.connector_config(name).await?;
+        let config = self.connector_config(name).await?;
         let s = self.inner.status.task(name, task).ok_or_else(|| {
             ConnectError::not_found(format!("No status found for task {name}-{task}"))
         })?;
-        Ok(TaskState { id: task, state: s.state, worker_id: s.worker_id, trace: s.trace })
+        Ok(TaskState {
+            id: task,
+            state: s.state,
+            worker_id: s.worker_id,
+            version: self.plugin_version(&config),
+            trace: s.trace,
+        })
+    }
+
+    /// The version of the connector plugin `config` names.
+    fn plugin_version(&self, config: &RawConfig) -> Option<String> {
+        let class = config.get("connector.class")?;
+        self.inner.registry.connector(class).ok().map(|p| p.version().to_string())
     }
 
     /// `GET /connectors/{name}/topics`: topics the connector used.

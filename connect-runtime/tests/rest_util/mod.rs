@@ -97,6 +97,11 @@ impl Rest {
         Rest { standalone, base, http, dir: tempfile::tempdir().unwrap() }
     }
 
+    /// The worker's REST base URL.
+    pub fn standalone_url(&self) -> String {
+        self.base.clone()
+    }
+
     /// A path in the test's directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)

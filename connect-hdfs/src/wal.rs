@@ -29,6 +29,23 @@ use crate::storage::Storage;
 /// group in it is complete, so it holds nothing recovery needs).
 const TRUNCATE_AFTER_BYTES: u64 = 256 * 1024;
 
+/// Test hook, not for production: when this environment variable holds a number of
+/// milliseconds, every commit waits that long after its `begin` and `rename` entries are
+/// durable and before its first rename. Crash tests set it so that a `kill -9` lands in
+/// that window (temporary files complete, the log saying to rename them, nothing
+/// renamed yet) often enough to show that recovery finishes such commits. Unset, the
+/// default, commits do not wait; the variable is read once per process.
+pub const TEST_COMMIT_DELAY_ENV: &str = "CONNECT_HDFS_TEST_COMMIT_DELAY_MS";
+
+/// The wait [`TEST_COMMIT_DELAY_ENV`] asks for, if any.
+pub(crate) fn test_commit_delay() -> Option<std::time::Duration> {
+    static DELAY: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
+    *DELAY.get_or_init(|| {
+        let ms: u64 = std::env::var(TEST_COMMIT_DELAY_ENV).ok()?.trim().parse().ok()?;
+        Some(std::time::Duration::from_millis(ms))
+    })
+}
+
 /// One line of the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase")]

@@ -555,6 +555,11 @@ impl TopicPartitionWriter {
                 return Err(e);
             }
         };
+        if let Some(delay) = crate::wal::test_commit_delay() {
+            // Test hook only (see `TEST_COMMIT_DELAY_ENV`): widen the window between
+            // the logged intent and the renames for crash tests.
+            tokio::time::sleep(delay).await;
+        }
         for (from, to) in &renames {
             env.storage.rename(from, to).await?;
         }

@@ -238,11 +238,10 @@ async fn an_idle_partitions_file_is_committed_by_the_timer_with_no_new_record() 
         !all_files(&temp_dir).is_empty()
     })
     .await;
-    let written = Instant::now();
-    wait_for(Duration::from_secs(10), "the timer's commit", || committed_lines(&root, &topic) == 5)
+    // No record comes after these and the runtime's own flush is a minute away: only
+    // the task's timer can commit them (a bounded wait, no claim on how soon).
+    wait_for(Duration::from_secs(30), "the timer's commit", || committed_lines(&root, &topic) == 5)
         .await;
-    let took = written.elapsed();
-    assert!(took < Duration::from_secs(5), "committed {took:?} after the records were written");
     w.shutdown().await;
     let files = committed(&root, "topics", &topic);
     assert_eq!(files.len(), 1, "{files:?}");

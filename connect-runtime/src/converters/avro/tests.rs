@@ -158,8 +158,52 @@ fn values_round_trip_through_the_binary_codec() {
         .read_value(&mut &bytes[..])
         .unwrap();
     let apache_avro::types::Value::Record(fields) = read else { panic!("not a record: {read:?}") };
-    assert_eq!(fields[0], ("name".to_string(), apache_avro::types::Value::String("Ada".into())));
-    assert_eq!(fields[1], ("age".to_string(), apache_avro::types::Value::Int(36)));
+    // Every field, as apache-avro reads it: optional fields are unions whose null
+    // branch comes first unless the default is not null (score).
+    use apache_avro::types::Value as A;
+    let string = |t: &str| A::String(t.to_string());
+    let expected = vec![
+        ("name", string("Ada")),
+        ("age", A::Int(36)),
+        ("score", A::Union(0, Box::new(A::Double(2.5)))),
+        ("tags", A::Array(vec![string("x"), string("y")])),
+        (
+            "attrs",
+            A::Map(
+                [
+                    ("a".to_string(), A::Union(1, Box::new(A::Long(-5)))),
+                    ("b".to_string(), A::Union(0, Box::new(A::Null))),
+                ]
+                .into_iter()
+                .collect(),
+            ),
+        ),
+        (
+            "by_id",
+            A::Array(vec![A::Record(vec![
+                ("key".into(), A::Int(7)),
+                ("value".into(), string("seven")),
+            ])]),
+        ),
+        (
+            "address",
+            A::Union(
+                1,
+                Box::new(A::Record(vec![
+                    ("street".into(), string("Main")),
+                    ("zip".into(), A::Union(0, Box::new(A::Null))),
+                ])),
+            ),
+        ),
+        // -12345 as big-endian two's complement.
+        ("price", A::Union(1, Box::new(A::Decimal(apache_avro::Decimal::from(vec![0xCF, 0xC7]))))),
+        ("born", A::Date(19000)),
+    ];
+    assert_eq!(fields.len(), expected.len(), "{fields:?}");
+    for ((name, got), (want_name, want)) in fields.iter().zip(expected) {
+        assert_eq!(name, want_name);
+        assert_eq!(got, &want, "field {name}");
+    }
 }
 
 #[test]

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use common::kafka::{UserMessage, produce, producer};
-use common::process::MockBroker;
+use common::process::{MockBroker, runtime_binary};
 use common::*;
 
 const PARTITIONS: i32 = 3;
@@ -42,48 +42,23 @@ impl Lcg {
     }
 }
 
-/// The worker binary of this checkout, linked (or copied) into `dir`. The target
-/// directory may be shared with other checkouts: cargo uplifts each one's build to the
-/// same `target/debug/connect-standalone`, and does not uplift again a build it finds
-/// fresh, so that path may hold another checkout's binary (without the commit delay
-/// hook), or be replaced while this test runs. So: touch this checkout's bin source
-/// (content unchanged) so cargo links and uplifts it now, link that file at once, and
-/// check it carries the hook.
-fn private_worker_binary(dir: &Path) -> PathBuf {
-    let own = dir.join("connect-standalone");
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../connect-runtime/src/bin/connect-standalone.rs");
-    for attempt in 0..3 {
-        std::fs::File::options()
-            .append(true)
-            .open(&source)
-            .unwrap()
-            .set_modified(std::time::SystemTime::now())
-            .unwrap();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "connect-runtime", "--bin", "connect-standalone"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "building connect-standalone failed");
-        let _ = std::fs::remove_file(&own);
-        let built = common::process::bin_dir().join("connect-standalone");
-        if std::fs::hard_link(&built, &own).is_err() {
-            std::fs::copy(&built, &own).unwrap();
-        }
-        let has_hook = Command::new("grep")
-            .args(["-q", "-a", "-F", connect_hdfs::wal::TEST_COMMIT_DELAY_ENV])
-            .arg(&own)
-            .status()
-            .unwrap()
-            .success();
-        if has_hook {
-            return own;
-        }
-        eprintln!("attempt {attempt}: another checkout's connect-standalone was uplifted; again");
-    }
-    panic!("could not get this checkout's connect-standalone out of the shared target directory");
+/// The worker binary, built by cargo for this test, checked to carry the sink's
+/// commit-delay test hook (a binary built from another checkout would not).
+fn worker_binary() -> PathBuf {
+    let exe = runtime_binary("connect-standalone");
+    let has_hook = Command::new("grep")
+        .args(["-q", "-a", "-F", connect_hdfs::wal::TEST_COMMIT_DELAY_ENV])
+        .arg(&exe)
+        .status()
+        .unwrap()
+        .success();
+    assert!(
+        has_hook,
+        "{} does not carry the HDFS sink's test hook {}: it was built from other sources",
+        exe.display(),
+        connect_hdfs::wal::TEST_COMMIT_DELAY_ENV
+    );
+    exe
 }
 
 fn spawn_worker(exe: &Path, dir: &Path, run: usize) -> Child {
@@ -186,7 +161,7 @@ async fn kill_9_at_random_points_leaves_every_record_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let topic = unique("crash_users");
     let broker = MockBroker::start(&[(&topic, PARTITIONS)], dir.path());
-    let exe = private_worker_binary(dir.path());
+    let exe = worker_binary();
     let store = dir.path().join("store");
     std::fs::write(
         dir.path().join("worker.properties"),

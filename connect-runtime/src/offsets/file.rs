@@ -1,7 +1,10 @@
 //! The standalone worker's offsets file (`offset.storage.file.filename`).
 //!
 //! The file is JSON: an object from offset key (Kafka Connect's
-//! `["<connector>",{partition}]` text) to offset. Every write replaces the whole file
+//! `["<connector>",{partition}]` text) to offset. A file that Java Kafka Connect's
+//! standalone worker wrote (Java-serialized, see [`super::java`]) is read as well, and
+//! then written back in Java's form, so a connector can move between a Java worker and
+//! ours both ways without losing its position. Every write replaces the whole file
 //! atomically: write a temporary file beside it, fsync it, rename it over the old one,
 //! fsync the directory. A crash leaves either the old or the new file, never a torn one.
 
@@ -19,6 +22,8 @@ use super::{OffsetStore, offset_key, parse_offset_key};
 #[derive(Debug)]
 pub struct FileOffsetStore {
     path: PathBuf,
+    /// Whether the file is Java Kafka Connect's form, and is written back in it.
+    java: bool,
     data: Mutex<BTreeMap<String, serde_json::Value>>,
 }
 
@@ -27,8 +32,13 @@ impl FileOffsetStore {
     /// that names it, rather than a silent restart from scratch.
     pub fn open(path: impl Into<PathBuf>) -> Result<FileOffsetStore> {
         let path = path.into();
+        let mut java = false;
         let data = match std::fs::read(&path) {
             Ok(bytes) if bytes.is_empty() => BTreeMap::new(),
+            Ok(bytes) if super::java::is_java_serialized(&bytes) => {
+                java = true;
+                from_java(&bytes).map_err(|e| e.context(format!("offsets file {}", path.display())))?
+            }
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 ConnectError::config(format!(
                     "offsets file {} is not valid JSON ({e}); move it away to start without offsets",
@@ -40,13 +50,43 @@ impl FileOffsetStore {
                 return Err(ConnectError::fatal(format!("cannot read offsets file {}: {e}", path.display())).with_source(e));
             }
         };
-        Ok(FileOffsetStore { path, data: Mutex::new(data) })
+        if java {
+            tracing::info!(offsets = %path.display(), "the offsets file is Java Kafka Connect's: read, and written back in its form");
+        }
+        Ok(FileOffsetStore { path, java, data: Mutex::new(data) })
     }
 
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// The offsets of a Java worker's file, keyed as ours (a key whose partition keys come in
+/// another order is rewritten in our order).
+fn from_java(bytes: &[u8]) -> Result<BTreeMap<String, serde_json::Value>> {
+    let mut out = BTreeMap::new();
+    for (key, value) in super::java::read(bytes)? {
+        let text = String::from_utf8_lossy(&key);
+        let (connector, partition) = parse_offset_key(&text)?;
+        let Some(value) = value else { continue };
+        let offset: serde_json::Value = serde_json::from_slice(&value)
+            .map_err(|e| ConnectError::config(format!("the offset of {text} is not JSON: {e}")))?;
+        if !offset.is_null() {
+            out.insert(offset_key(&connector, &partition), offset);
+        }
+    }
+    Ok(out)
+}
+
+/// The offsets in Java Kafka Connect's form: JSON bytes of key and offset, as its
+/// JsonConverter (schemas.enable=false) writes them, in a serialized HashMap.
+fn to_java(data: &BTreeMap<String, serde_json::Value>) -> Vec<u8> {
+    let entries: Vec<(Vec<u8>, Option<Vec<u8>>)> = data
+        .iter()
+        .map(|(k, v)| (k.as_bytes().to_vec(), Some(v.to_string().into_bytes())))
+        .collect();
+    super::java::write(&entries)
 }
 
 /// Writes `bytes` to `path` atomically: temporary file, fsync, rename, fsync directory.
@@ -106,7 +146,7 @@ impl OffsetStore for FileOffsetStore {
                 None => next.remove(&key),
             };
         }
-        let bytes = serde_json::to_vec_pretty(&next)?;
+        let bytes = if self.java { to_java(&next) } else { serde_json::to_vec_pretty(&next)? };
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
             .await

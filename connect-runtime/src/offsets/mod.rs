@@ -5,6 +5,7 @@
 //! — and values the offset map as JSON, so offsets move between stores and clusters.
 
 pub mod file;
+pub mod java;
 mod memory;
 
 use std::collections::HashMap;

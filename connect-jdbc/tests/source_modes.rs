@@ -22,11 +22,13 @@ async fn harness(db: &TestDb, pairs: &[(&str, &str)]) -> SourceTaskHarness {
     SourceTaskHarness::start(new_task(), tasks.remove(0)).await.unwrap()
 }
 
-/// Nothing more arrives within a short while.
-async fn assert_quiet(h: &mut SourceTaskHarness) {
-    if let Ok(extra) = h.poll_until(1, Duration::from_millis(800)).await {
-        panic!("unexpected records: {:?}", extra.iter().map(|r| r.value()).collect::<Vec<_>>());
-    }
+/// Nothing more arrives before a last row inserted now (`sentinel`, named "end"): the
+/// source reads in incrementing (or timestamp) order, so a repeat would come first. A
+/// definite end, where waiting a while and seeing nothing would prove little.
+async fn assert_quiet(h: &mut SourceTaskHarness, db: &TestDb, sentinel: &str) {
+    db.exec(sentinel).await;
+    let got = h.poll_until(1, WAIT).await.unwrap();
+    assert_eq!(names(&got), ["end"], "records before the last row");
 }
 
 fn names(records: &[connect_api::record::SourceRecord]) -> Vec<String> {
@@ -85,14 +87,14 @@ async fn incrementing(d: Dialect) {
     db.exec(&format!("INSERT INTO {t} (name) VALUES ('d'); INSERT INTO {t} (name) VALUES ('e')"))
         .await;
     assert_eq!(names(&h.poll_until(2, WAIT).await.unwrap()), ["d", "e"]);
-    assert_quiet(&mut h).await;
+    assert_quiet(&mut h, &db, &format!("INSERT INTO {t} (name) VALUES ('end')")).await;
     h.commit().await.unwrap();
     h.restart(new_task()).await.unwrap();
     db.exec(&format!("INSERT INTO {t} (name) VALUES ('f')")).await;
     let resumed = h.poll_until(1, WAIT).await.unwrap();
     assert_eq!(names(&resumed), ["f"], "only the new row after a restart");
-    assert_eq!(int_field(&resumed[0], "id"), 6);
-    assert_quiet(&mut h).await;
+    assert_eq!(int_field(&resumed[0], "id"), 7, "after a..e and the last row of the first run");
+    assert_quiet(&mut h, &db, &format!("INSERT INTO {t} (name) VALUES ('end')")).await;
     h.stop().await.unwrap();
 }
 
@@ -127,7 +129,7 @@ async fn timestamp_modes(d: Dialect, mode: &str) {
     got.sort();
     assert_eq!(got, ["a", "b", "c"]);
     assert!(first.iter().all(|r| r.source_offset().get_i64("timestamp").is_some()));
-    assert_quiet(&mut h).await;
+    assert_quiet(&mut h, &db, &insert("end")).await;
     h.commit().await.unwrap();
     db.exec(&insert("d")).await;
     assert_eq!(names(&h.poll_until(1, WAIT).await.unwrap()), ["d"]);
@@ -135,13 +137,13 @@ async fn timestamp_modes(d: Dialect, mode: &str) {
     db.exec(&format!("UPDATE {t} SET modified = {now} WHERE name = 'a'")).await;
     let updated = h.poll_until(1, WAIT).await.unwrap();
     assert_eq!(names(&updated), ["a"]);
-    assert_quiet(&mut h).await;
+    assert_quiet(&mut h, &db, &insert("end")).await;
     h.commit().await.unwrap();
     h.restart(new_task()).await.unwrap();
     db.exec(&insert("e")).await;
     let resumed = h.poll_until(1, WAIT).await.unwrap();
     assert_eq!(names(&resumed), ["e"], "only the new row after a restart");
-    assert_quiet(&mut h).await;
+    assert_quiet(&mut h, &db, &insert("end")).await;
     h.stop().await.unwrap();
 }
 
@@ -180,13 +182,13 @@ async fn query_mode(d: Dialect) {
     h.restart(new_task()).await.unwrap();
     db.exec(&format!("INSERT INTO {t} (name, secret) VALUES ('c', 'z')")).await;
     assert_eq!(names(&h.poll_until(1, WAIT).await.unwrap()), ["c"]);
-    assert_quiet(&mut h).await;
+    assert_quiet(&mut h, &db, &format!("INSERT INTO {t} (name, secret) VALUES ('end', 'z')")).await;
     h.stop().await.unwrap();
 
     // Bulk query mode runs the query as given.
     let mut b =
         harness(&db, &[("mode", "bulk"), ("query", &query), ("topic.prefix", &topic)]).await;
-    assert_eq!(names(&b.poll_until(3, WAIT).await.unwrap()), ["a", "b", "c"]);
+    assert_eq!(names(&b.poll_until(4, WAIT).await.unwrap()), ["a", "b", "c", "end"]);
     b.stop().await.unwrap();
 }
 

@@ -116,8 +116,14 @@ async fn blog_demo_captures_inserts_updates_and_a_dropped_column_on_mariadb() {
          INSERT INTO {table} (email, department) VALUES ('doug@abc.com', 'engineering')"
     ))
     .await;
-    let all = consume_json(&bootstrap(&w), &topic, 6, WAIT, Duration::from_secs(2)).await;
-    assert_eq!(all.len(), 6, "exactly six records: {all:?}");
+    // A definite end instead of a quiet window: a last row, read after everything before
+    // it (the source reads in timestamp+id order), so a repeat would show before it.
+    db.exec(&format!("INSERT INTO {table} (email, department) VALUES ('end@abc.com', 'end')"))
+        .await;
+    let mut all = consume_json(&bootstrap(&w), &topic, 7, WAIT, Duration::ZERO).await;
+    assert_eq!(all.len(), 7, "six records and the last row: {all:?}");
+    assert_eq!(payload(&all[6])["email"], "end@abc.com", "exactly six records before it: {all:?}");
+    all.pop();
     for v in &all[4..] {
         assert!(payload(v).get("name").is_none(), "no name any more: {v}");
         let fields: Vec<&str> = v["schema"]["fields"]
@@ -165,10 +171,9 @@ async fn resume_after_worker_restart(d: Dialect, mode: &str) {
     };
 
     let w = worker(&offsets, connector.clone()).await;
-    let first = consume_json(&bootstrap(&w), &topic, 2, WAIT, Duration::from_millis(500)).await;
+    let first = consume_json(&bootstrap(&w), &topic, 2, WAIT, Duration::ZERO).await;
     assert_eq!(names(&first), ["a", "b"]);
-    // Let the offsets of both records reach the file, then stop the worker.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // A graceful stop commits the offsets of every acknowledged record.
     w.shutdown().await;
 
     db.exec(&insert("c")).await;
@@ -176,8 +181,10 @@ async fn resume_after_worker_restart(d: Dialect, mode: &str) {
     let w = worker(&offsets, connector).await;
     // A new worker has a new (embedded) broker: everything on the topic is what the
     // restarted connector read.
-    let second = consume_json(&bootstrap(&w), &topic, 2, WAIT, Duration::from_secs(2)).await;
-    assert_eq!(names(&second), ["c", "d"], "only the new rows after the restart");
+    // The last row is a definite end: a repeat of a or b would come before it.
+    db.exec(&insert("end")).await;
+    let second = consume_json(&bootstrap(&w), &topic, 3, WAIT, Duration::ZERO).await;
+    assert_eq!(names(&second), ["c", "d", "end"], "only the new rows after the restart");
     w.shutdown().await;
 }
 
@@ -226,7 +233,12 @@ async fn discovery(d: Dialect) {
 
     // A dropped table does not fail the connector or its tasks.
     db.exec(&format!("DROP TABLE {}", db.table(&first))).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Until the table monitor saw it go and the tasks were planned again: one table, one task.
+    let deadline = std::time::Instant::now() + WAIT;
+    while connector_status(&w, &name).await["tasks"].as_array().map_or(0, Vec::len) != 1 {
+        assert!(std::time::Instant::now() < deadline, "the tasks were not planned again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     db.exec(&format!("INSERT INTO {} (name) VALUES ('three')", db.table(&second))).await;
     let got =
         consume_json(&bootstrap(&w), &format!("{prefix}{second}"), 2, WAIT, Duration::ZERO).await;

@@ -188,8 +188,10 @@ fn same_location(got: &str, want: &str) -> bool {
     strip(got) == strip(want)
 }
 
-/// Creates the table for `format`, adds two partitions (one twice), drops the `name`
-/// column (BACKWARD evolution to users v2), and checks each step from both readers.
+/// Creates the table for `format` in a new database, adds two partitions (one twice),
+/// appends a column, then drops `name` (BACKWARD evolution to users v2, which the
+/// metastore's default column-type check refuses), and checks each step with our client
+/// and, at the end, with Hive's own.
 async fn table_lifecycle(format: &str, serde: &str) {
     let client = client();
     let db = unique_db(format);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as a new user and CI run it: starts what the tests need on
-# loopback, then runs every unit, integration and doc test of the workspace.
+# loopback (PostgreSQL, MariaDB, Apache Kafka, a Hive metastore), then runs every unit,
+# integration and doc test of the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +12,12 @@ ensure_build_tools
 ensure_postgres
 ensure_mariadb
 ensure_java_connect
+# One EXIT trap stops every service started here (a second `trap … EXIT` would
+# replace the first); it is set before the first start so a failed start of the next
+# service still stops the ones already running.
+trap 'stop_hive; stop_kafka' EXIT
 start_kafka
-trap stop_kafka EXIT
+start_hive
 
 echo "== cargo test (workspace, all targets)"
 cargo test --workspace --all-targets --locked --no-fail-fast

@@ -4,7 +4,8 @@
 //! file is committed in an encoded partition.
 //!
 //! Metastore failures do not fail the task (the files are committed and stay
-//! readable); they are logged and the step is tried again at the next commit.
+//! readable); they are logged and the step is tried again at the next commit. When a
+//! table exists but cannot be altered to a new schema, partitions are still added.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -107,7 +108,12 @@ impl HiveSync {
                 }
                 Err(e) => {
                     warn!(table, error = %e, "could not create or alter the Hive table; will try again at the next commit");
-                    return;
+                    // A table that exists with an older schema (say a metastore refused the
+                    // new columns) still gets the new partitions, so the committed files
+                    // stay visible; a table never created gets nothing yet.
+                    if !self.state().tables.contains_key(&table) {
+                        return;
+                    }
                 }
             }
         }

@@ -416,12 +416,15 @@ struct Fake {
     partitions: Vec<T>,
     calls: Vec<(String, T)>,
     fail_next_with_meta: bool,
+    /// Answer like an old metastore such as Hive 1.x (`get_table` only) instead of like
+    /// Hive 4 (`get_table_req` only).
+    legacy: bool,
 }
 
-async fn start_server(framed: bool) -> (String, Arc<Mutex<Fake>>) {
+async fn start_server(framed: bool, legacy: bool) -> (String, Arc<Mutex<Fake>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let fake = Arc::new(Mutex::new(Fake::default()));
+    let fake = Arc::new(Mutex::new(Fake { legacy, ..Fake::default() }));
     let f = fake.clone();
     tokio::spawn(async move {
         while let Ok((mut sock, _)) = listener.accept().await {
@@ -474,8 +477,17 @@ fn answer(f: &Mutex<Fake>, name: &str, args: T) -> (T, u8) {
     if std::mem::take(&mut f.fail_next_with_meta) {
         return (st(vec![(1, exception("metastore database is locked"))]), 2);
     }
+    let unknown = if f.legacy { "get_table_req" } else { "get_table" };
     match name {
-        "get_table" => {
+        "get_table_req" if name != unknown => {
+            let req = args.f(1);
+            let key = format!("{}.{}", req.f(1).s(), req.f(2).s());
+            match f.tables.get(&key) {
+                Some(t) => (st(vec![(0, st(vec![(1, t.clone())]))]), 2),
+                None => (st(vec![(2, exception(&format!("{key} table not found")))]), 2),
+            }
+        }
+        "get_table" if name != unknown => {
             let key = format!("{}.{}", args.f(1).s(), args.f(2).s());
             match f.tables.get(&key) {
                 Some(t) => (st(vec![(0, t.clone())]), 2),
@@ -514,8 +526,11 @@ fn answer(f: &Mutex<Fake>, name: &str, args: T) -> (T, u8) {
     }
 }
 
-async fn exercise_client(framed: bool) {
-    let (addr, fake) = start_server(framed).await;
+/// The client against the fake; `legacy` makes it a metastore without
+/// `get_table_req` (an old Hive, such as 1.x), which the client falls back from once.
+async fn exercise_client(framed: bool, legacy: bool) {
+    let (addr, fake) = start_server(framed, legacy).await;
+    let get = if legacy { "get_table" } else { "get_table_req" };
     let client = ThriftMetastore::new(vec![addr], framed);
     let fields = time_fields();
     client
@@ -525,7 +540,11 @@ async fn exercise_client(framed: bool) {
     {
         let f = fake.lock().unwrap();
         let names: Vec<&str> = f.calls.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["get_table", "create_table"]);
+        if legacy {
+            assert_eq!(names, ["get_table_req", "get_table", "create_table"]);
+        } else {
+            assert_eq!(names, ["get_table_req", "create_table"]);
+        }
         let t = &f.tables["analytics.users"];
         assert_eq!(t.f(1).s(), "users");
         assert_eq!(t.f(2).s(), "analytics");
@@ -568,8 +587,9 @@ async fn exercise_client(framed: bool) {
     {
         let f = fake.lock().unwrap();
         let names: Vec<&str> = f.calls.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["get_table", "create_table", "get_table", "get_table", "alter_table"]);
-        let (_, args) = &f.calls[4];
+        let n = names.len();
+        assert_eq!(names[n - 4..], ["create_table", get, get, "alter_table"]);
+        let (_, args) = &f.calls[n - 1];
         assert_eq!(args.f(1).s(), "analytics");
         assert_eq!(args.f(2).s(), "users");
         let t = &f.tables["analytics.users"];
@@ -639,42 +659,88 @@ async fn exercise_client(framed: bool) {
 
 #[tokio::test]
 async fn thrift_client_talks_to_a_metastore_over_a_buffered_socket() {
-    exercise_client(false).await;
+    exercise_client(false, false).await;
 }
 
 #[tokio::test]
 async fn thrift_client_talks_to_a_metastore_over_the_framed_transport() {
-    exercise_client(true).await;
+    exercise_client(true, false).await;
 }
 
-/// The exact bytes of a call, worked out by hand from the binary protocol.
 #[tokio::test]
-async fn get_table_call_has_the_exact_wire_bytes() {
+async fn thrift_client_falls_back_to_get_table_on_a_metastore_without_get_table_req() {
+    exercise_client(false, true).await;
+}
+
+/// The exact bytes of calls, worked out by hand from the binary protocol: get_table_req,
+/// and get_table after a metastore that does not know get_table_req said so.
+#[tokio::test]
+async fn get_table_calls_have_the_exact_wire_bytes() {
+    fn string(out: &mut Vec<u8>, s: &str) {
+        out.extend((s.len() as u32).to_be_bytes());
+        out.extend(s.as_bytes());
+    }
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let server = tokio::spawn(async move {
         let (mut sock, _) = listener.accept().await.unwrap();
-        let mut want: Vec<u8> = vec![0x80, 0x01, 0x00, 0x01, 0, 0, 0, 9];
-        want.extend(b"get_table");
-        want.extend([0, 0, 0, 1]); // seqid 1
-        want.extend([11, 0, 1, 0, 0, 0, 2]);
-        want.extend(b"db");
-        want.extend([11, 0, 2, 0, 0, 0, 1]);
-        want.extend(b"t");
-        want.push(0);
+        // get_table_req(1: GetTableRequest{1: dbName, 2: tblName}), seqid 1.
+        let mut want: Vec<u8> = vec![0x80, 0x01, 0x00, 0x01];
+        string(&mut want, "get_table_req");
+        want.extend([0, 0, 0, 1]);
+        want.extend([12, 0, 1]);
+        want.extend([11, 0, 1]);
+        string(&mut want, "db");
+        want.extend([11, 0, 2]);
+        string(&mut want, "t");
+        want.extend([0, 0]);
         let mut got = vec![0u8; want.len()];
         sock.read_exact(&mut got).await.unwrap();
         assert_eq!(got, want);
         // Reply: NoSuchObjectException in field 2.
-        let mut out: Vec<u8> = vec![0x80, 0x01, 0x00, 0x02, 0, 0, 0, 9];
-        out.extend(b"get_table");
+        let mut out: Vec<u8> = vec![0x80, 0x01, 0x00, 0x02];
+        string(&mut out, "get_table_req");
         out.extend([0, 0, 0, 1]);
-        out.extend([12, 0, 2, 11, 0, 1, 0, 0, 0, 4]);
-        out.extend(b"gone");
+        out.extend([12, 0, 2, 11, 0, 1]);
+        string(&mut out, "gone");
+        out.extend([0, 0]);
+        sock.write_all(&out).await.unwrap();
+
+        // Again, seqid 2; now answered with a TApplicationException{1: message,
+        // 2: type UNKNOWN_METHOD (1)}, as an old metastore (Hive 1.x) does.
+        // (The seqid follows the 4-byte header and the 4 + 13 bytes of the name.)
+        want[21..25].copy_from_slice(&[0, 0, 0, 2]);
+        sock.read_exact(&mut got).await.unwrap();
+        assert_eq!(got, want);
+        let mut out: Vec<u8> = vec![0x80, 0x01, 0x00, 0x03];
+        string(&mut out, "get_table_req");
+        out.extend([0, 0, 0, 2]);
+        out.extend([11, 0, 1]);
+        string(&mut out, "Invalid method name: 'get_table_req'");
+        out.extend([8, 0, 2, 0, 0, 0, 1, 0]);
+        sock.write_all(&out).await.unwrap();
+        // get_table(1: dbName, 2: tblName), seqid 3, on the same connection.
+        let mut want: Vec<u8> = vec![0x80, 0x01, 0x00, 0x01];
+        string(&mut want, "get_table");
+        want.extend([0, 0, 0, 3]);
+        want.extend([11, 0, 1]);
+        string(&mut want, "db");
+        want.extend([11, 0, 2]);
+        string(&mut want, "t");
+        want.push(0);
+        let mut got = vec![0u8; want.len()];
+        sock.read_exact(&mut got).await.unwrap();
+        assert_eq!(got, want);
+        let mut out: Vec<u8> = vec![0x80, 0x01, 0x00, 0x02];
+        string(&mut out, "get_table");
+        out.extend([0, 0, 0, 3]);
+        out.extend([12, 0, 2, 11, 0, 1]);
+        string(&mut out, "gone");
         out.extend([0, 0]);
         sock.write_all(&out).await.unwrap();
     });
     let client = ThriftMetastore::new(vec![addr], false);
+    assert_eq!(client.get_table("db", "t").await.unwrap(), None);
     assert_eq!(client.get_table("db", "t").await.unwrap(), None);
     server.await.unwrap();
 }

@@ -372,3 +372,161 @@ ensure_mariadb() {
   mysql -h 127.0.0.1 -uroot -e 'create database if not exists test' >&2
   export CONNECT_TEST_MYSQL_URL="mysql://root@127.0.0.1:3306/test"
 }
+
+# --- Hive metastore (standalone, Thrift, embedded Derby) --------------------------------
+# The real metastore for the HDFS sink's Hive integration tests (../shared/design.md §6).
+# Its jars come from Maven Central through scripts/lib/hive/pom.xml, into a cache outside
+# the checkout; scripts/lib/hive/HmsTool.java (our launcher and an independent reader
+# built on the metastore's own Java client) is compiled against them there.
+
+HIVE_VERSION="${CONNECT_HIVE_VERSION:-4.0.1}"
+
+ensure_hive() {
+  # Sets HIVE_HOME (the cache directory) and HIVE_CP (the classpath of HmsTool), resolving
+  # the jars with Maven and compiling HmsTool the first time (about 30 s, 100 MB plus
+  # ~150 MB in ~/.m2). Reused while the marker matches the version, the pom and the tool.
+  ensure_java
+  local pom="$SERVICES_LIB_DIR/hive/pom.xml" tool="$SERVICES_LIB_DIR/hive/HmsTool.java" stamp tmp
+  HIVE_HOME="${CONNECT_CACHE:-$HOME/.cache/kafka-connect-rs}/hive-$HIVE_VERSION"
+  HIVE_CP="$HIVE_HOME/classes:$HIVE_HOME/libs/*"
+  stamp="$HIVE_VERSION $(cat "$pom" "$tool" | sha256sum | cut -d' ' -f1)"
+  if [ -f "$HIVE_HOME/.complete" ] && [ "$(cat "$HIVE_HOME/.complete")" = "$stamp" ] \
+    && [ -f "$HIVE_HOME/libs/hive-standalone-metastore-server-$HIVE_VERSION.jar" ] \
+    && [ -f "$HIVE_HOME/classes/HmsTool.class" ]; then
+    return 0
+  fi
+  log "resolving the Hive $HIVE_VERSION standalone metastore from Maven Central into $HIVE_HOME"
+  mkdir -p "$HIVE_HOME"
+  rm -f "$HIVE_HOME/.complete"
+  tmp="$HIVE_HOME/libs.partial"
+  rm -rf "$tmp" "$HIVE_HOME/classes.partial"
+  if ! mvn -B -Dstyle.color=never -f "$pom" -Dhive.version="$HIVE_VERSION" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" \
+      > "$HIVE_HOME/mvn.log" 2>&1; then
+    tail -n 30 "$HIVE_HOME/mvn.log" >&2
+    echo "could not resolve org.apache.hive:hive-standalone-metastore-server:$HIVE_VERSION" \
+      "with Maven (log above, all of it in $HIVE_HOME/mvn.log; is Maven Central reachable?)" >&2
+    exit 1
+  fi
+  if [ ! -f "$tmp/hive-standalone-metastore-server-$HIVE_VERSION.jar" ]; then
+    echo "Maven finished but $tmp has no hive-standalone-metastore-server-$HIVE_VERSION.jar" >&2
+    exit 1
+  fi
+  mkdir -p "$HIVE_HOME/classes.partial"
+  if ! javac -nowarn -XDsuppressNotes -d "$HIVE_HOME/classes.partial" -cp "$tmp/*" "$tool" >&2; then
+    echo "could not compile $tool against the metastore's jars in $tmp" >&2
+    exit 1
+  fi
+  rm -rf "$HIVE_HOME/libs" "$HIVE_HOME/classes"
+  mv "$tmp" "$HIVE_HOME/libs"
+  mv "$HIVE_HOME/classes.partial" "$HIVE_HOME/classes"
+  printf '%s\n' "$stamp" > "$HIVE_HOME/.complete"
+}
+
+hive_metastore_ok() {
+  # hive_metastore_ok HOST PORT: true if a metastore answers get_all_databases() there
+  # (a strict binary Thrift call, seqid 1) with a REPLY message.
+  local host=$1 port=$2 reply
+  reply="$(
+    { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || exit 1
+    printf '\x80\x01\x00\x01\x00\x00\x00\x11get_all_databases\x00\x00\x00\x01\x00' >&3
+    timeout 5 head -c 4 <&3 | od -An -tx1 | tr -d ' \n'
+  )" 2>/dev/null || return 1
+  [ "$reply" = "80010002" ]
+}
+
+hive_log_tail() {
+  local dir=$1 f
+  for f in "$dir/logs/metastore.out" "$dir/logs/metastore.log"; do
+    [ -s "$f" ] || continue
+    echo "--- tail of $f" >&2
+    tail -n 40 "$f" >&2
+  done
+}
+
+start_hive() {
+  # start_hive [PORT]: starts a Hive metastore on 127.0.0.1:PORT (a free port by default)
+  # with a fresh Derby database and warehouse, waits until it answers a Thrift call, and
+  # exports
+  #   CONNECT_TEST_HIVE_METASTORE_URIS  thrift://127.0.0.1:PORT
+  #   CONNECT_TEST_HIVE_DIR             its directory (metastore_db/, warehouse/, logs/)
+  #   CONNECT_TEST_HIVE_DESCRIBE        a script: `describe DB TABLE` prints the table and its
+  #                                     partitions as JSON, read with Hive's own Java client
+  ensure_hive
+  local dir port secs="${CONNECT_HIVE_START_TIMEOUT:-120}" i
+  local jvm_opts="${CONNECT_HIVE_JVM_OPTS:--Xms64m -Xmx384m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}"
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/connect-hive.XXXXXX")"
+  mkdir -p "$dir/logs"
+  port="${1:-$(free_port)}"
+  cp "$SERVICES_LIB_DIR/hive/log4j2.properties" "$dir/log4j2.properties"
+  {
+    echo '#!/usr/bin/env bash'
+    echo '# Prints a Hive table and its partitions as JSON (HmsTool describe); written by'
+    echo '# scripts/lib/services.sh. Usage: describe DB TABLE'
+    echo 'set -eu'
+    printf 'exec java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1'
+    printf ' %q' "-Dhive.test.logs.dir=$dir/logs/describe" \
+      "-Dlog4j2.configurationFile=$dir/log4j2.properties" -cp "$HIVE_CP" HmsTool describe \
+      "thrift://127.0.0.1:$port"
+    echo ' "$@"'
+  } > "$dir/describe"
+  chmod +x "$dir/describe"
+  log "starting the Hive $HIVE_VERSION metastore on 127.0.0.1:$port (data and logs in $dir)"
+  (
+    cd "$dir"
+    # shellcheck disable=SC2086 # jvm_opts is a list of options
+    exec java $jvm_opts -Djava.awt.headless=true "-Dhive.test.logs.dir=$dir/logs" \
+      "-Dlog4j2.configurationFile=$dir/log4j2.properties" \
+      "-Dderby.stream.error.file=$dir/logs/derby.log" \
+      -cp "$HIVE_CP" HmsTool serve "$dir" "$port" >> "$dir/logs/metastore.out" 2>&1
+  ) &
+  HIVE_PID=$!
+  HIVE_DIR="$dir"
+  for ((i = 0; i < secs * 5; i++)); do
+    if hive_metastore_ok 127.0.0.1 "$port"; then
+      export CONNECT_TEST_HIVE_METASTORE_URIS="thrift://127.0.0.1:$port"
+      export CONNECT_TEST_HIVE_DIR="$dir"
+      export CONNECT_TEST_HIVE_DESCRIBE="$dir/describe"
+      log "the Hive metastore is ready after $((i / 5)) s: hive.metastore.uris=thrift://127.0.0.1:$port"
+      return 0
+    fi
+    kill -0 "$HIVE_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$HIVE_PID" 2>/dev/null; then
+    echo "the Hive metastore did not answer on 127.0.0.1:$port within $secs s" >&2
+  else
+    echo "the Hive metastore exited while starting on 127.0.0.1:$port" >&2
+  fi
+  hive_log_tail "$dir"
+  stop_hive
+  exit 1
+}
+
+stop_hive() {
+  # Stops the metastore start_hive started (TERM, then KILL after 30 s) and removes its
+  # directory unless CONNECT_HIVE_KEEP=1.
+  local dir="${HIVE_DIR:-}" pid="${HIVE_PID:-}" i
+  [ -n "$dir" ] || return 0
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
+    && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "HmsTool serve $dir"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "the Hive metastore (pid $pid) did not stop within 30 s: killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  HIVE_PID=
+  if [ "${CONNECT_HIVE_KEEP:-0}" != 1 ] && [ -d "$dir/logs" ]; then
+    rm -rf "$dir"
+  else
+    log "the Hive metastore's data and logs are kept in $dir"
+  fi
+  HIVE_DIR=
+  return 0
+}

@@ -1,6 +1,7 @@
 //! The Hive metastore client: `ThriftHiveMetastore` calls over TCP with the binary
 //! protocol (buffered socket by default, framed transport on request), no SASL.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -23,6 +24,8 @@ pub struct ThriftMetastore {
     addresses: Vec<String>,
     framed: bool,
     conn: Mutex<Conn>,
+    /// The metastore does not know `get_table_req` (an old Hive, such as 1.x): use `get_table`.
+    legacy_get_table: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -35,6 +38,24 @@ struct Conn {
 /// What a call answered: the success value (field 0 of the result struct), or the
 /// declared exception that was set, as (its field id, its `message`).
 pub type CallOutcome = std::result::Result<Option<TValue>, (i16, String)>;
+
+/// What a metastore answered to a call: a result struct, or a `TApplicationException`
+/// (the call itself failed: unknown method, bad arguments, an internal error).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// A REPLY message: see [`CallOutcome`].
+    Result(CallOutcome),
+    /// An EXCEPTION message: the `TApplicationException`'s type and message.
+    Application {
+        /// Its type ([`UNKNOWN_METHOD`], …).
+        kind: i32,
+        /// Its message.
+        message: String,
+    },
+}
+
+/// The `TApplicationException` type of a method the server does not have.
+pub const UNKNOWN_METHOD: i32 = 1;
 
 fn now_secs() -> i32 {
     std::time::SystemTime::now()
@@ -73,7 +94,12 @@ impl ThriftMetastore {
     /// A client for `host:port` addresses; `framed` selects the framed transport
     /// (`hive.metastore.thrift.framed.transport.enabled`). Connects on first use.
     pub fn new(addresses: Vec<String>, framed: bool) -> Self {
-        ThriftMetastore { addresses, framed, conn: Mutex::new(Conn::default()) }
+        ThriftMetastore {
+            addresses,
+            framed,
+            conn: Mutex::new(Conn::default()),
+            legacy_get_table: AtomicBool::new(false),
+        }
     }
 
     /// The addresses, in the order they are tried.
@@ -99,8 +125,19 @@ impl ThriftMetastore {
         )))
     }
 
-    /// Sends `name(args)` and returns the result struct's success or exception.
+    /// Sends `name(args)` and returns the result struct's success or exception; a
+    /// `TApplicationException` is a fatal error.
     pub async fn call(&self, name: &str, args: TValue) -> Result<CallOutcome> {
+        match self.call_reply(name, args).await? {
+            Reply::Result(outcome) => Ok(outcome),
+            Reply::Application { message, .. } => Err(ConnectError::fatal(format!(
+                "Hive metastore rejected {name}: TApplicationException: {message}"
+            ))),
+        }
+    }
+
+    /// Sends `name(args)` and returns what the metastore answered.
+    pub async fn call_reply(&self, name: &str, args: TValue) -> Result<Reply> {
         let mut conn = self.conn.lock().await;
         let res = tokio::time::timeout(CALL_TIMEOUT, self.call_locked(&mut conn, name, args)).await;
         let res = match res {
@@ -115,7 +152,7 @@ impl ThriftMetastore {
         res
     }
 
-    async fn call_locked(&self, conn: &mut Conn, name: &str, args: TValue) -> Result<CallOutcome> {
+    async fn call_locked(&self, conn: &mut Conn, name: &str, args: TValue) -> Result<Reply> {
         if conn.stream.is_none() {
             conn.stream = Some(self.connect().await?);
             conn.buf.clear();
@@ -153,10 +190,12 @@ impl ThriftMetastore {
             }
         };
         if reply.kind == mtype::EXCEPTION {
-            let msg = reply.body.field(1).and_then(TValue::as_str).unwrap_or("").to_string();
-            return Err(ConnectError::fatal(format!(
-                "Hive metastore rejected {name}: TApplicationException: {msg}"
-            )));
+            let message = reply.body.field(1).and_then(TValue::as_str).unwrap_or("").to_string();
+            let kind = match reply.body.field(2) {
+                Some(TValue::I32(k)) => *k,
+                _ => 0,
+            };
+            return Ok(Reply::Application { kind, message });
         }
         if reply.name != name || reply.seqid != seqid || reply.kind != mtype::REPLY {
             return Err(ConnectError::fatal(format!(
@@ -168,24 +207,114 @@ impl ThriftMetastore {
             return Err(ConnectError::fatal("Hive metastore reply is not a struct"));
         };
         // A result struct sets at most one field: the success value or one exception.
-        match fields.into_iter().next() {
-            Some((0, v)) => Ok(Ok(Some(v))),
+        Ok(Reply::Result(match fields.into_iter().next() {
+            Some((0, v)) => Ok(Some(v)),
             Some((id, v)) => {
                 let message = v.field(1).and_then(TValue::as_str).unwrap_or("").to_string();
-                Ok(Err((id, message)))
+                Err((id, message))
             }
-            None => Ok(Ok(None)),
-        }
+            None => Ok(None),
+        }))
     }
 
-    /// `get_table(db, table)`: the table, or `None` when it does not exist.
+    /// The table, or `None` when it does not exist: `get_table_req` (the Hive 2
+    /// line on; Hive 4 has no `get_table`), or `get_table` on a metastore that does not
+    /// know `get_table_req`.
     pub async fn get_table(&self, db: &str, table: &str) -> Result<Option<TValue>> {
-        let args = TValue::Struct(vec![(1, TValue::str(db)), (2, TValue::str(table))]);
-        match self.call("get_table", args).await? {
+        let names = || vec![(1, TValue::str(db)), (2, TValue::str(table))];
+        if !self.legacy_get_table.load(Ordering::Relaxed) {
+            // get_table_req(GetTableRequest{1: dbName, 2: tblName}) -> GetTableResult{1: table}
+            let args = TValue::Struct(vec![(1, TValue::Struct(names()))]);
+            match self.call_reply("get_table_req", args).await? {
+                Reply::Result(Ok(Some(result))) => {
+                    return match result.field(1) {
+                        Some(t) => Ok(Some(t.clone())),
+                        None => Err(ConnectError::fatal("get_table_req returned no table")),
+                    };
+                }
+                Reply::Result(Ok(None)) => {
+                    return Err(ConnectError::fatal("get_table_req returned no result"));
+                }
+                Reply::Result(Err((2, _))) => return Ok(None),
+                Reply::Result(Err((_, m))) => return Err(meta_error("get_table_req", &m)),
+                Reply::Application { kind: UNKNOWN_METHOD, .. } => {
+                    self.legacy_get_table.store(true, Ordering::Relaxed);
+                }
+                Reply::Application { message, .. } => {
+                    return Err(ConnectError::fatal(format!(
+                        "Hive metastore rejected get_table_req: TApplicationException: {message}"
+                    )));
+                }
+            }
+        }
+        match self.call("get_table", TValue::Struct(names())).await? {
             Ok(Some(t)) => Ok(Some(t)),
             Ok(None) => Err(ConnectError::fatal("get_table returned no table")),
             Err((2, _)) => Ok(None),
             Err((_, m)) => Err(meta_error("get_table", &m)),
+        }
+    }
+
+    /// After the metastore refused the spec's table (columns and all) with an
+    /// InvalidOperationException `message`: an Avro table takes its schema from
+    /// `avro.schema.literal` (Hive's AvroSerDe reads that, not the stored columns), so
+    /// the literal, serde and formats are changed alone and the stored columns kept.
+    /// Other formats have only the stored columns: the refusal is an error that says
+    /// which metastore setting allows the change.
+    async fn alter_refused(
+        &self,
+        existing: &TValue,
+        spec: &HiveTableSpec,
+        message: &str,
+    ) -> Result<()> {
+        let qualified = format!("{}.{}", spec.database, spec.table);
+        if spec.storage.format != "avro" {
+            return Err(ConnectError::retriable(format!(
+                "Hive metastore refused to change the columns of {qualified} to the new schema: \
+                 {message}. A {} table has no schema besides its columns; allow the change \
+                 on the metastore (metastore.disallow.incompatible.col.type.changes=false, or \
+                 on Hive 4 the table's serde {} in metastore.allow.incompatible.col.type.changes.serdes)",
+                spec.storage.format, spec.storage.serde
+            )));
+        }
+        let mut table = altered_table(existing, spec);
+        let old_columns = existing.field(7).and_then(|sd| sd.field(1)).cloned();
+        if let (Some(cols), Some(sd)) = (old_columns, table.field_mut(7)) {
+            sd.set_field(1, cols);
+        }
+        if &table == existing {
+            return Ok(());
+        }
+        let args = TValue::Struct(vec![
+            (1, TValue::str(&spec.database)),
+            (2, TValue::str(&spec.table)),
+            (3, table),
+        ]);
+        match self.call("alter_table", args).await? {
+            Ok(_) => {
+                tracing::info!(
+                    table = %qualified,
+                    refusal = %message,
+                    "the Hive metastore refused the new columns; avro.schema.literal was updated \
+                     alone (Hive reads Avro tables through it) and the stored columns kept"
+                );
+                Ok(())
+            }
+            Err((_, m)) => Err(meta_error("alter_table", &m)),
+        }
+    }
+
+    /// `create_database(Database{name, description})`, the location left to the
+    /// metastore's warehouse: `true` if it was created, `false` if it existed.
+    pub async fn create_database(&self, db: &str) -> Result<bool> {
+        let database = TValue::Struct(vec![
+            (1, TValue::str(db)),
+            (2, TValue::str("Database created by Kafka Connect for Rust (connect-hdfs)")),
+        ]);
+        match self.call("create_database", TValue::Struct(vec![(1, database)])).await? {
+            Ok(_) => Ok(true),
+            Err((1, _)) => Ok(false), // AlreadyExistsException
+            Err((_, m)) => Err(meta_error("create_database", &m)),
         }
     }
 }
@@ -282,8 +411,20 @@ impl HiveMetastore for ThriftMetastore {
         match self.get_table(&spec.database, &spec.table).await? {
             None => {
                 let args = TValue::Struct(vec![(1, table_value(&spec))]);
-                match self.call("create_table", args).await? {
+                match self.call("create_table", args.clone()).await? {
                     Ok(_) | Err((1, _)) => Ok(()), // created, or created meanwhile
+                    // InvalidObjectException (the database is missing; Hive 4 says
+                    // "database hive.<db>") or NoSuchObjectException: create the
+                    // database, as Confluent's connector does, and try once more.
+                    Err((id @ (2 | 4), m)) => {
+                        if !self.create_database(&spec.database).await? {
+                            return Err(meta_error("create_table", &format!("{m} ({id})")));
+                        }
+                        match self.call("create_table", args).await? {
+                            Ok(_) | Err((1, _)) => Ok(()),
+                            Err((_, m)) => Err(meta_error("create_table", &m)),
+                        }
+                    }
                     Err((_, m)) => Err(meta_error("create_table", &m)),
                 }
             }
@@ -299,6 +440,11 @@ impl HiveMetastore for ThriftMetastore {
                 ]);
                 match self.call("alter_table", args).await? {
                     Ok(_) => Ok(()),
+                    // InvalidOperationException: the metastore refuses columns whose types
+                    // differ from the old ones at the same positions (a column dropped
+                    // before columns of another type), which Hive forbids by default
+                    // (metastore.disallow.incompatible.col.type.changes=true).
+                    Err((1, m)) => self.alter_refused(&existing, &spec, &m).await,
                     Err((_, m)) => Err(meta_error("alter_table", &m)),
                 }
             }

@@ -82,6 +82,22 @@ maven_libs() {
   printf '%s\n' "$stamp" > "$dir/.complete"
 }
 
+compile_tools() {
+  # compile_tools DIR SOURCE...: our Java test tools, compiled against DIR/libs into
+  # DIR/classes, again only when the sources changed.
+  local dir=$1 stamp
+  shift
+  stamp="$(cat "$@" | sha256sum | cut -d' ' -f1)"
+  [ "$(cat "$dir/classes/.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+  rm -rf "$dir/classes"
+  mkdir -p "$dir/classes"
+  if ! javac -nowarn -XDsuppressNotes -d "$dir/classes" -cp "$dir/libs/*" "$@" >&2; then
+    echo "could not compile $* against the jars in $dir/libs" >&2
+    exit 1
+  fi
+  printf '%s\n' "$stamp" > "$dir/classes/.stamp"
+}
+
 ensure_kafka() {
   # Sets KAFKA_HOME (the cache directory) and KAFKA_LIBS (the broker's classpath
   # directory), resolving the jars with Maven the first time (about 10 s, 44 MB plus ~70 MB in ~/.m2).
@@ -107,13 +123,7 @@ ensure_java_connect() {
   JAVA_CONNECT_HOME="${CONNECT_CACHE:-$HOME/.cache/kafka-connect-rs}/connect-$JAVA_CONNECT_VERSION"
   maven_libs "$src/pom.xml" "$JAVA_CONNECT_HOME" "connect-runtime-$JAVA_CONNECT_VERSION.jar" \
     -Dkafka.version="$JAVA_CONNECT_VERSION"
-  stamp="$(cat "$src"/src/*.java | sha256sum | cut -d' ' -f1)"
-  if [ "$(cat "$JAVA_CONNECT_HOME/classes/.stamp" 2>/dev/null)" != "$stamp" ]; then
-    rm -rf "$JAVA_CONNECT_HOME/classes"
-    mkdir -p "$JAVA_CONNECT_HOME/classes"
-    javac -nowarn -d "$JAVA_CONNECT_HOME/classes" -cp "$JAVA_CONNECT_HOME/libs/*" "$src"/src/*.java >&2
-    printf '%s\n' "$stamp" > "$JAVA_CONNECT_HOME/classes/.stamp"
-  fi
+  compile_tools "$JAVA_CONNECT_HOME" "$src"/src/*.java
   JAVA_CONNECT_CP="$JAVA_CONNECT_HOME/classes:$JAVA_CONNECT_HOME/libs/*"
   export CONNECT_TEST_JAVA_CONNECT_CP="$JAVA_CONNECT_CP"
   export CONNECT_TEST_JAVA_LOG4J="$src/log4j2.properties"
@@ -384,43 +394,13 @@ HIVE_VERSION="${CONNECT_HIVE_VERSION:-4.0.1}"
 ensure_hive() {
   # Sets HIVE_HOME (the cache directory) and HIVE_CP (the classpath of HmsTool), resolving
   # the jars with Maven and compiling HmsTool the first time (about 30 s, 100 MB plus
-  # ~150 MB in ~/.m2). Reused while the marker matches the version, the pom and the tool.
+  # ~150 MB in ~/.m2). Reused while the markers match the version, the pom and the tool.
   ensure_java
-  local pom="$SERVICES_LIB_DIR/hive/pom.xml" tool="$SERVICES_LIB_DIR/hive/HmsTool.java" stamp tmp
   HIVE_HOME="${CONNECT_CACHE:-$HOME/.cache/kafka-connect-rs}/hive-$HIVE_VERSION"
+  maven_libs "$SERVICES_LIB_DIR/hive/pom.xml" "$HIVE_HOME" \
+    "hive-standalone-metastore-server-$HIVE_VERSION.jar" -Dhive.version="$HIVE_VERSION"
+  compile_tools "$HIVE_HOME" "$SERVICES_LIB_DIR/hive/HmsTool.java"
   HIVE_CP="$HIVE_HOME/classes:$HIVE_HOME/libs/*"
-  stamp="$HIVE_VERSION $(cat "$pom" "$tool" | sha256sum | cut -d' ' -f1)"
-  if [ -f "$HIVE_HOME/.complete" ] && [ "$(cat "$HIVE_HOME/.complete")" = "$stamp" ] \
-    && [ -f "$HIVE_HOME/libs/hive-standalone-metastore-server-$HIVE_VERSION.jar" ] \
-    && [ -f "$HIVE_HOME/classes/HmsTool.class" ]; then
-    return 0
-  fi
-  log "resolving the Hive $HIVE_VERSION standalone metastore from Maven Central into $HIVE_HOME"
-  mkdir -p "$HIVE_HOME"
-  rm -f "$HIVE_HOME/.complete"
-  tmp="$HIVE_HOME/libs.partial"
-  rm -rf "$tmp" "$HIVE_HOME/classes.partial"
-  if ! mvn -B -Dstyle.color=never -f "$pom" -Dhive.version="$HIVE_VERSION" \
-      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" \
-      > "$HIVE_HOME/mvn.log" 2>&1; then
-    tail -n 30 "$HIVE_HOME/mvn.log" >&2
-    echo "could not resolve org.apache.hive:hive-standalone-metastore-server:$HIVE_VERSION" \
-      "with Maven (log above, all of it in $HIVE_HOME/mvn.log; is Maven Central reachable?)" >&2
-    exit 1
-  fi
-  if [ ! -f "$tmp/hive-standalone-metastore-server-$HIVE_VERSION.jar" ]; then
-    echo "Maven finished but $tmp has no hive-standalone-metastore-server-$HIVE_VERSION.jar" >&2
-    exit 1
-  fi
-  mkdir -p "$HIVE_HOME/classes.partial"
-  if ! javac -nowarn -XDsuppressNotes -d "$HIVE_HOME/classes.partial" -cp "$tmp/*" "$tool" >&2; then
-    echo "could not compile $tool against the metastore's jars in $tmp" >&2
-    exit 1
-  fi
-  rm -rf "$HIVE_HOME/libs" "$HIVE_HOME/classes"
-  mv "$tmp" "$HIVE_HOME/libs"
-  mv "$HIVE_HOME/classes.partial" "$HIVE_HOME/classes"
-  printf '%s\n' "$stamp" > "$HIVE_HOME/.complete"
 }
 
 hive_metastore_ok() {

@@ -82,7 +82,7 @@ fn from_java(bytes: &[u8]) -> Result<BTreeMap<String, serde_json::Value>> {
 /// The offsets in Java Kafka Connect's form: JSON bytes of key and offset, as its
 /// JsonConverter (schemas.enable=false) writes them, in a serialized HashMap.
 fn to_java(data: &BTreeMap<String, serde_json::Value>) -> Vec<u8> {
-    let entries: Vec<(Vec<u8>, Option<Vec<u8>>)> = data
+    let entries: Vec<super::java::Entry> = data
         .iter()
         .map(|(k, v)| (k.as_bytes().to_vec(), Some(v.to_string().into_bytes())))
         .collect();

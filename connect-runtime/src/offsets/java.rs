@@ -150,8 +150,11 @@ impl Reader<'_> {
     }
 }
 
-/// The entries of a Java worker's offsets file: (key bytes, value bytes or `None`).
-pub fn read(bytes: &[u8]) -> Result<Vec<(Vec<u8>, Option<Vec<u8>>)>> {
+/// One entry of the map: key bytes, and value bytes or `None` (a removed offset).
+pub type Entry = (Vec<u8>, Option<Vec<u8>>);
+
+/// The entries of a Java worker's offsets file.
+pub fn read(bytes: &[u8]) -> Result<Vec<Entry>> {
     if !is_java_serialized(bytes) {
         return Err(bad("no Java serialization header"));
     }
@@ -184,7 +187,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(Vec<u8>, Option<Vec<u8>>)>> {
 
 /// The bytes Java's `ObjectOutputStream.writeObject` gives for a `HashMap<byte[], byte[]>`
 /// holding `entries`, which Java's `FileOffsetBackingStore` reads.
-pub fn write(entries: &[(Vec<u8>, Option<Vec<u8>>)]) -> Vec<u8> {
+pub fn write(entries: &[Entry]) -> Vec<u8> {
     fn utf(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(&(s.len() as u16).to_be_bytes());
         out.extend_from_slice(s.as_bytes());

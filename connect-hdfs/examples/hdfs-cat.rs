@@ -213,7 +213,11 @@ fn table_ddl(
         }
     }
     let location = format!("file://{}", topic_dir.display());
-    let spec = HiveTableSpec::new("default", topic, &location, &schema, &partition_fields, "avro")
-        .map_err(|e| format!("no Hive table for that schema: {e}"))?;
+    let mut spec =
+        HiveTableSpec::new("default", topic, &location, &schema, &partition_fields, "avro")
+            .map_err(|e| format!("no Hive table for that schema: {e}"))?;
+    // HiveQL refuses a column that is also a partition column ("Column repeated in
+    // partitioning columns"); the partition directory gives its value.
+    spec.columns.retain(|(c, _)| !partition_fields.iter().any(|(p, _)| p == c));
     Ok(create_table_ddl(&spec))
 }

@@ -1,5 +1,7 @@
 //! Kafka → HDFS sink → files, through a Standalone worker and the embedded broker
-//! (librdkafka's mock cluster, a real Kafka-protocol broker in process).
+//! (librdkafka's mock cluster, a real Kafka-protocol broker in process), on the local
+//! filesystem and on a real HDFS (Hadoop's MiniDFSCluster, read back through Hadoop's
+//! FsShell; see `common::store`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -10,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone as _, Utc};
 use common::kafka::{messages, produce, produce_at, producer};
+use common::store::{StoreKind, TestStore};
 use common::*;
 use connect_api::config::RawConfig;
 use connect_runtime::PluginRegistry;
@@ -45,16 +48,21 @@ fn committed_lines(root: &Path, topic: &str) -> usize {
         .sum()
 }
 
+/// Waits until the committed files of `topic` under each of `subs` of `store` hold
+/// `want` lines.
 async fn wait_for_lines(
     worker: &Standalone,
     names: &[&str],
-    roots: &[&Path],
+    store: &TestStore,
+    subs: &[&str],
     topic: &str,
     want: usize,
 ) {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let counts: Vec<usize> = roots.iter().map(|r| committed_lines(r, topic)).collect();
+        let copy = store.read();
+        let counts: Vec<usize> =
+            subs.iter().map(|s| committed_lines(&copy.join(s), topic)).collect();
         if counts.iter().all(|c| *c >= want) {
             return;
         }
@@ -71,13 +79,29 @@ async fn wait_for_lines(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time() {
+    three_partitions_by_partition_field_and_time(StoreKind::Local).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_partitions_reach_hdfs_files_exactly_once_by_partition_field_and_time() {
+    three_partitions_by_partition_field_and_time(StoreKind::Hdfs).await;
+}
+
+async fn three_partitions_by_partition_field_and_time(kind: StoreKind) {
     const PER_PARTITION: i64 = 40;
+    let dir = tempfile::tempdir().unwrap();
+    // Before the broker: fails at once when the test HDFS is missing.
+    let store = TestStore::new(kind, dir.path(), "e2e-three-partitions");
     let broker = EmbeddedBroker::start(1).unwrap();
     let topic = unique("test_jdbc_users");
     broker.create_topic(&topic, 3).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (default_root, field_root, time_root) =
-        (dir.path().join("default"), dir.path().join("field"), dir.path().join("time"));
+    let default_url = store.url("default");
+    // The field sink names its local store with a file:// URL, the others with a path.
+    let field_url = match kind {
+        StoreKind::Local => format!("file://{}", store.url("field")),
+        StoreKind::Hdfs => store.url("field"),
+    };
+    let time_url = store.url("time");
     let json = "io.confluent.connect.hdfs.json.JsonFormat";
     let connectors = vec![
         raw(&[
@@ -85,7 +109,7 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
             ("connector.class", "io.confluent.connect.hdfs.HdfsSinkConnector"),
             ("tasks.max", "2"),
             ("topics", &topic),
-            ("hdfs.url", default_root.to_str().unwrap()),
+            ("hdfs.url", &default_url),
             ("format.class", json),
             ("flush.size", "7"),
             // The last records of each partition are committed by the wall-clock
@@ -97,7 +121,7 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
             ("name", "hdfs-field"),
             ("connector.class", "HdfsSinkConnector"),
             ("topics", &topic),
-            ("store.url", &format!("file://{}", field_root.display())),
+            ("store.url", &field_url),
             ("format.class", json),
             ("flush.size", "5"),
             ("partitioner.class", "io.confluent.connect.hdfs.partitioner.FieldPartitioner"),
@@ -109,7 +133,7 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
             ("name", "hdfs-time"),
             ("connector.class", "connect_hdfs::HdfsSinkConnector"),
             ("topics", &topic),
-            ("store.url", time_root.to_str().unwrap()),
+            ("store.url", &time_url),
             ("format.class", json),
             ("flush.size", "1000"),
             ("partitioner.class", "io.confluent.connect.storage.partitioner.TimeBasedPartitioner"),
@@ -132,7 +156,8 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
     wait_for_lines(
         &w,
         &["hdfs-default", "hdfs-field", "hdfs-time"],
-        &[&default_root, &field_root],
+        &store,
+        &["default", "field"],
         &topic,
         want,
     )
@@ -142,6 +167,10 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
     // time: every hour but the last one of each partition.
     let counts: BTreeMap<i32, i64> = (0..3).map(|p| (p, PER_PARTITION)).collect();
     w.shutdown().await;
+    // Everything below reads a local copy made by Hadoop's own client for HDFS.
+    let copy = store.read_verified();
+    let (default_root, field_root, time_root) =
+        (copy.join("default"), copy.join("field"), copy.join("time"));
 
     // Default partitioner: partition=<n> directories, exact offsets in names.
     let rows = check_exactly_once(&default_root, "topics", &topic, &counts);

@@ -69,9 +69,8 @@ public final class MiniHdfs {
     // Clients reach the datanode at the address it registered, 127.0.0.1.
     conf.setBoolean(DFSConfigKeys.DFS_CLIENT_USE_DN_HOSTNAME, false);
     conf.setBoolean(DFSConfigKeys.DFS_DATANODE_USE_DN_HOSTNAME, false);
-    // Small blocks would only make more RPCs; keep Hadoop's default but allow appends
-    // and a quick lease recovery after a writer was killed (the crash tests kill -9 the
-    // sink in the middle of a write).
+    // Hadoop's block size; any minimum, and heartbeats every second so the namenode sees
+    // the datanode's state quickly.
     conf.setLong(DFSConfigKeys.DFS_NAMENODE_MIN_BLOCK_SIZE_KEY, 0);
     conf.setInt(DFSConfigKeys.DFS_HEARTBEAT_INTERVAL_KEY, 1);
 

@@ -10,8 +10,8 @@ ensure_rust
 ensure_build_tools
 ensure_postgres
 ensure_mariadb
-trap 'stop_hdfs; stop_kafka' EXIT
 start_kafka
+trap 'stop_hdfs; stop_kafka' EXIT
 start_hdfs
 
 echo "== cargo test (workspace, all targets)"

@@ -332,9 +332,11 @@ hdfs_write_launcher() {
     printf 'cd %q\n' "$dir"
     echo 'echo $$ > hdfs.pid'
     printf 'exec java'
+    # IPv4: MiniDFSCluster binds the namenode to "localhost", which must be 127.0.0.1.
     # shellcheck disable=SC2086 # jvm_opts is a list of options
-    printf ' %q' $jvm_opts -Djava.awt.headless=true "-Dhdfs.log.dir=$dir/logs" \
-      "-Dlog4j.configuration=file:$dir/log4j.properties" -cp "$HDFS_CLASSPATH" MiniHdfs \
+    printf ' %q' $jvm_opts -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true \
+      "-Dhdfs.log.dir=$dir/logs" "-Dlog4j.configuration=file:$dir/log4j.properties" \
+      -cp "$HDFS_CLASSPATH" MiniHdfs \
       --port "$port" --base-dir "$dir/data"
     echo ' >> logs/hdfs.out 2>&1'
   } > "$dir/hdfs-server.sh"
@@ -394,7 +396,8 @@ stop_hdfs() {
   # Stops the cluster start_hdfs started (TERM, then KILL after 30 s). Its directory is
   # removed unless CONNECT_HDFS_KEEP=1 (then it is left for inspection).
   local dir="${HDFS_DIR:-${CONNECT_TEST_HDFS_DIR:-}}" pid i
-  [ -n "$dir" ] || return 0
+  # Nothing started, or stopped already (start_hdfs stops what failed to start).
+  [ -n "$dir" ] && [ -d "$dir" ] || return 0
   pid="${HDFS_PID:-}"
   [ -n "$pid" ] || pid="$(cat "$dir/hdfs.pid" 2>/dev/null || true)"
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \

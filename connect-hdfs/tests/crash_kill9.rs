@@ -1,7 +1,9 @@
 //! kill -9 of the worker process at random points while records flow, a dozen
 //! times, restarting it each time: in the end every record is in exactly one
 //! committed file. Runs the real `connect-standalone` binary against a
-//! `connect-mock-broker` process that outlives every worker.
+//! `connect-mock-broker` process that outlives every worker, writing to the local
+//! filesystem and to a real HDFS (Hadoop's MiniDFSCluster, read back through Hadoop's
+//! FsShell; see `common::store`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -15,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::kafka::{UserMessage, produce, producer};
 use common::process::{MockBroker, runtime_binary};
+use common::store::{StoreKind, TestStore};
 use common::*;
 
 const PARTITIONS: i32 = 3;
@@ -60,12 +63,30 @@ fn committed_lines(root: &Path, topic: &str) -> usize {
         .sum()
 }
 
+/// The lines in the committed files of `topic` in the sink's directory of `store`.
+fn store_lines(store: &TestStore, topic: &str) -> usize {
+    committed_lines(&store.read().join(SINK_DIR), topic)
+}
+
+/// The sink's directory in the test's store.
+const SINK_DIR: &str = "sink";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_points_leaves_every_record_exactly_once() {
+    kill_9_at_random_points(StoreKind::Local).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_at_random_points_leaves_every_record_exactly_once_on_hdfs() {
+    kill_9_at_random_points(StoreKind::Hdfs).await;
+}
+
+async fn kill_9_at_random_points(kind: StoreKind) {
     let dir = tempfile::tempdir().unwrap();
+    // Before the broker: fails at once when the test HDFS is missing.
+    let store = TestStore::new(kind, dir.path(), "crash");
     let topic = unique("crash_users");
     let broker = MockBroker::start(&[(&topic, PARTITIONS)], dir.path());
-    let store = dir.path().join("store");
     std::fs::write(
         dir.path().join("worker.properties"),
         format!(
@@ -81,15 +102,26 @@ async fn kill_9_at_random_points_leaves_every_record_exactly_once() {
         ),
     )
     .unwrap();
+    // On HDFS a file's close often costs 0.5 s (the namenode completes the file only
+    // once the datanode has reported the block, and hdfs-native waits 500 ms before it
+    // asks again): a commit of two files and its two log appends take up to ~2 s. With
+    // the local store's 13-record files and 500 ms schedule the sink would commit
+    // slower than the producer writes (about 26 records/s against 60), so HDFS gets
+    // bigger files and a slower schedule; commits still take a large share of the time,
+    // so kills still land in them.
+    let (flush_size, schedule_ms) = match kind {
+        StoreKind::Local => (13, 500),
+        StoreKind::Hdfs => (100, 3000),
+    };
     std::fs::write(
         dir.path().join("sink.properties"),
         format!(
             "name=hdfs-crash\nconnector.class=io.confluent.connect.hdfs.HdfsSinkConnector\n\
              tasks.max=1\ntopics={topic}\nstore.url={}\n\
-             format.class=io.confluent.connect.hdfs.json.JsonFormat\nflush.size=13\n\
+             format.class=io.confluent.connect.hdfs.json.JsonFormat\nflush.size={flush_size}\n\
              partitioner.class=FieldPartitioner\npartition.field.name=department\n\
-             rotate.schedule.interval.ms=500\ntimezone=UTC\nretry.backoff.ms=100\n",
-            store.display()
+             rotate.schedule.interval.ms={schedule_ms}\ntimezone=UTC\nretry.backoff.ms=100\n",
+            store.url(SINK_DIR)
         ),
     )
     .unwrap();
@@ -126,7 +158,7 @@ async fn kill_9_at_random_points_leaves_every_record_exactly_once() {
     let seed =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
             as u64;
-    eprintln!("crash test seed {seed}");
+    eprintln!("crash test ({kind:?}) seed {seed}");
     let mut rng = Lcg(seed);
     let mut kills = Vec::new();
     for run in 0..KILLS {
@@ -156,7 +188,7 @@ async fn kill_9_at_random_points_leaves_every_record_exactly_once() {
         kills.push((
             assigned_after.as_millis(),
             started.elapsed().as_millis(),
-            committed_lines(&store, &topic),
+            store_lines(&store, &topic),
             produced.load(Ordering::Relaxed),
         ));
     }
@@ -177,7 +209,7 @@ async fn kill_9_at_random_points_leaves_every_record_exactly_once() {
     let total = (PARTITIONS as usize) * (PER_PARTITION as usize);
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
-        let have = committed_lines(&store, &topic);
+        let have = store_lines(&store, &topic);
         if done.load(Ordering::Relaxed) && have >= total {
             break;
         }
@@ -197,7 +229,8 @@ async fn kill_9_at_random_points_leaves_every_record_exactly_once() {
     producer_thread.join().unwrap();
 
     let counts: BTreeMap<i32, i64> = (0..PARTITIONS).map(|p| (p, PER_PARTITION)).collect();
-    let rows = check_exactly_once(&store, "topics", &topic, &counts);
+    let copy = store.read_verified();
+    let rows = check_exactly_once(&copy.join(SINK_DIR), "topics", &topic, &counts);
     for (p, rows) in rows {
         for row in rows {
             let id = row["id"].as_i64().unwrap();

@@ -222,11 +222,21 @@ async fn three_partitions_by_partition_field_and_time(kind: StoreKind) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_partitions_file_is_committed_by_the_timer_with_no_new_record() {
+    idle_partition_committed_by_the_timer(StoreKind::Local).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_partitions_hdfs_file_is_committed_by_the_timer_with_no_new_record() {
+    idle_partition_committed_by_the_timer(StoreKind::Hdfs).await;
+}
+
+async fn idle_partition_committed_by_the_timer(kind: StoreKind) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new(kind, dir.path(), "e2e-idle");
     let broker = EmbeddedBroker::start(1).unwrap();
     let topic = unique("idle_users");
     broker.create_topic(&topic, 3).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("store");
+    let url = store.url("sink");
     // offset.flush.interval.ms is a minute: the runtime's periodic pre_commit does not
     // come during the test, so only the task's own timer can commit the files.
     let offsets = dir.path().join("connect.offsets");
@@ -242,7 +252,7 @@ async fn an_idle_partitions_file_is_committed_by_the_timer_with_no_new_record() 
         ("name", "hdfs-idle"),
         ("connector.class", "HdfsSink"),
         ("topics", &topic),
-        ("store.url", root.to_str().unwrap()),
+        ("store.url", &url),
         ("format.class", "json"),
         ("flush.size", "1000"),
         ("rotate.interval.ms", "1500"),
@@ -254,7 +264,7 @@ async fn an_idle_partitions_file_is_committed_by_the_timer_with_no_new_record() 
     .await
     .unwrap();
     // Wait for the assignment before producing, so the timing below is the sink's.
-    let temp_dir = root.join("topics/+tmp").join(&topic);
+    let temp_dir = Path::new("sink/topics/+tmp").join(&topic);
     let p = producer(broker.bootstrap_servers());
     // Partition 1 only gets records; 0 and 2 stay empty.
     let msgs: Vec<_> = (0..5)
@@ -263,16 +273,21 @@ async fn an_idle_partitions_file_is_committed_by_the_timer_with_no_new_record() 
     // Record times 10 ms apart: far below rotate.interval.ms, so only the wall clock
     // can end the file.
     produce_at(&p, &topic, &msgs, |m| common::kafka::BASE_TS + m.offset * 10);
+    // On HDFS each look is a copy through FsShell (about 2 s), so `written` is up to that
+    // much late, and the commit is seen up to that much late.
     wait_for(Duration::from_secs(30), "the records in a temporary file", || {
-        !all_files(&temp_dir).is_empty()
+        !all_files(&store.read().join(&temp_dir)).is_empty()
     })
     .await;
     let written = Instant::now();
-    wait_for(Duration::from_secs(10), "the timer's commit", || committed_lines(&root, &topic) == 5)
-        .await;
+    wait_for(Duration::from_secs(10), "the timer's commit", || {
+        committed_lines(&store.read().join("sink"), &topic) == 5
+    })
+    .await;
     let took = written.elapsed();
     assert!(took < Duration::from_secs(5), "committed {took:?} after the records were written");
     w.shutdown().await;
+    let root = store.read_verified().join("sink");
     let files = committed(&root, "topics", &topic);
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!((files[0].partition, files[0].start, files[0].end), (1, 0, 4));

@@ -49,8 +49,8 @@ fn required_env(name: &str) -> String {
         _ => panic!(
             "{name} is not set: the HDFS tests need the test HDFS (Hadoop's MiniDFSCluster). \
              Run the tests through scripts/test.sh, which starts it, or start one with \
-             `. scripts/lib/services.sh; start_hdfs` and export CONNECT_TEST_HDFS_URL and \
-             CONNECT_TEST_HDFS_CLASSPATH as it prints them"
+             scripts/hdfs.sh and export the CONNECT_TEST_HDFS_URL and \
+             CONNECT_TEST_HDFS_CLASSPATH it prints"
         ),
     }
 }

@@ -283,7 +283,8 @@ HDFS_VERSION="${CONNECT_HDFS_VERSION:-3.4.1}"
 ensure_hdfs() {
   # Sets HDFS_HOME (the cache directory) and HDFS_CLASSPATH (the launcher's jar and Hadoop's
   # jars, also what Hadoop's FsShell runs with), resolving and building the first time
-  # (about 15 s, 78 MB in the cache plus ~80 MB in ~/.m2).
+  # (about 10 s from an empty ~/.m2: 78 MB in the cache, ~120 MB in ~/.m2 with Maven's
+  # plugins; 4 s when ~/.m2 has them).
   ensure_java
   local src="$SERVICES_LIB_DIR/hdfs" stamp tmp
   HDFS_HOME="${CONNECT_CACHE:-$HOME/.cache/kafka-connect-rs}/hdfs-$HDFS_VERSION"

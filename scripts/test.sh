@@ -15,9 +15,10 @@ ensure_java_connect
 # One EXIT trap stops every service started here (a second `trap … EXIT` would
 # replace the first); it is set before the first start so a failed start of the next
 # service still stops the ones already running.
-trap 'stop_hive; stop_kafka' EXIT
+trap 'stop_hdfs; stop_hive; stop_kafka' EXIT
 start_kafka
 start_hive
+start_hdfs
 
 echo "== cargo test (workspace, all targets)"
 cargo test --workspace --all-targets --locked --no-fail-fast

@@ -1,5 +1,7 @@
 //! Kafka → HDFS sink → files, through a Standalone worker and the embedded broker
-//! (librdkafka's mock cluster, a real Kafka-protocol broker in process).
+//! (librdkafka's mock cluster, a real Kafka-protocol broker in process), on the local
+//! filesystem and on a real HDFS (Hadoop's MiniDFSCluster, read back through Hadoop's
+//! FsShell; see `common::store`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -10,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone as _, Utc};
 use common::kafka::{messages, produce, produce_at, producer};
+use common::store::{StoreKind, TestStore};
 use common::*;
 use connect_api::config::RawConfig;
 use connect_runtime::PluginRegistry;
@@ -45,16 +48,21 @@ fn committed_lines(root: &Path, topic: &str) -> usize {
         .sum()
 }
 
+/// Waits until the committed files of `topic` under each of `subs` of `store` hold
+/// `want` lines.
 async fn wait_for_lines(
     worker: &Standalone,
     names: &[&str],
-    roots: &[&Path],
+    store: &TestStore,
+    subs: &[&str],
     topic: &str,
     want: usize,
 ) {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let counts: Vec<usize> = roots.iter().map(|r| committed_lines(r, topic)).collect();
+        let copy = store.read();
+        let counts: Vec<usize> =
+            subs.iter().map(|s| committed_lines(&copy.join(s), topic)).collect();
         if counts.iter().all(|c| *c >= want) {
             return;
         }
@@ -71,13 +79,29 @@ async fn wait_for_lines(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time() {
+    three_partitions_by_partition_field_and_time(StoreKind::Local).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_partitions_reach_hdfs_files_exactly_once_by_partition_field_and_time() {
+    three_partitions_by_partition_field_and_time(StoreKind::Hdfs).await;
+}
+
+async fn three_partitions_by_partition_field_and_time(kind: StoreKind) {
     const PER_PARTITION: i64 = 40;
+    let dir = tempfile::tempdir().unwrap();
+    // Before the broker: fails at once when the test HDFS is missing.
+    let store = TestStore::new(kind, dir.path(), "e2e-three-partitions");
     let broker = EmbeddedBroker::start(1).unwrap();
     let topic = unique("test_jdbc_users");
     broker.create_topic(&topic, 3).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (default_root, field_root, time_root) =
-        (dir.path().join("default"), dir.path().join("field"), dir.path().join("time"));
+    let default_url = store.url("default");
+    // The field sink names its local store with a file:// URL, the others with a path.
+    let field_url = match kind {
+        StoreKind::Local => format!("file://{}", store.url("field")),
+        StoreKind::Hdfs => store.url("field"),
+    };
+    let time_url = store.url("time");
     let json = "io.confluent.connect.hdfs.json.JsonFormat";
     let connectors = vec![
         raw(&[
@@ -85,7 +109,7 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
             ("connector.class", "io.confluent.connect.hdfs.HdfsSinkConnector"),
             ("tasks.max", "2"),
             ("topics", &topic),
-            ("hdfs.url", default_root.to_str().unwrap()),
+            ("hdfs.url", &default_url),
             ("format.class", json),
             ("flush.size", "7"),
             // The last records of each partition are committed by the wall-clock
@@ -97,7 +121,7 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
             ("name", "hdfs-field"),
             ("connector.class", "HdfsSinkConnector"),
             ("topics", &topic),
-            ("store.url", &format!("file://{}", field_root.display())),
+            ("store.url", &field_url),
             ("format.class", json),
             ("flush.size", "5"),
             ("partitioner.class", "io.confluent.connect.hdfs.partitioner.FieldPartitioner"),
@@ -109,7 +133,7 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
             ("name", "hdfs-time"),
             ("connector.class", "connect_hdfs::HdfsSinkConnector"),
             ("topics", &topic),
-            ("store.url", time_root.to_str().unwrap()),
+            ("store.url", &time_url),
             ("format.class", json),
             ("flush.size", "1000"),
             ("partitioner.class", "io.confluent.connect.storage.partitioner.TimeBasedPartitioner"),
@@ -132,7 +156,8 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
     wait_for_lines(
         &w,
         &["hdfs-default", "hdfs-field", "hdfs-time"],
-        &[&default_root, &field_root],
+        &store,
+        &["default", "field"],
         &topic,
         want,
     )
@@ -142,6 +167,10 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
     // time: every hour but the last one of each partition.
     let counts: BTreeMap<i32, i64> = (0..3).map(|p| (p, PER_PARTITION)).collect();
     w.shutdown().await;
+    // Everything below reads a local copy made by Hadoop's own client for HDFS.
+    let copy = store.read_verified();
+    let (default_root, field_root, time_root) =
+        (copy.join("default"), copy.join("field"), copy.join("time"));
 
     // Default partitioner: partition=<n> directories, exact offsets in names.
     let rows = check_exactly_once(&default_root, "topics", &topic, &counts);
@@ -193,11 +222,21 @@ async fn three_partitions_reach_files_exactly_once_by_partition_field_and_time()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_partitions_file_is_committed_by_the_timer_with_no_new_record() {
+    idle_partition_committed_by_the_timer(StoreKind::Local).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_partitions_hdfs_file_is_committed_by_the_timer_with_no_new_record() {
+    idle_partition_committed_by_the_timer(StoreKind::Hdfs).await;
+}
+
+async fn idle_partition_committed_by_the_timer(kind: StoreKind) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new(kind, dir.path(), "e2e-idle");
     let broker = EmbeddedBroker::start(1).unwrap();
     let topic = unique("idle_users");
     broker.create_topic(&topic, 3).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("store");
+    let url = store.url("sink");
     // offset.flush.interval.ms is a minute: the runtime's periodic pre_commit does not
     // come during the test, so only the task's own timer can commit the files.
     let offsets = dir.path().join("connect.offsets");
@@ -213,7 +252,7 @@ async fn an_idle_partitions_file_is_committed_by_the_timer_with_no_new_record() 
         ("name", "hdfs-idle"),
         ("connector.class", "HdfsSink"),
         ("topics", &topic),
-        ("store.url", root.to_str().unwrap()),
+        ("store.url", &url),
         ("format.class", "json"),
         ("flush.size", "1000"),
         ("rotate.interval.ms", "1500"),
@@ -225,7 +264,7 @@ async fn an_idle_partitions_file_is_committed_by_the_timer_with_no_new_record() 
     .await
     .unwrap();
     // Wait for the assignment before producing, so the timing below is the sink's.
-    let temp_dir = root.join("topics/+tmp").join(&topic);
+    let temp_dir = Path::new("sink/topics/+tmp").join(&topic);
     let p = producer(broker.bootstrap_servers());
     // Partition 1 only gets records; 0 and 2 stay empty.
     let msgs: Vec<_> = (0..5)
@@ -234,15 +273,20 @@ async fn an_idle_partitions_file_is_committed_by_the_timer_with_no_new_record() 
     // Record times 10 ms apart: far below rotate.interval.ms, so only the wall clock
     // can end the file.
     produce_at(&p, &topic, &msgs, |m| common::kafka::BASE_TS + m.offset * 10);
+    // On HDFS each look is a copy through FsShell (about 2 s), so `written` is up to that
+    // much late, and the commit is seen up to that much late.
     wait_for(Duration::from_secs(30), "the records in a temporary file", || {
-        !all_files(&temp_dir).is_empty()
+        !all_files(&store.read().join(&temp_dir)).is_empty()
     })
     .await;
     // No record comes after these and the runtime's own flush is a minute away: only
     // the task's timer can commit them (a bounded wait, no claim on how soon).
-    wait_for(Duration::from_secs(30), "the timer's commit", || committed_lines(&root, &topic) == 5)
-        .await;
+    wait_for(Duration::from_secs(30), "the timer's commit", || {
+        committed_lines(&store.read().join("sink"), &topic) == 5
+    })
+    .await;
     w.shutdown().await;
+    let root = store.read_verified().join("sink");
     let files = committed(&root, "topics", &topic);
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!((files[0].partition, files[0].start, files[0].end), (1, 0, 4));

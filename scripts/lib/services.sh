@@ -318,6 +318,159 @@ stop_kafka() {
   return 0
 }
 
+# --- HDFS (Hadoop's MiniDFSCluster: one namenode, one datanode) -----------------------
+# The real HDFS for the HDFS sink's tests (../shared/design.md §4). Hadoop's jars come from
+# Maven Central through scripts/lib/hdfs/pom.xml, which also compiles our launcher
+# (scripts/lib/hdfs/src/main/java/MiniHdfs.java), into a cache outside the checkout that is
+# reused while its marker matches the version, the pom and the launcher's sources.
+
+HDFS_VERSION="${CONNECT_HDFS_VERSION:-3.4.1}"
+
+ensure_hdfs() {
+  # Sets HDFS_HOME (the cache directory) and HDFS_CLASSPATH (the launcher's jar and Hadoop's
+  # jars, also what Hadoop's FsShell runs with), resolving and building the first time
+  # (about 10 s from an empty ~/.m2: 78 MB in the cache, ~120 MB in ~/.m2 with Maven's
+  # plugins; 4 s when ~/.m2 has them).
+  ensure_java
+  local src="$SERVICES_LIB_DIR/hdfs" stamp tmp
+  HDFS_HOME="${CONNECT_CACHE:-$HOME/.cache/kafka-connect-rs}/hdfs-$HDFS_VERSION"
+  HDFS_CLASSPATH="$HDFS_HOME/build/mini-hdfs.jar:$HDFS_HOME/build/libs/*"
+  stamp="$HDFS_VERSION $(cd "$src" && find pom.xml src -type f | LC_ALL=C sort | xargs cat \
+    | sha256sum | cut -d' ' -f1)"
+  if [ -f "$HDFS_HOME/.complete" ] && [ "$(cat "$HDFS_HOME/.complete")" = "$stamp" ] \
+    && [ -f "$HDFS_HOME/build/mini-hdfs.jar" ] \
+    && [ -f "$HDFS_HOME/build/libs/hadoop-hdfs-$HDFS_VERSION-tests.jar" ]; then
+    return 0
+  fi
+  log "resolving Hadoop $HDFS_VERSION (MiniDFSCluster) from Maven Central into $HDFS_HOME"
+  mkdir -p "$HDFS_HOME"
+  rm -f "$HDFS_HOME/.complete"
+  tmp="$HDFS_HOME/build.partial"
+  rm -rf "$tmp"
+  if ! mvn -B -Dstyle.color=never -f "$src/pom.xml" -Dhadoop.version="$HDFS_VERSION" \
+      -Dhdfs.build.dir="$tmp" package dependency:copy-dependencies -DincludeScope=runtime \
+      -DoutputDirectory="$tmp/libs" > "$HDFS_HOME/mvn.log" 2>&1; then
+    tail -n 30 "$HDFS_HOME/mvn.log" >&2
+    echo "could not build MiniHdfs against org.apache.hadoop:hadoop-hdfs:$HDFS_VERSION with" \
+      "Maven (log above, all of it in $HDFS_HOME/mvn.log; is Maven Central reachable?)" >&2
+    exit 1
+  fi
+  if [ ! -f "$tmp/mini-hdfs.jar" ] || [ ! -f "$tmp/libs/hadoop-hdfs-$HDFS_VERSION-tests.jar" ]; then
+    echo "Maven finished but $tmp has no mini-hdfs.jar or hadoop-hdfs-$HDFS_VERSION-tests.jar" >&2
+    exit 1
+  fi
+  rm -rf "$HDFS_HOME/build"
+  mv "$tmp" "$HDFS_HOME/build"
+  printf '%s\n' "$stamp" > "$HDFS_HOME/.complete"
+}
+
+hdfs_write_launcher() {
+  # hdfs_write_launcher DIR PORT: DIR/hdfs-server.sh runs the cluster on DIR/data with its
+  # namenode on 127.0.0.1:PORT until killed (TERM shuts it down cleanly), writing its pid to
+  # DIR/hdfs.pid, Hadoop's log to DIR/logs/hdfs.log and the launcher's output (the ready
+  # line) to DIR/logs/hdfs.out. Restarting it keeps the data and the port.
+  local dir=$1 port=$2
+  local jvm_opts="${CONNECT_HDFS_JVM_OPTS:--Xms128m -Xmx512m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}"
+  cp "$SERVICES_LIB_DIR/hdfs/log4j.properties" "$dir/log4j.properties"
+  {
+    echo '#!/usr/bin/env bash'
+    echo '# Runs the test HDFS on this directory; written by scripts/lib/services.sh.'
+    echo 'set -eu'
+    printf 'cd %q\n' "$dir"
+    echo 'echo $$ > hdfs.pid'
+    printf 'exec java'
+    # IPv4: MiniDFSCluster binds the namenode to "localhost", which must be 127.0.0.1.
+    # shellcheck disable=SC2086 # jvm_opts is a list of options
+    printf ' %q' $jvm_opts -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true \
+      "-Dhdfs.log.dir=$dir/logs" "-Dlog4j.configuration=file:$dir/log4j.properties" \
+      -cp "$HDFS_CLASSPATH" MiniHdfs \
+      --port "$port" --base-dir "$dir/data"
+    echo ' >> logs/hdfs.out 2>&1'
+  } > "$dir/hdfs-server.sh"
+  chmod +x "$dir/hdfs-server.sh"
+}
+
+hdfs_log_tail() {
+  local dir=$1 f
+  for f in "$dir/logs/hdfs.out" "$dir/logs/hdfs.log"; do
+    [ -s "$f" ] || continue
+    echo "--- tail of $f" >&2
+    tail -n 40 "$f" >&2
+  done
+}
+
+start_hdfs() {
+  # start_hdfs [PORT]: starts a fresh single-node HDFS with its namenode on 127.0.0.1:PORT (a
+  # free port by default), waits until it serves requests and exports
+  #   CONNECT_TEST_HDFS_URL        hdfs://127.0.0.1:PORT
+  #   CONNECT_TEST_HDFS_CLASSPATH  Hadoop's jars, for the tests' independent reads through
+  #                                Hadoop's own client (java -cp … org.apache.hadoop.fs.FsShell)
+  #   CONNECT_TEST_HDFS_DIR        the directory (data/, logs/hdfs.log, hdfs.pid)
+  #   CONNECT_TEST_HDFS_PID        the pid of the cluster started here (also HDFS_PID)
+  ensure_hdfs
+  local dir port secs="${CONNECT_HDFS_START_TIMEOUT:-90}" i
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/connect-hdfs.XXXXXX")"
+  mkdir -p "$dir/logs" "$dir/data"
+  port="${1:-$(free_port)}"
+  hdfs_write_launcher "$dir" "$port"
+  log "starting HDFS (Hadoop $HDFS_VERSION MiniDFSCluster) on 127.0.0.1:$port (data and logs in $dir)"
+  "$dir/hdfs-server.sh" &
+  HDFS_PID=$!
+  HDFS_DIR="$dir"
+  for ((i = 0; i < secs * 5; i++)); do
+    if grep -qxF "HDFS_READY hdfs://127.0.0.1:$port" "$dir/logs/hdfs.out" 2>/dev/null; then
+      export CONNECT_TEST_HDFS_URL="hdfs://127.0.0.1:$port"
+      export CONNECT_TEST_HDFS_CLASSPATH="$HDFS_CLASSPATH"
+      export CONNECT_TEST_HDFS_DIR="$dir"
+      export CONNECT_TEST_HDFS_PID="$HDFS_PID"
+      log "HDFS is ready after $((i / 5)) s: $CONNECT_TEST_HDFS_URL"
+      return 0
+    fi
+    kill -0 "$HDFS_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$HDFS_PID" 2>/dev/null; then
+    echo "HDFS did not become ready on 127.0.0.1:$port within $secs s" >&2
+  else
+    echo "HDFS exited while starting on 127.0.0.1:$port" >&2
+  fi
+  hdfs_log_tail "$dir"
+  stop_hdfs
+  exit 1
+}
+
+stop_hdfs() {
+  # Stops the cluster start_hdfs started (TERM, then KILL after 30 s). Its directory is
+  # removed unless CONNECT_HDFS_KEEP=1 (then it is left for inspection).
+  local dir="${HDFS_DIR:-${CONNECT_TEST_HDFS_DIR:-}}" pid i
+  # Nothing started, or stopped already (start_hdfs stops what failed to start).
+  [ -n "$dir" ] && [ -d "$dir" ] || return 0
+  pid="${HDFS_PID:-}"
+  [ -n "$pid" ] || pid="$(cat "$dir/hdfs.pid" 2>/dev/null || true)"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
+    && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--base-dir $dir/data"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "HDFS (pid $pid) did not stop within 30 s: killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  if [ -n "${HDFS_PID:-}" ]; then
+    wait "$HDFS_PID" 2>/dev/null || true
+  fi
+  HDFS_PID=
+  if [ "${CONNECT_HDFS_KEEP:-0}" != 1 ] && [ -f "$dir/hdfs-server.sh" ]; then
+    rm -rf "$dir"
+  else
+    log "HDFS's data and logs are kept in $dir"
+  fi
+  return 0
+}
+
 wait_tcp() {
   # wait_tcp HOST PORT SECONDS: true once something listens there.
   local host=$1 port=$2 secs=$3

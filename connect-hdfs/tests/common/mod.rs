@@ -5,6 +5,7 @@
 
 pub mod kafka;
 pub mod process;
+pub mod store;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,29 +5,19 @@
 //! `scripts/lib/connect-java/src/JsonConverterCli.java` (one JVM for every record).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use connect_api::data::logical::{Date, Decimal, Time, Timestamp};
 use connect_api::data::{Schema, SchemaBuilder, Struct, Value};
 use connect_runtime::converters::{DecimalFormat, JsonConverter, JsonOptions};
 
-fn java_classpath() -> String {
-    std::env::var("CONNECT_TEST_JAVA_CONNECT_CP").ok().filter(|v| !v.is_empty()).unwrap_or_else(
-        || {
-            panic!(
-                "CONNECT_TEST_JAVA_CONNECT_CP is not set: this test needs Java Kafka Connect's jars. \
-                 Run scripts/test.sh (it resolves them with Maven), or \
-                 `. scripts/lib/services.sh; ensure_java_connect` in your shell"
-            )
-        },
-    )
-}
-
 /// Each line read and written back by Kafka's JsonConverter with `settings`.
 fn java_round_trip(lines: &[Vec<u8>], settings: &[&str]) -> Vec<Vec<u8>> {
-    let mut child = Command::new("java")
-        .args(["-Xmx256m", "-XX:+UseSerialGC", "-cp", &java_classpath(), "JsonConverterCli"])
+    let mut child = common::java_command()
+        .arg("JsonConverterCli")
         .args(settings)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -15,17 +15,6 @@ use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
-fn java_classpath() -> String {
-    std::env::var("CONNECT_TEST_JAVA_CONNECT_CP").ok().filter(|v| !v.is_empty()).unwrap_or_else(
-        || {
-            panic!(
-                "CONNECT_TEST_JAVA_CONNECT_CP is not set: this test needs Java Kafka Connect's jars. \
-                 Run scripts/test.sh (it resolves them with Maven)"
-            )
-        },
-    )
-}
-
 fn consumer() -> BaseConsumer {
     rdkafka::ClientConfig::new()
         .set("bootstrap.servers", common::bootstrap())
@@ -90,12 +79,8 @@ fn stop(mut child: Child, what: &str) {
 
 fn run_java(dir: &Path, tag: &str) -> Child {
     let log = std::fs::File::create(dir.join(format!("java-{tag}.log"))).unwrap();
-    let mut cmd = Command::new("java");
-    cmd.args(["-Xmx384m", "-XX:+UseSerialGC", "-cp", &java_classpath()]);
-    if let Ok(config) = std::env::var("CONNECT_TEST_JAVA_LOG4J") {
-        cmd.arg(format!("-Dlog4j2.configurationFile={config}"));
-    }
-    cmd.arg("org.apache.kafka.connect.cli.ConnectStandalone")
+    common::java_command()
+        .arg("org.apache.kafka.connect.cli.ConnectStandalone")
         .arg(dir.join("java-worker.properties"))
         .arg(dir.join("source.properties"))
         .stdout(Stdio::null())

@@ -8,23 +8,12 @@ mod common;
 mod rest_util;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use connect_runtime::PluginRegistry;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-fn java_classpath() -> String {
-    std::env::var("CONNECT_TEST_JAVA_CONNECT_CP").ok().filter(|v| !v.is_empty()).unwrap_or_else(
-        || {
-            panic!(
-                "CONNECT_TEST_JAVA_CONNECT_CP is not set: this test needs Java Kafka Connect's jars. \
-                 Run scripts/test.sh (it resolves them with Maven)"
-            )
-        },
-    )
-}
 
 struct JavaWorker {
     child: Child,
@@ -59,12 +48,7 @@ async fn start_java(dir: &Path) -> JavaWorker {
     )
     .unwrap();
     let log = dir.join("java-worker.log");
-    let mut cmd = Command::new("java");
-    cmd.args(["-Xmx384m", "-XX:+UseSerialGC", "-cp", &java_classpath()]);
-    if let Ok(config) = std::env::var("CONNECT_TEST_JAVA_LOG4J") {
-        cmd.arg(format!("-Dlog4j2.configurationFile={config}"));
-    }
-    let child = cmd
+    let child = common::java_command()
         .arg("org.apache.kafka.connect.cli.ConnectStandalone")
         .arg(&worker)
         .stdout(std::fs::File::create(&log).unwrap())

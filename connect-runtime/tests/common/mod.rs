@@ -20,6 +20,26 @@ pub fn bootstrap() -> String {
     })
 }
 
+/// `java` with a small heap and the classpath of Java Kafka Connect and our tools
+/// (`scripts/test.sh` resolves it; see `ensure_java_connect`), logging as the tests want.
+/// Tests fail, never skip, without it.
+pub fn java_command() -> std::process::Command {
+    let cp = std::env::var("CONNECT_TEST_JAVA_CONNECT_CP").ok().filter(|v| !v.is_empty());
+    let cp = cp.unwrap_or_else(|| {
+        panic!(
+            "CONNECT_TEST_JAVA_CONNECT_CP is not set: this test needs Java Kafka Connect's jars. \
+             Run scripts/test.sh (it resolves them with Maven), or \
+             `. scripts/lib/services.sh; ensure_java_connect` in your shell"
+        )
+    });
+    let mut cmd = std::process::Command::new("java");
+    cmd.args(["-Xmx384m", "-XX:+UseSerialGC", "-cp", &cp]);
+    if let Ok(config) = std::env::var("CONNECT_TEST_JAVA_LOG4J") {
+        cmd.arg(format!("-Dlog4j2.configurationFile={config}"));
+    }
+    cmd
+}
+
 /// A name no other test run uses (tansu deletes every topic when one is deleted, so
 /// tests never delete and never share topics).
 pub fn unique(prefix: &str) -> String {

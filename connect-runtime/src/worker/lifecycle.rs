@@ -297,6 +297,11 @@ impl Worker {
             let slot = map
                 .get_mut(name)
                 .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+            // While the old instance stopped, another call may have started a new one
+            // (a second restart, a config change) or stopped the connector: leave it be.
+            if slot.instance.is_some() || *slot.target.borrow() == TargetState::Stopped {
+                return Ok(());
+            }
             slot.instance = Some(self.instantiate(&slot.config)?.1);
             match self.start_instance(name, slot).await? {
                 Some(configs) if configs != slot.task_configs => {
@@ -307,14 +312,7 @@ impl Worker {
             }
         };
         info!(connector = %name, "the restarted connector gave new task configs: restarting its tasks");
-        self.stop_tasks(name, stale).await;
-        let mut map = self.inner.connectors.lock().await;
-        if let Some(slot) = map.get_mut(name) {
-            for i in 0..slot.task_configs.len() as u32 {
-                self.start_task(name, slot, i)?;
-            }
-        }
-        Ok(())
+        self.replace_tasks(name, stale).await
     }
 
     fn start_task(&self, name: &str, slot: &mut Slot, index: u32) -> Result<()> {
@@ -443,7 +441,13 @@ impl Worker {
             slot.task_configs = new;
             std::mem::take(&mut slot.tasks)
         };
-        self.stop_tasks(name, old_tasks).await;
+        self.replace_tasks(name, old_tasks).await
+    }
+
+    /// Stops `old` tasks of `name`, forgets the statuses of task numbers beyond the new
+    /// plan and starts the tasks of its (already updated) task configs.
+    async fn replace_tasks(&self, name: &str, old: BTreeMap<u32, TaskHandle>) -> Result<()> {
+        self.stop_tasks(name, old).await;
         let mut map = self.inner.connectors.lock().await;
         if let Some(slot) = map.get_mut(name) {
             self.inner.status.remove_tasks_from(name, slot.task_configs.len() as u32);

@@ -24,6 +24,9 @@ pub struct FileOffsetStore {
     path: PathBuf,
     /// Whether the file is Java Kafka Connect's form, and is written back in it.
     java: bool,
+    /// The key bytes a Java worker wrote, by our key: Java finds an offset by the exact bytes
+    /// of its key, whose partition entries come in the connector's map order, not ours.
+    java_keys: BTreeMap<String, Vec<u8>>,
     data: Mutex<BTreeMap<String, serde_json::Value>>,
 }
 
@@ -33,11 +36,15 @@ impl FileOffsetStore {
     pub fn open(path: impl Into<PathBuf>) -> Result<FileOffsetStore> {
         let path = path.into();
         let mut java = false;
+        let mut java_keys = BTreeMap::new();
         let data = match std::fs::read(&path) {
             Ok(bytes) if bytes.is_empty() => BTreeMap::new(),
             Ok(bytes) if super::java::is_java_serialized(&bytes) => {
                 java = true;
-                from_java(&bytes).map_err(|e| e.context(format!("offsets file {}", path.display())))?
+                let (data, keys) = from_java(&bytes)
+                    .map_err(|e| e.context(format!("offsets file {}", path.display())))?;
+                java_keys = keys;
+                data
             }
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 ConnectError::config(format!(
@@ -53,7 +60,7 @@ impl FileOffsetStore {
         if java {
             tracing::info!(offsets = %path.display(), "the offsets file is Java Kafka Connect's: read, and written back in its form");
         }
-        Ok(FileOffsetStore { path, java, data: Mutex::new(data) })
+        Ok(FileOffsetStore { path, java, java_keys, data: Mutex::new(data) })
     }
 
     /// The file's path.
@@ -63,9 +70,12 @@ impl FileOffsetStore {
 }
 
 /// The offsets of a Java worker's file, keyed as ours (a key whose partition keys come in
-/// another order is rewritten in our order).
-fn from_java(bytes: &[u8]) -> Result<BTreeMap<String, serde_json::Value>> {
+/// another order is looked up in our order), and the key bytes Java wrote, by our key.
+type JavaOffsets = (BTreeMap<String, serde_json::Value>, BTreeMap<String, Vec<u8>>);
+
+fn from_java(bytes: &[u8]) -> Result<JavaOffsets> {
     let mut out = BTreeMap::new();
+    let mut keys = BTreeMap::new();
     for (key, value) in super::java::read(bytes)? {
         let text = String::from_utf8_lossy(&key);
         let (connector, partition) = parse_offset_key(&text)?;
@@ -73,18 +83,27 @@ fn from_java(bytes: &[u8]) -> Result<BTreeMap<String, serde_json::Value>> {
         let offset: serde_json::Value = serde_json::from_slice(&value)
             .map_err(|e| ConnectError::config(format!("the offset of {text} is not JSON: {e}")))?;
         if !offset.is_null() {
-            out.insert(offset_key(&connector, &partition), offset);
+            let ours = offset_key(&connector, &partition);
+            keys.insert(ours.clone(), key);
+            out.insert(ours, offset);
         }
     }
-    Ok(out)
+    Ok((out, keys))
 }
 
 /// The offsets in Java Kafka Connect's form: JSON bytes of key and offset, as its
 /// JsonConverter (schemas.enable=false) writes them, in a serialized HashMap.
-fn to_java(data: &BTreeMap<String, serde_json::Value>) -> Vec<u8> {
+/// Keys Java wrote keep their bytes; new ones are written as ours.
+fn to_java(
+    data: &BTreeMap<String, serde_json::Value>,
+    java_keys: &BTreeMap<String, Vec<u8>>,
+) -> Vec<u8> {
     let entries: Vec<super::java::Entry> = data
         .iter()
-        .map(|(k, v)| (k.as_bytes().to_vec(), Some(v.to_string().into_bytes())))
+        .map(|(k, v)| {
+            let key = java_keys.get(k).cloned().unwrap_or_else(|| k.as_bytes().to_vec());
+            (key, Some(v.to_string().into_bytes()))
+        })
         .collect();
     super::java::write(&entries)
 }
@@ -146,7 +165,11 @@ impl OffsetStore for FileOffsetStore {
                 None => next.remove(&key),
             };
         }
-        let bytes = if self.java { to_java(&next) } else { serde_json::to_vec_pretty(&next)? };
+        let bytes = if self.java {
+            to_java(&next, &self.java_keys)
+        } else {
+            serde_json::to_vec_pretty(&next)?
+        };
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
             .await
@@ -214,6 +237,25 @@ mod tests {
         );
         std::fs::write(&path, b"not json").unwrap();
         assert!(FileOffsetStore::open(&path).unwrap_err().message().contains("not valid JSON"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_java_file_keeps_javas_key_bytes_for_multi_key_partitions() {
+        let dir = std::env::temp_dir().join(format!("offsets-java-{}", std::process::id()));
+        let path = dir.join("java.offsets");
+        std::fs::create_dir_all(&dir).unwrap();
+        // A Java connector's partition map in its own order (topic before partition).
+        let java_key = br#"["mm",{"topic":"t","partition":3}]"#.to_vec();
+        let entry = (java_key.clone(), Some(br#"{"offset":7}"#.to_vec()));
+        std::fs::write(&path, super::super::java::write(&[entry])).unwrap();
+        let store = FileOffsetStore::open(&path).unwrap();
+        let p = OffsetMap::new().with("partition", 3i64).with("topic", "t");
+        let got = store.get("mm", std::slice::from_ref(&p)).await.unwrap();
+        assert_eq!(got[&p].get_i64("offset"), Some(7));
+        store.put("mm", vec![(p, Some(OffsetMap::new().with("offset", 9i64)))]).await.unwrap();
+        let written = super::super::java::read(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(written, vec![(java_key, Some(br#"{"offset":9}"#.to_vec()))]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

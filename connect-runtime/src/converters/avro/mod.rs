@@ -99,7 +99,13 @@ struct Mapped {
 struct Decoded {
     schema: Schema,
     node: Node,
+    /// For a schema whose subject did not hold it (no version): when to ask again, since a
+    /// registry replica may have been behind.
+    ask_again: Option<std::time::Instant>,
 }
+
+/// How long a schema read without a version is used before its subject is asked again.
+const VERSIONLESS_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(Default)]
 struct EncodeCache {
@@ -267,7 +273,9 @@ impl AvroConverter {
     /// can order the schemas they see (the HDFS sink's `schema.compatibility`). Cached by
     /// id and topic (which, with the schema's record name, gives the subject).
     async fn reader(&self, topic: &str, id: u32) -> Result<Arc<Decoded>> {
-        if let Some(d) = lock(&self.decode).get(&id).and_then(|by_topic| by_topic.get(topic)) {
+        if let Some(d) = lock(&self.decode).get(&id).and_then(|by_topic| by_topic.get(topic))
+            && d.ask_again.is_none_or(|at| std::time::Instant::now() < at)
+        {
             return Ok(d.clone());
         }
         let registry = self.registry()?;
@@ -280,15 +288,18 @@ impl AvroConverter {
         let record_name = data::full_name(&json);
         let subject =
             self.config.subject_strategy.subject(topic, self.is_key, record_name.as_deref())?;
-        if let Some(version) = registry.version(&subject, &text).await? {
+        let ask_again = if let Some(version) = registry.version(&subject, &text).await? {
             with_version(&mut json, version);
+            None
         } else {
             tracing::warn!(
-                "Schema {id} read from topic {topic} is not registered under subject \"{subject}\": its Connect schema has no version"
+                "Schema {id} read from topic {topic} is not registered under subject \"{subject}\": its Connect schema has no version (asking again in {} s)",
+                VERSIONLESS_TTL.as_secs()
             );
-        }
+            Some(std::time::Instant::now() + VERSIONLESS_TTL)
+        };
         let (schema, node) = plan::avro_to_connect(&json)?;
-        let decoded = Arc::new(Decoded { schema, node });
+        let decoded = Arc::new(Decoded { schema, node, ask_again });
         let mut cache = lock(&self.decode);
         if cache.values().map(HashMap::len).sum::<usize>() >= self.config.cache_size.max(1) {
             cache.clear();

@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 db=mariadb keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --db) db="${2:-}"; shift 2 ;;
+    --db) db="${2:-}"; shift; [ $# -gt 0 ] && shift ;;
     --keep) keep=1; shift ;;
     *) echo "usage: scripts/seed-demo.sh [--db mariadb|postgres] [--keep]" >&2; exit 2 ;;
   esac
@@ -30,6 +30,7 @@ done
 
 ensure_rust
 ensure_build_tools
+command -v curl >/dev/null 2>&1 || apt_install curl
 case "$db" in
   mariadb) ensure_mariadb ;;
   postgres) ensure_postgres ;;
@@ -160,7 +161,9 @@ wait_rows 6 --ddl
 echo
 echo "Schema versions in the registry:" \
   "$(curl -s "http://127.0.0.1:$registry_port/subjects/test_jdbc_users-value/versions")"
-if cat_store | head -1 | tr '\t' '\n' | grep -qx name; then
+# The header line, read whole (no early-closing pipe, which pipefail would count as failure).
+header="$(cat_store | sed -n 1p)"
+if printf '%s\n' "$header" | tr '\t' '\n' | grep -qx name; then
   echo "the newest files still have the column 'name'" >&2
   exit 1
 fi

@@ -92,7 +92,7 @@ fn user(schema: &Schema, i: i64) -> Value {
     s.put("f32", Value::Float32([i as f32 * 1.25 + 0.1, 3.0e-5, 1.0e9][i as usize % 3])).unwrap();
     // Not -0.0: Kafka reads JSON numbers as BigDecimal, which has no negative zero, so
     // it writes back 0.0 (it would write -0.0 for a -0.0 it was given, as we do).
-    let doubles = [0.1, -2.5e-7, 1e21, 123456.789, 1e7, 0.000_5, 9_999_999.25, 1.5e300];
+    let doubles = [0.1, -2.5e-7, 1e21, 123456.789, 1e7, 0.000_5, 9_999_999.25, 1.5e300, 5e-324];
     s.put("f64", Value::Float64(doubles[i as usize % doubles.len()])).unwrap();
     s.put("ok", Value::Boolean(i % 2 == 1)).unwrap();
     s.put("name", format!("user \"{i}\"\n\tüñí")).unwrap();

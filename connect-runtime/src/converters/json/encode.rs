@@ -221,11 +221,25 @@ fn float64(v: f64) -> Json {
 /// JsonConverter, through Jackson): the shortest digits that read back to the same value,
 /// plain from 10^-3 up to 10^7 (`100.0`, `0.001`), otherwise in computerized scientific
 /// notation (`1.0E7`, `-2.5E-7`); always a digit after the point.
-pub(crate) fn java_float_text(v: impl std::fmt::LowerExp) -> String {
-    // `{:e}` gives the shortest round-tripping digits: `-1.2345e-7`, `1e21`, `0e0`.
-    let sci = format!("{v:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
+pub(crate) fn java_float_text<F>(v: F) -> String
+where
+    F: std::fmt::LowerExp + std::str::FromStr + PartialEq + Copy,
+{
+    // `{:e}` gives the shortest round-tripping digits: `-1.2345e-7`, `1e21`, `0e0`. Java
+    // writes a digit after the point in scientific notation, and then picks the two-digit
+    // decimal nearest the value (`4.9E-324`, not `5.0E-324`, for the smallest subnormal),
+    // which is `{:.1e}` whenever that reads back to the same value.
+    let mut sci = format!("{v:e}");
+    let exp_of =
+        |sci: &str| -> i32 { sci.split_once('e').and_then(|(_, e)| e.parse().ok()).unwrap_or(0) };
+    if !sci.contains('.') && !(-3..7).contains(&exp_of(&sci)) {
+        let two = format!("{v:.1e}");
+        if two.parse::<F>().is_ok_and(|back| back == v) {
+            sci = two;
+        }
+    }
+    let (mantissa, _) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp = exp_of(&sci);
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
         Some(m) => ("-", m),
         None => ("", mantissa),

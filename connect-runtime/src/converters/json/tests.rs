@@ -574,11 +574,21 @@ fn floats_are_written_as_javas_double_and_float_to_string() {
         (f64::MAX, "1.7976931348623157E308"),
         (f64::MIN_POSITIVE, "2.2250738585072014E-308"),
         (0.1 + 0.2, "0.30000000000000004"),
+        (5e-324, "4.9E-324"),
+        (1e-323, "9.9E-324"),
+        (2.0, "2.0"),
+        (-1e-5, "-1.0E-5"),
     ] {
         assert_eq!(t(v), java, "{v:e}");
         assert_eq!(t(v).parse::<f64>().unwrap(), v);
     }
-    for (v, java) in [(1.35f32, "1.35"), (1e10f32, "1.0E10"), (3.4028235e38f32, "3.4028235E38")] {
+    // Java 19+ (shortest digits); Java 17's Double.toString is not always shortest.
+    for (v, java) in [
+        (1.35f32, "1.35"),
+        (1e10f32, "1.0E10"),
+        (3.4028235e38f32, "3.4028235E38"),
+        (1e-45f32, "1.4E-45"),
+    ] {
         assert_eq!(t(v), java);
     }
 }

@@ -58,10 +58,24 @@ async fn start_java(dir: &Path) -> JavaWorker {
     let java = JavaWorker { child, base: format!("http://127.0.0.1:{port}"), log };
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        if let Ok(r) = reqwest::get(format!("{}/connectors", java.base)).await
+        // The port was free when picked; make sure the answer is the Java worker's (its
+        // version is Kafka's, not ours) and not another process's that took the port.
+        if let Ok(r) = reqwest::get(format!("{}/", java.base)).await
             && r.status().is_success()
+            && let Ok(info) = r.json::<Value>().await
         {
-            return java;
+            let version = info["version"].as_str().unwrap_or_default().to_string();
+            assert!(
+                version.starts_with("4.") && version != env!("CARGO_PKG_VERSION"),
+                "another server answers on {}: {info}",
+                java.base
+            );
+            if reqwest::get(format!("{}/connectors", java.base))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return java;
+            }
         }
         assert!(
             Instant::now() < deadline,

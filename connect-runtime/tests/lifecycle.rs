@@ -325,9 +325,6 @@ impl SinkTask for RecordingTask {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "tansu 0.6.0 keeps group members that left: after the two-task consumers close, \
-            the new single-task consumer of the same group is never given the partitions \
-            (the same scenario passes on the embedded mock broker, test below)"]
 async fn sink_tasks_open_and_close_partitions_as_they_move() {
     partitions_move_between_sink_tasks(Some(bootstrap())).await;
 }

@@ -16,13 +16,12 @@ fn bootstrap() -> String {
     match std::env::var("CONNECT_TEST_BOOTSTRAP") {
         Ok(b) if !b.trim().is_empty() => b,
         _ => panic!(
-            "CONNECT_TEST_BOOTSTRAP is not set: these tests need a real Kafka broker; run scripts/test.sh, which starts tansu and sets it"
+            "CONNECT_TEST_BOOTSTRAP is not set: these tests need a real Kafka broker; run scripts/test.sh, which starts Apache Kafka and sets it"
         ),
     }
 }
 
-/// A topic name no other test uses (topics are never deleted: on tansu deleting one
-/// deletes them all).
+/// A topic name no other test uses (tests share one broker).
 fn unique_topic(tag: &str) -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     format!("_schemas-test-{tag}-{}-{nanos}", std::process::id())

@@ -9,12 +9,12 @@ use connect_api::config::RawConfig;
 use connect_runtime::PluginRegistry;
 use connect_runtime::standalone::{Standalone, StandaloneOptions};
 
-/// The real broker the test script started (tansu). Tests fail, never skip, without one.
+/// The real broker the test script started (Apache Kafka). Tests fail, never skip, without one.
 pub fn bootstrap() -> String {
     std::env::var("CONNECT_TEST_BOOTSTRAP").unwrap_or_else(|_| {
         panic!(
             "CONNECT_TEST_BOOTSTRAP is not set: this test needs a real Kafka-protocol broker. \
-             Run scripts/test.sh (it installs and starts tansu), or start a broker yourself and \
+             Run scripts/test.sh (it starts Apache Kafka; scripts/kafka.sh starts one alone), or start a broker and \
              export CONNECT_TEST_BOOTSTRAP=host:port"
         )
     })
@@ -40,8 +40,7 @@ pub fn java_command() -> std::process::Command {
     cmd
 }
 
-/// A name no other test run uses (tansu deletes every topic when one is deleted, so
-/// tests never delete and never share topics).
+/// A name no other test run uses: tests share one broker, so they never share topics.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()

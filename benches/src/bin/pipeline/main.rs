@@ -293,7 +293,7 @@ impl Figure {
             median(&self.ours).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), self.unit));
         let base =
             median(&self.base).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), self.unit));
-        let ratio = self.ratio().map_or("n/a".into(), |r| format!("{r:.2}"));
+        let ratio = self.ratio().map_or("n/a".into(), fmt_ratio);
         format!(
             "{:<4}{:<34} ours={:<16} baseline={:<16} ratio={:<5} (spread {})  target {}  {}",
             self.id,
@@ -323,6 +323,11 @@ impl Figure {
             "note": self.note,
         })
     }
+}
+
+/// A ratio with two decimals, or three significant digits when it is below 0.1.
+fn fmt_ratio(r: f64) -> String {
+    if r < 0.1 { format!("{r:.3}") } else { format!("{r:.2}") }
 }
 
 fn fmt_num(v: f64) -> String {
@@ -441,10 +446,16 @@ impl Broker {
     }
 
     fn high(&self, topic: &str) -> R<i64> {
-        self.probe
-            .fetch_watermarks(topic, 0, Duration::from_secs(5))
-            .map(|(_, h)| h)
-            .map_err(|e| format!("watermarks of {topic}: {e}"))
+        let high = || self.probe.fetch_watermarks(topic, 0, Duration::from_secs(5));
+        match high() {
+            Ok((_, h)) => Ok(h),
+            // A topic asked for before it existed stays unknown to the client until its
+            // metadata is refreshed (5 minutes by default): refresh it and ask again.
+            Err(_) => {
+                let _ = self.probe.fetch_metadata(Some(topic), Duration::from_secs(5));
+                high().map(|(_, h)| h).map_err(|e| format!("watermarks of {topic}: {e}"))
+            }
+        }
     }
 }
 
@@ -799,18 +810,23 @@ fn write_results(
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "Commit `{}`{}, {date}, scale {}, {} pairs; broker connect-mock-broker; librdkafka ours {ours_lib}, kcat {kcat_lib}.\n",
+        "Commit `{}`{}, {date}, scale {}, {} pairs; broker connect-mock-broker{}; librdkafka ours {ours_lib}, kcat {kcat_lib}.\n",
         commit.get(..12).unwrap_or(&commit),
         if dirty { " (with uncommitted changes)" } else { "" },
         ctx.opts.scale,
-        ctx.opts.pairs
+        ctx.opts.pairs,
+        if ctx.wants("JAVA") {
+            " (the figures vs Java: Apache Kafka 4.3.2, Java Kafka Connect 4.3.1)"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(md, "| figure | | ours | baseline | ratio | spread | target | |");
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
     for f in &ctx.figures {
         let ours = median(&f.ours).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), f.unit));
         let base = median(&f.base).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), f.unit));
-        let ratio = f.ratio().map_or("n/a".into(), |r| format!("{r:.2}"));
+        let ratio = f.ratio().map_or("n/a".into(), fmt_ratio);
         let _ = writeln!(
             md,
             "| {} | {} | {ours} | {base} | {ratio} | {} | {} | {} |",

@@ -217,12 +217,8 @@ kafka_write_launcher() {
 }
 
 kafka_log_tail() {
-  local dir=$1 f
-  for f in "$dir/logs/format.log" "$dir/logs/kafka.out" "$dir/logs/server.log"; do
-    [ -s "$f" ] || continue
-    echo "--- tail of $f" >&2
-    tail -n 40 "$f" >&2
-  done
+  local dir=$1
+  tail_logs "$dir/logs/format.log" "$dir/logs/kafka.out" "$dir/logs/server.log"
   if grep -qE '^\[[^]]*\] (ERROR|FATAL) ' "$dir/logs/server.log" 2>/dev/null; then
     echo "--- last errors in $dir/logs/server.log" >&2
     grep -E -A3 '^\[[^]]*\] (ERROR|FATAL) ' "$dir/logs/server.log" | tail -n 12 >&2
@@ -282,18 +278,29 @@ start_kafka() {
   exit 1
 }
 
-kafka_stop_pid() {
-  # kafka_stop_pid PID DIR: TERM, then KILL after 30 s, if PID is a broker of DIR.
-  local pid=$1 dir=$2 i
+stop_pid() {
+  # stop_pid WHAT PID MARKER: TERM, then KILL after 30 s, if PID runs and its command line
+  # holds MARKER (so a recycled pid is never signalled).
+  local what=$1 pid=$2 marker=$3 i
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/server.properties" || return 0
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
   for ((i = 0; i < 150; i++)); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.2
   done
-  log "Kafka (pid $pid) did not stop within 30 s: killing it"
+  log "$what (pid $pid) did not stop within 30 s: killing it"
   kill -KILL "$pid" 2>/dev/null || true
+}
+
+tail_logs() {
+  # tail_logs FILE...: the last lines of each non-empty file, to standard error.
+  local f
+  for f in "$@"; do
+    [ -s "$f" ] || continue
+    echo "--- tail of $f" >&2
+    tail -n 40 "$f" >&2
+  done
 }
 
 stop_kafka() {
@@ -302,10 +309,10 @@ stop_kafka() {
   # CONNECT_KAFKA_KEEP=1 (then it is left for inspection).
   local dir="${KAFKA_DIR:-${CONNECT_TEST_KAFKA_DIR:-}}" pid
   [ -n "$dir" ] || return 0
-  kafka_stop_pid "${KAFKA_PID:-}" "$dir"
+  stop_pid Kafka "${KAFKA_PID:-}" "$dir/server.properties"
   if [ -f "$dir/kafka.pid" ]; then
     pid="$(cat "$dir/kafka.pid" 2>/dev/null || true)"
-    kafka_stop_pid "$pid" "$dir"
+    stop_pid Kafka "$pid" "$dir/server.properties"
   fi
   if [ -n "${KAFKA_PID:-}" ]; then
     wait "$KAFKA_PID" 2>/dev/null || true
@@ -392,12 +399,7 @@ hdfs_write_launcher() {
 }
 
 hdfs_log_tail() {
-  local dir=$1 f
-  for f in "$dir/logs/hdfs.out" "$dir/logs/hdfs.log"; do
-    [ -s "$f" ] || continue
-    echo "--- tail of $f" >&2
-    tail -n 40 "$f" >&2
-  done
+  tail_logs "$dir/logs/hdfs.out" "$dir/logs/hdfs.log"
 }
 
 start_hdfs() {
@@ -443,23 +445,12 @@ start_hdfs() {
 stop_hdfs() {
   # Stops the cluster start_hdfs started (TERM, then KILL after 30 s). Its directory is
   # removed unless CONNECT_HDFS_KEEP=1 (then it is left for inspection).
-  local dir="${HDFS_DIR:-${CONNECT_TEST_HDFS_DIR:-}}" pid i
+  local dir="${HDFS_DIR:-${CONNECT_TEST_HDFS_DIR:-}}" pid
   # Nothing started, or stopped already (start_hdfs stops what failed to start).
   [ -n "$dir" ] && [ -d "$dir" ] || return 0
   pid="${HDFS_PID:-}"
   [ -n "$pid" ] || pid="$(cat "$dir/hdfs.pid" 2>/dev/null || true)"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
-    && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--base-dir $dir/data"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "HDFS (pid $pid) did not stop within 30 s: killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
+  stop_pid HDFS "$pid" "--base-dir $dir/data"
   if [ -n "${HDFS_PID:-}" ]; then
     wait "$HDFS_PID" 2>/dev/null || true
   fi
@@ -570,12 +561,7 @@ hive_metastore_ok() {
 }
 
 hive_log_tail() {
-  local dir=$1 f
-  for f in "$dir/logs/metastore.out" "$dir/logs/metastore.log"; do
-    [ -s "$f" ] || continue
-    echo "--- tail of $f" >&2
-    tail -n 40 "$f" >&2
-  done
+  tail_logs "$dir/logs/metastore.out" "$dir/logs/metastore.log"
 }
 
 start_hive() {
@@ -640,20 +626,9 @@ start_hive() {
 stop_hive() {
   # Stops the metastore start_hive started (TERM, then KILL after 30 s) and removes its
   # directory unless CONNECT_HIVE_KEEP=1.
-  local dir="${HIVE_DIR:-}" pid="${HIVE_PID:-}" i
+  local dir="${HIVE_DIR:-}" pid="${HIVE_PID:-}"
   [ -n "$dir" ] || return 0
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
-    && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "HmsTool serve $dir"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "the Hive metastore (pid $pid) did not stop within 30 s: killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
+  stop_pid "the Hive metastore" "$pid" "HmsTool serve $dir"
   [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
   HIVE_PID=
   if [ "${CONNECT_HIVE_KEEP:-0}" != 1 ] && [ -d "$dir/logs" ]; then

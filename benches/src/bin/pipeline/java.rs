@@ -49,31 +49,13 @@ impl Java {
         worker: &[(&str, String)],
         connectors: &[Vec<(&str, String)>],
     ) -> R<(Proc, Instant, PathBuf)> {
-        let wp = dir.join("java-worker.properties");
-        write_props(&wp, worker)?;
-        let mut files = vec![wp];
-        for (i, c) in connectors.iter().enumerate() {
-            let p = dir.join(format!("java-connector{i}.properties"));
-            write_props(&p, c)?;
-            files.push(p);
-        }
-        let log_path = dir.join("java-worker.log");
-        let log = std::fs::File::create(&log_path).map_err(|e| format!("log: {e}"))?;
-        let log2 = log.try_clone().map_err(|e| format!("log: {e}"))?;
         let mut cmd = Command::new("java");
         cmd.args(JVM_OPTS).arg("-cp").arg(&self.classpath);
         if let Some(l) = &self.log4j {
             cmd.arg(format!("-Dlog4j2.configurationFile={l}"));
         }
-        let t0 = Instant::now();
-        let child = cmd
-            .arg("org.apache.kafka.connect.cli.ConnectStandalone")
-            .args(&files)
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log2))
-            .spawn()
-            .map_err(|e| format!("cannot start java: {e}"))?;
-        Ok((Proc(child), t0, log_path))
+        cmd.arg("org.apache.kafka.connect.cli.ConnectStandalone");
+        spawn_with(cmd, "java-", dir, worker, connectors)
     }
 }
 

@@ -555,25 +555,39 @@ fn spawn_worker(
     worker: &[(&str, String)],
     connectors: &[Vec<(&str, String)>],
 ) -> R<(Proc, Instant, PathBuf)> {
-    let wp = dir.join("worker.properties");
+    let mut cmd = Command::new(exe);
+    cmd.env("NO_COLOR", "1");
+    spawn_with(cmd, "", dir, worker, connectors)
+}
+
+/// Writes `<prefix>worker.properties` and `<prefix>connector<i>.properties` into `dir` and
+/// starts `cmd` with them as arguments, its output in `dir/<prefix>worker.log`.
+fn spawn_with(
+    mut cmd: Command,
+    prefix: &str,
+    dir: &Path,
+    worker: &[(&str, String)],
+    connectors: &[Vec<(&str, String)>],
+) -> R<(Proc, Instant, PathBuf)> {
+    let wp = dir.join(format!("{prefix}worker.properties"));
     write_props(&wp, worker)?;
     let mut files = vec![wp];
     for (i, c) in connectors.iter().enumerate() {
-        let p = dir.join(format!("connector{i}.properties"));
+        let p = dir.join(format!("{prefix}connector{i}.properties"));
         write_props(&p, c)?;
         files.push(p);
     }
-    let log_path = dir.join("worker.log");
+    let log_path = dir.join(format!("{prefix}worker.log"));
     let log = std::fs::File::create(&log_path).map_err(|e| format!("log: {e}"))?;
     let log2 = log.try_clone().map_err(|e| format!("log: {e}"))?;
+    let what = format!("{:?}", cmd.get_program());
     let t0 = Instant::now();
-    let child = Command::new(exe)
+    let child = cmd
         .args(&files)
-        .env("NO_COLOR", "1")
         .stdout(Stdio::from(log))
         .stderr(Stdio::from(log2))
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+        .map_err(|e| format!("cannot start {what}: {e}"))?;
     Ok((Proc(child), t0, log_path))
 }
 

@@ -6,99 +6,119 @@ pub(super) fn b8_idle(ctx: &mut Ctx) -> R<()> {
     let topic = ctx.unique("b8-idle");
     let broker = Broker::start(ctx, std::slice::from_ref(&topic))?;
     let mut f = Figure::new("B8", "peak RSS, idle worker", "MiB", Target::OursAtMost(20.0));
-    for _ in 0..ctx.opts.pairs {
+    for round in 0..ctx.opts.pairs {
         // Baseline: an idle kcat consumer on an empty topic.
-        let mut cmd = ctx.kcat();
-        cmd.args(["-C", "-q", "-b", &broker.bootstrap, "-t", &topic]);
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        let child = cmd.spawn().map_err(|e| format!("kcat: {e}"))?;
-        let p = Proc(child);
-        std::thread::sleep(Duration::from_secs(2));
-        f.base.push(vm_hwm_kib(p.pid()).unwrap_or(0) as f64 / 1024.0);
-        drop(p);
-        let dir = ctx.run_dir("b8")?;
-        let port = free_port()?;
-        let worker = worker_props(&broker.bootstrap, &dir, port, STRING_CONVERTER);
-        let (mut p, t0, log) =
-            spawn_worker(&ctx.bin.join("connect-standalone"), &dir, &worker, &[])?;
-        wait_for(&mut p, &log, t0, Duration::from_secs(30), Duration::from_millis(5), || {
-            Ok(http_ok(port))
-        })?;
-        std::thread::sleep(Duration::from_secs(2));
-        f.ours.push(vm_hwm_kib(p.pid()).unwrap_or(0) as f64 / 1024.0);
+        let mut run_base = |ctx: &mut Ctx| -> R<()> {
+            let mut cmd = ctx.kcat();
+            cmd.args(["-C", "-q", "-b", &broker.bootstrap, "-t", &topic]);
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            let p = Proc(cmd.spawn().map_err(|e| format!("kcat: {e}"))?);
+            std::thread::sleep(Duration::from_secs(2));
+            f.base.push(vm_hwm_kib(p.pid()).unwrap_or(0) as f64 / 1024.0);
+            Ok(())
+        };
+        let mut run_worker = |ctx: &mut Ctx, is_java: bool| -> R<()> {
+            let dir = ctx.run_dir("b8")?;
+            let port = free_port()?;
+            let worker = worker_props(&broker.bootstrap, &dir, port, STRING_CONVERTER);
+            let exe = ctx.bin.join("connect-standalone");
+            let (mut p, t0, log) = spawn_side(ctx, is_java, &exe, &dir, &worker, &[])?;
+            wait_for(&mut p, &log, t0, Duration::from_secs(120), Duration::from_millis(5), || {
+                Ok(http_ok(port))
+            })?;
+            std::thread::sleep(Duration::from_secs(2));
+            let mib = vm_hwm_kib(p.pid()).unwrap_or(0) as f64 / 1024.0;
+            if is_java { &mut f.java } else { &mut f.ours }.push(mib);
+            Ok(())
+        };
+        with_java_worker(ctx, round, &mut run_base, &mut run_worker)?;
     }
-    f.note = "connect-standalone with no connector, REST up, 2 s after start; baseline: kcat -C idle on an empty topic, 2 s after start".into();
+    f.note = "connect-standalone with no connector, REST up, 2 s after start; baseline: kcat -C idle on an empty topic, 2 s after start; Java: ConnectStandalone, no connector, 2 s after REST is up".into();
     ctx.push(f);
     Ok(())
 }
 
 pub(super) fn b9(ctx: &mut Ctx) -> R<()> {
-    let topics: Vec<(String, String)> =
-        (0..ctx.opts.pairs).map(|_| (ctx.unique("b9-kcat"), ctx.unique("b9-ours"))).collect();
-    let all: Vec<String> = topics.iter().flat_map(|(a, b)| [a.clone(), b.clone()]).collect();
+    let topics: Vec<[String; 3]> = (0..ctx.opts.pairs)
+        .map(|_| [ctx.unique("b9-kcat"), ctx.unique("b9-ours"), ctx.unique("b9-java")])
+        .collect();
+    let all: Vec<String> = topics.iter().flatten().cloned().collect();
     let broker = Broker::start(ctx, &all)?;
     let one = ctx.work.join("b9-one-line.txt");
     data::write_lines(&one, 1, 100).map_err(|e| format!("generate: {e}"))?;
     let mut ready = Figure::new("B9", "start→REST ready", "ms", Target::OursAtMost(100.0));
     let mut first = Figure::new("B9", "start→first record acked", "ms", Target::None);
-    for (t_kcat, t_ours) in &topics {
+    for (round, [t_kcat, t_ours, t_java]) in topics.iter().enumerate() {
         // Baseline: kcat -P of one line, start to the record's high watermark.
-        let mut cmd = ctx.kcat();
-        kcat_producer_args(&mut cmd, &broker.bootstrap, t_kcat);
-        cmd.arg("-l").arg(&one).stdout(Stdio::null()).stderr(Stdio::null());
-        let t0 = Instant::now();
-        let mut p = Proc(cmd.spawn().map_err(|e| format!("kcat: {e}"))?);
-        let secs = loop {
-            if broker.high(t_kcat)? >= 1 {
-                break t0.elapsed().as_secs_f64();
-            }
-            if t0.elapsed() > Duration::from_secs(30) {
-                return Err("kcat's first record never arrived".into());
-            }
-            if let Ok(Some(st)) = p.0.try_wait()
-                && !st.success()
-            {
-                return Err(format!("kcat failed: {st}"));
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        };
-        drop(p);
-        first.base.push(secs * 1000.0);
-        // Ours.
-        let dir = ctx.run_dir("b9")?;
-        let port = free_port()?;
-        let worker = worker_props(&broker.bootstrap, &dir, port, STRING_CONVERTER);
-        let conn = vec![
-            ("name", format!("src-{t_ours}")),
-            ("connector.class", "FileStreamSource".into()),
-            ("file", one.display().to_string()),
-            ("topic", t_ours.clone()),
-        ];
-        let (mut p, t0, log) =
-            spawn_worker(&ctx.bin.join("connect-standalone"), &dir, &worker, &[conn])?;
-        // REST readiness on its own thread: the first GET / may take long, and must not
-        // delay the watermark polling of the first record.
-        let ready_thread = std::thread::spawn(move || {
-            while t0.elapsed() < Duration::from_secs(30) {
-                if http_ok(port) {
-                    return Some(t0.elapsed().as_secs_f64());
+        let mut run_base = |ctx: &mut Ctx| -> R<()> {
+            let mut cmd = ctx.kcat();
+            kcat_producer_args(&mut cmd, &broker.bootstrap, t_kcat);
+            cmd.arg("-l").arg(&one).stdout(Stdio::null()).stderr(Stdio::null());
+            let t0 = Instant::now();
+            let mut p = Proc(cmd.spawn().map_err(|e| format!("kcat: {e}"))?);
+            let secs = loop {
+                if broker.high(t_kcat)? >= 1 {
+                    break t0.elapsed().as_secs_f64();
+                }
+                if t0.elapsed() > Duration::from_secs(30) {
+                    return Err("kcat's first record never arrived".into());
+                }
+                if let Ok(Some(st)) = p.0.try_wait()
+                    && !st.success()
+                {
+                    return Err(format!("kcat failed: {st}"));
                 }
                 std::thread::sleep(Duration::from_millis(1));
-            }
-            None
-        });
-        let a =
-            wait_for(&mut p, &log, t0, Duration::from_secs(30), Duration::from_millis(1), || {
-                Ok(broker.high(t_ours)? >= 1)
-            })?;
-        let r = ready_thread.join().ok().flatten().ok_or("REST never answered GET / with 200")?;
-        drop(p);
-        check_count("B9 ours", broker.high(t_ours)?, 1)?;
-        ready.ours.push(r * 1000.0);
-        first.ours.push(a * 1000.0);
+            };
+            drop(p);
+            first.base.push(secs * 1000.0);
+            Ok(())
+        };
+        // Ours and Java: one FileStreamSource of one line.
+        let mut run_worker = |ctx: &mut Ctx, is_java: bool| -> R<()> {
+            let topic = if is_java { t_java } else { t_ours };
+            let dir = ctx.run_dir("b9")?;
+            let port = free_port()?;
+            let worker = worker_props(&broker.bootstrap, &dir, port, STRING_CONVERTER);
+            let conn = vec![
+                ("name", format!("src-{topic}")),
+                ("connector.class", "FileStreamSource".into()),
+                ("file", one.display().to_string()),
+                ("topic", topic.clone()),
+            ];
+            let exe = ctx.bin.join("connect-standalone");
+            let (mut p, t0, log) = spawn_side(ctx, is_java, &exe, &dir, &worker, &[conn])?;
+            // REST readiness on its own thread: the first GET / may take long, and must not
+            // delay the watermark polling of the first record.
+            let ready_thread = std::thread::spawn(move || {
+                while t0.elapsed() < Duration::from_secs(120) {
+                    if http_ok(port) {
+                        return Some(t0.elapsed().as_secs_f64());
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                None
+            });
+            let a = wait_for(
+                &mut p,
+                &log,
+                t0,
+                Duration::from_secs(120),
+                Duration::from_millis(1),
+                || Ok(broker.high(topic)? >= 1),
+            )?;
+            let r =
+                ready_thread.join().ok().flatten().ok_or("REST never answered GET / with 200")?;
+            drop(p);
+            check_count("B9", broker.high(topic)?, 1)?;
+            if is_java { &mut ready.java } else { &mut ready.ours }.push(r * 1000.0);
+            if is_java { &mut first.java } else { &mut first.ours }.push(a * 1000.0);
+            Ok(())
+        };
+        with_java_worker(ctx, round, &mut run_base, &mut run_worker)?;
     }
-    ready.note = "connect-standalone with one FileStreamSource, process start until GET / answers 200 (polled every 1 ms); no fair baseline (kcat has no REST server)".into();
-    first.note = "process start until the first record is in the topic (high watermark polled every 1 ms); baseline kcat -P -l of a one-line file, same settings".into();
+    ready.note = "connect-standalone with one FileStreamSource, process start until GET / answers 200 (polled every 1 ms); no fair baseline (kcat has no REST server); Java: ConnectStandalone with the same files".into();
+    first.note = "process start until the first record is in the topic (high watermark polled every 1 ms); baseline kcat -P -l of a one-line file, same settings; Java: ConnectStandalone with the same files".into();
     ctx.push(ready);
     ctx.push(first);
     Ok(())

@@ -1,11 +1,13 @@
 //! `pipeline [--scale F] [--pairs N] [--only B1,B2,…] [--latency-secs S]`: the end-to-end
 //! harness behind `scripts/bench.sh`.
 //!
-//! It starts `connect-mock-broker` (librdkafka's mock cluster on loopback) so ours and the
-//! baseline talk to the same broker process, generates data with a fixed seed, runs
-//! baseline and ours interleaved (`--pairs` pairs, the order alternating), checks record
-//! counts after every run, prints one line per figure (median ratio and the spread of the
-//! per-pair ratios) and writes `benches/results/latest.json` and `latest.md`.
+//! Every side of a figure talks to the same broker: Apache Kafka when `BENCH_KAFKA_BOOTSTRAP`
+//! names one (`scripts/bench.sh` starts it), else (or with `--broker mock`) a
+//! `connect-mock-broker` process (librdkafka's mock cluster on loopback). It generates data
+//! with a fixed seed, runs the baseline, ours and, on Apache Kafka, Java Kafka Connect
+//! (`BENCH_JAVA_CONNECT_CP`; not with `--no-java`) in rotating order (`--pairs` rounds),
+//! checks record counts after every run, prints one line per figure (median ratios and the
+//! spread of the per-round ratios) and writes `benches/results/latest.json` and `latest.md`.
 //!
 //! How ours is timed: the real release binaries (`connect-standalone`, or `bench-worker`
 //! for B3) are started, and the clock runs from process start until the topic's high
@@ -166,10 +168,15 @@ struct Opts {
     pairs: usize,
     only: Option<Vec<String>>,
     latency_secs: f64,
+    /// `--broker mock`: the mock cluster even when Apache Kafka is given.
+    mock: bool,
+    /// `--no-java`: no Java Kafka Connect column.
+    no_java: bool,
 }
 
 fn parse_opts(args: &[String]) -> R<Opts> {
-    let mut o = Opts { scale: 0.25, pairs: 3, only: None, latency_secs: 3.0 };
+    let mut o =
+        Opts { scale: 0.25, pairs: 3, only: None, latency_secs: 3.0, mock: false, no_java: false };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut val =
@@ -184,8 +191,14 @@ fn parse_opts(args: &[String]) -> R<Opts> {
             "--only" => {
                 o.only = Some(val("--only")?.split(',').map(|s| s.trim().to_uppercase()).collect())
             }
+            "--broker" => match val("--broker")?.as_str() {
+                "mock" => o.mock = true,
+                "kafka" => o.mock = false,
+                other => return Err(format!("--broker takes mock or kafka, not {other}")),
+            },
+            "--no-java" => o.no_java = true,
             "-h" | "--help" => {
-                return Err("usage: pipeline [--scale F] [--pairs N] [--only B1,B2,B3,B4,B5,B6,B7,B8,B9,B10,JAVA] [--latency-secs S]".into());
+                return Err("usage: pipeline [--scale F] [--pairs N] [--only B1,B2,B3,B4,B5,B6,B7,B8,B9,B10] [--latency-secs S] [--broker mock|kafka] [--no-java]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -201,8 +214,6 @@ fn parse_opts(args: &[String]) -> R<Opts> {
 enum Target {
     /// The median ratio ours/baseline must be at least this.
     RatioAtLeast(f64),
-    /// The median ratio ours/baseline must be at most this (time, memory).
-    RatioAtMost(f64),
     /// The median of ours must be at most this (in the figure's unit).
     OursAtMost(f64),
     /// The median of ours must be at least this (in the figure's unit).
@@ -217,6 +228,8 @@ struct Figure {
     unit: &'static str,
     ours: Vec<f64>,
     base: Vec<f64>,
+    /// Java Kafka Connect's runs, when it ran this figure too.
+    java: Vec<f64>,
     target: Target,
     note: String,
 }
@@ -229,6 +242,7 @@ impl Figure {
             unit,
             ours: vec![],
             base: vec![],
+            java: vec![],
             target,
             note: String::new(),
         }
@@ -242,15 +256,35 @@ impl Figure {
         median(&self.ratios())
     }
 
+    /// Ours ÷ Java per round.
+    fn java_ratios(&self) -> Vec<f64> {
+        self.ours.iter().zip(&self.java).filter(|(_, j)| **j > 0.0).map(|(o, j)| o / j).collect()
+    }
+
+    /// Ahead of Java Kafka Connect: more per second, or less time or memory.
+    fn java_status(&self) -> &'static str {
+        let higher_is_better = self.unit.ends_with("/s");
+        match median(&self.java_ratios()) {
+            Some(r) if (higher_is_better && r >= 1.0) || (!higher_is_better && r <= 1.0) => "ahead",
+            Some(_) => "BEHIND",
+            None => "",
+        }
+    }
+
+    /// Java's median, ours ÷ Java and its spread, or `None` without Java runs.
+    fn java_text(&self) -> Option<(String, String, String)> {
+        let j = median(&self.java)?;
+        let ratios = self.java_ratios();
+        let ratio = median(&ratios).map_or("n/a".into(), fmt_ratio);
+        let spread = min_max(&ratios)
+            .map_or("n/a".into(), |(lo, hi)| format!("{}–{}", fmt_ratio(lo), fmt_ratio(hi)));
+        Some((format!("{} {}", fmt_num(j), self.unit), ratio, spread))
+    }
+
     fn status(&self) -> &'static str {
         match self.target {
             Target::RatioAtLeast(t) => match self.ratio() {
                 Some(r) if r >= t => "PASS",
-                Some(_) => "MISS",
-                None => "n/a",
-            },
-            Target::RatioAtMost(t) => match self.ratio() {
-                Some(r) if r <= t => "PASS",
                 Some(_) => "MISS",
                 None => "n/a",
             },
@@ -271,7 +305,6 @@ impl Figure {
     fn target_text(&self) -> String {
         match self.target {
             Target::RatioAtLeast(t) => format!("ratio ≥{t:.2}"),
-            Target::RatioAtMost(t) => format!("ratio ≤{t:.2}"),
             Target::OursAtMost(t) => format!("≤{} {}", fmt_num(t), self.unit),
             Target::OursAtLeast(t) => format!("≥{} {}", fmt_num(t), self.unit),
             Target::None => "—".into(),
@@ -294,8 +327,11 @@ impl Figure {
         let base =
             median(&self.base).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), self.unit));
         let ratio = self.ratio().map_or("n/a".into(), fmt_ratio);
+        let java = self.java_text().map_or(String::new(), |(j, r, spread)| {
+            format!("  java={j} ours/java={r} (spread {spread}) {}", self.java_status())
+        });
         format!(
-            "{:<4}{:<34} ours={:<16} baseline={:<16} ratio={:<5} (spread {})  target {}  {}",
+            "{:<4}{:<34} ours={:<16} baseline={:<16} ratio={:<5} (spread {})  target {}  {}{java}",
             self.id,
             self.name,
             ours,
@@ -320,6 +356,11 @@ impl Figure {
             "baseline_runs": self.base,
             "target": self.target_text(),
             "status": self.status(),
+            "java_median": median(&self.java),
+            "java_runs": self.java,
+            "ours_over_java_median": median(&self.java_ratios()),
+            "ours_over_java_min_max": min_max(&self.java_ratios()),
+            "vs_java": self.java_status(),
             "note": self.note,
         })
     }
@@ -358,6 +399,10 @@ struct Ctx {
     /// Our median B1 100 B rate, the base of B10's rates.
     b1_rate: Option<f64>,
     seq: u64,
+    /// Apache Kafka's bootstrap servers, when the figures run on it.
+    kafka: Option<String>,
+    /// Java Kafka Connect, the third side of the figures it can run (on Apache Kafka only).
+    java: Option<java::Java>,
 }
 
 impl Ctx {
@@ -371,7 +416,8 @@ impl Ctx {
 
     fn unique(&mut self, prefix: &str) -> String {
         self.seq += 1;
-        format!("{prefix}-{}", self.seq)
+        // The process id keeps names apart on an Apache Kafka that outlives one run.
+        format!("{prefix}-{}-{}", std::process::id(), self.seq)
     }
 
     fn run_dir(&mut self, prefix: &str) -> R<PathBuf> {
@@ -406,7 +452,14 @@ struct Broker {
 }
 
 impl Broker {
+    /// The broker of a figure group, with `topics` (`name` or `name:partitions`) created:
+    /// a new `connect-mock-broker` process, or the running Apache Kafka of the run.
     fn start(ctx: &Ctx, topics: &[String]) -> R<Broker> {
+        if let Some(bootstrap) = &ctx.kafka {
+            let broker = Broker::existing(bootstrap)?;
+            create_topics(bootstrap, topics)?;
+            return Ok(broker);
+        }
         let mut cmd = Command::new(ctx.bin.join("connect-mock-broker"));
         for t in topics {
             cmd.arg("--topic").arg(t);
@@ -434,8 +487,7 @@ impl Broker {
         Ok(Broker { child: Some(child), bootstrap, probe })
     }
 
-    /// A broker that runs already (Apache Kafka, for the figures against Java Kafka
-    /// Connect, whose worker cannot run on the mock cluster); topics are auto-created.
+    /// A broker that runs already (Apache Kafka).
     fn existing(bootstrap: &str) -> R<Broker> {
         let probe: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", bootstrap)
@@ -472,6 +524,40 @@ impl Broker {
         }
         Ok(sum)
     }
+}
+
+/// Creates `topics` (`name` or `name:partitions`, replication 1) through the Admin API.
+fn create_topics(bootstrap: &str, topics: &[String]) -> R<()> {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .map_err(|e| format!("admin client: {e}"))?;
+    let specs: Vec<(String, i32)> = topics
+        .iter()
+        .map(|t| match t.rsplit_once(':') {
+            Some((name, parts)) => (name.to_string(), parts.parse().unwrap_or(1)),
+            None => (t.clone(), 1),
+        })
+        .collect();
+    let new: Vec<NewTopic> =
+        specs.iter().map(|(n, p)| NewTopic::new(n, *p, TopicReplication::Fixed(1))).collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio: {e}"))?;
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results =
+        rt.block_on(admin.create_topics(&new, &opts)).map_err(|e| format!("create topics: {e}"))?;
+    for r in results {
+        if let Err((name, code)) = r
+            && code != RDKafkaErrorCode::TopicAlreadyExists
+        {
+            return Err(format!("create topic {name}: {code}"));
+        }
+    }
+    Ok(())
 }
 
 impl Drop for Broker {
@@ -613,20 +699,64 @@ fn wait_for(
     }
 }
 
+/// One side of a figure's round: the baseline, ours or Java Kafka Connect.
+type Side<'a> = &'a mut dyn FnMut(&mut Ctx) -> R<()>;
+
 /// One pair of runs: the baseline first on even pairs, ours first on odd ones, so
 /// neither side always runs on a warmer (or busier) machine.
-fn interleaved(
+fn interleaved(ctx: &mut Ctx, pair: usize, base: Side<'_>, ours: Side<'_>) -> R<()> {
+    rotated(ctx, pair, &mut [base, ours])
+}
+
+/// One round of runs, the order rotating with the round: round `i` starts with side
+/// `i mod n`, so each side goes first equally often.
+fn rotated(ctx: &mut Ctx, round: usize, sides: &mut [Side<'_>]) -> R<()> {
+    let n = sides.len();
+    for i in 0..n {
+        (sides[(round + i) % n])(ctx)?;
+    }
+    Ok(())
+}
+
+/// [`with_java`] where ours and Java share one run function, told whether it runs Java.
+fn with_java_worker(
     ctx: &mut Ctx,
-    pair: usize,
-    base: &mut dyn FnMut(&mut Ctx) -> R<()>,
-    ours: &mut dyn FnMut(&mut Ctx) -> R<()>,
+    round: usize,
+    base: Side<'_>,
+    worker: &mut dyn FnMut(&mut Ctx, bool) -> R<()>,
 ) -> R<()> {
-    if pair.is_multiple_of(2) {
-        base(ctx)?;
-        ours(ctx)
+    let worker = std::cell::RefCell::new(worker);
+    with_java(
+        ctx,
+        round,
+        base,
+        &mut |ctx: &mut Ctx| (worker.borrow_mut())(ctx, false),
+        &mut |ctx: &mut Ctx| (worker.borrow_mut())(ctx, true),
+    )
+}
+
+/// Starts ours (`exe`) or, when `is_java`, Java Kafka Connect with the same files.
+fn spawn_side(
+    ctx: &Ctx,
+    is_java: bool,
+    exe: &Path,
+    dir: &Path,
+    worker: &[(&str, String)],
+    connectors: &[Vec<(&str, String)>],
+) -> R<(Proc, Instant, PathBuf)> {
+    if is_java {
+        java::spawn(ctx, dir, worker, connectors)
     } else {
-        ours(ctx)?;
-        base(ctx)
+        spawn_worker(exe, dir, worker, connectors)
+    }
+}
+
+/// The baseline, ours and, when the run has it, Java Kafka Connect, in rotating order.
+fn with_java(ctx: &mut Ctx, round: usize, base: Side<'_>, ours: Side<'_>, java: Side<'_>) -> R<()> {
+    if ctx.java.is_some() {
+        rotated(ctx, round, &mut [base, ours, java])
+    } else {
+        interleaved(ctx, round, base, ours)
     }
 }
 
@@ -719,31 +849,42 @@ fn harness(args: &[String]) -> R<()> {
     std::fs::create_dir_all(&work).map_err(|e| format!("mkdir {}: {e}", work.display()))?;
     let kcat = std::env::var("BENCH_KCAT").unwrap_or_else(|_| "kcat".into());
     let kcat_ld = std::env::var("BENCH_KCAT_LD_LIBRARY_PATH").ok().filter(|s| !s.is_empty());
-    let mut ctx = Ctx { opts, bin, work, kcat, kcat_ld, figures: vec![], b1_rate: None, seq: 0 };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let kafka = env("BENCH_KAFKA_BOOTSTRAP").filter(|_| !opts.mock);
+    let java = match (&kafka, opts.no_java) {
+        (Some(_), false) => java::Java::from_env()?,
+        _ => None,
+    };
+    let mut ctx =
+        Ctx { opts, bin, work, kcat, kcat_ld, figures: vec![], b1_rate: None, seq: 0, kafka, java };
 
     let ours_lib = rdkafka::util::get_rdkafka_version().1;
     let kcat_lib = kcat_librdkafka(&ctx);
     let started = Instant::now();
-    println!(
-        "broker: connect-mock-broker (librdkafka {ours_lib} mock cluster, loopback, one process per figure group)"
-    );
+    println!("broker: {}", broker_text(&ctx, &ours_lib));
+    if let Some(j) = &ctx.java {
+        println!(
+            "Java Kafka Connect {} (ConnectStandalone, connect-standalone.sh's JVM options): a third side of B1, B2, B3, B8, B9",
+            j.version
+        );
+    }
     println!(
         "librdkafka: ours {ours_lib} (static, rdkafka-sys); kcat {kcat_lib}{}",
         ctx.kcat_ld.as_ref().map_or(String::new(), |l| format!(" via LD_LIBRARY_PATH={l}"))
     );
     println!(
-        "scale={} (issue sizes × scale; --scale 1 for the issue's 2 M × 100 B and 500 k × 1 KB), {} pairs, baseline and ours interleaved",
+        "scale={} (issue sizes × scale; --scale 1 for the issue's 2 M × 100 B and 500 k × 1 KB), {} pairs, the sides in rotating order",
         ctx.opts.scale, ctx.opts.pairs
     );
     println!(
-        "ratio = ours / baseline per pair, median over pairs; spread = min–max of the per-pair ratios"
+        "ratio = ours / baseline per pair, median over pairs; spread = min–max of the per-pair ratios; ours/java likewise"
     );
     println!("throughput: higher is better; time and memory: lower is better");
     println!();
 
     let mut errors = Vec::new();
     type Step = fn(&mut Ctx) -> R<()>;
-    let steps: [(&str, Step); 11] = [
+    let steps: [(&str, Step); 10] = [
         ("B9", b9),
         ("B1", b1),
         ("B2", b2),
@@ -754,7 +895,6 @@ fn harness(args: &[String]) -> R<()> {
         ("B7", b7),
         ("B8", b8_idle),
         ("B10", b10),
-        ("JAVA", java::vs_java),
     ];
     for (id, step) in steps {
         if ctx.wants(id)
@@ -769,6 +909,19 @@ fn harness(args: &[String]) -> R<()> {
     println!("harness time {total:.0} s");
     write_results(&ctx, &ours_lib, &kcat_lib, total, &errors)?;
     if errors.is_empty() { Ok(()) } else { Err(format!("{} figure(s) failed", errors.len())) }
+}
+
+/// Which broker every side of the figures talked to.
+fn broker_text(ctx: &Ctx, ours_lib: &str) -> String {
+    match &ctx.kafka {
+        Some(b) => format!(
+            "Apache Kafka {} (KRaft, one node, {b}), shared by every side",
+            std::env::var("BENCH_KAFKA_VERSION").unwrap_or_else(|_| "(version not given)".into())
+        ),
+        None => format!(
+            "connect-mock-broker (librdkafka {ours_lib} mock cluster, loopback, one process per figure group)"
+        ),
+    }
 }
 
 fn kcat_librdkafka(ctx: &Ctx) -> String {
@@ -812,7 +965,8 @@ fn write_results(
         "date": date,
         "scale": ctx.opts.scale,
         "pairs": ctx.opts.pairs,
-        "broker": format!("connect-mock-broker (librdkafka {ours_lib} mock cluster)"),
+        "broker": broker_text(ctx, ours_lib),
+        "java_kafka_connect": ctx.java.as_ref().map(|j| j.version.clone()),
         "librdkafka": { "ours": ours_lib, "kcat": kcat_lib, "kcat_ld_library_path": ctx.kcat_ld },
         "harness_seconds": total,
         "figures": ctx.figures.iter().map(Figure::json).collect::<Vec<_>>(),
@@ -824,31 +978,33 @@ fn write_results(
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "Commit `{}`{}, {date}, scale {}, {} pairs; broker connect-mock-broker{}; librdkafka ours {ours_lib}, kcat {kcat_lib}.\n",
+        "Commit `{}`{}, {date}, scale {}, {} pairs; broker {}{}; librdkafka ours {ours_lib}, kcat {kcat_lib}.\n",
         commit.get(..12).unwrap_or(&commit),
         if dirty { " (with uncommitted changes)" } else { "" },
         ctx.opts.scale,
         ctx.opts.pairs,
-        if ctx.wants("JAVA") {
-            " (the figures vs Java: Apache Kafka 4.3.2, Java Kafka Connect 4.3.1)"
-        } else {
-            ""
-        }
+        broker_text(ctx, ours_lib),
+        ctx.java.as_ref().map_or(String::new(), |j| format!("; Java Kafka Connect {}", j.version)),
     );
-    let _ = writeln!(md, "| figure | | ours | baseline | ratio | spread | target | |");
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "| figure | | ours | baseline | ratio | spread | target | | Java Kafka Connect | ours ÷ Java | spread | |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|");
     for f in &ctx.figures {
         let ours = median(&f.ours).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), f.unit));
         let base = median(&f.base).map_or("n/a".into(), |v| format!("{} {}", fmt_num(v), f.unit));
         let ratio = f.ratio().map_or("n/a".into(), fmt_ratio);
+        let (java, vs, spread) = f.java_text().unwrap_or(("—".into(), "—".into(), "".into()));
         let _ = writeln!(
             md,
-            "| {} | {} | {ours} | {base} | {ratio} | {} | {} | {} |",
+            "| {} | {} | {ours} | {base} | {ratio} | {} | {} | {} | {java} | {vs} | {spread} | {} |",
             f.id,
             f.name,
             f.spread_text(),
             f.target_text(),
-            f.status()
+            f.status(),
+            f.java_status()
         );
     }
     for e in errors {

@@ -7,8 +7,8 @@ use super::*;
 // ---------------------------------------------------------------------------------------
 
 pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
-    let mut mem_ours = vec![];
-    let mut mem_base = vec![];
+    let mut mem =
+        Figure::new("B8", "peak RSS, B1 pipeline (100B)", "MiB", Target::OursAtMost(100.0));
     for (size, full, target, label) in
         [(100usize, 2_000_000u64, 0.90, "100B"), (1000, 500_000, 0.95, "1KB")]
     {
@@ -22,9 +22,20 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
             "rec/s",
             Target::RatioAtLeast(target),
         );
+        let keep_mem = size == 100;
         for pair in 0..ctx.opts.pairs {
-            let (t_base, t_ours) = (ctx.unique("b1-kcat"), ctx.unique("b1-ours"));
-            let broker = Broker::start(ctx, &[t_base.clone(), t_ours.clone()])?;
+            let (t_base, t_ours, t_java) =
+                (ctx.unique("b1-kcat"), ctx.unique("b1-ours"), ctx.unique("b1-java"));
+            let broker = Broker::start(ctx, &[t_base.clone(), t_ours.clone(), t_java.clone()])?;
+            let source = |topic: &str| {
+                vec![
+                    ("name", format!("src-{topic}")),
+                    ("connector.class", "FileStreamSource".into()),
+                    ("tasks.max", "1".into()),
+                    ("file", input.display().to_string()),
+                    ("topic", topic.to_string()),
+                ]
+            };
             let mut run_base = |ctx: &mut Ctx| -> R<()> {
                 let mut cmd = ctx.kcat();
                 kcat_producer_args(&mut cmd, &broker.bootstrap, &t_base);
@@ -32,8 +43,8 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
                 let (secs, hwm) = run_timed(cmd, "kcat -P", Duration::from_secs(120))?;
                 check_count("B1 kcat", broker.high(&t_base)?, n)?;
                 f.base.push(n as f64 / secs);
-                if size == 100 {
-                    mem_base.push(hwm as f64 / 1024.0);
+                if keep_mem {
+                    mem.base.push(hwm as f64 / 1024.0);
                 }
                 Ok(())
             };
@@ -44,37 +55,53 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
                 // Bounded mode: the worker exits once the file is read and acknowledged,
                 // so it is timed start to exit like kcat.
                 worker.push(("exit.on.source.eof", "true".into()));
-                let conn = vec![
-                    ("name", format!("src-{}", t_ours)),
-                    ("connector.class", "FileStreamSource".into()),
-                    ("tasks.max", "1".into()),
-                    ("file", input.display().to_string()),
-                    ("topic", t_ours.clone()),
-                ];
-                let (mut p, t0, log) =
-                    spawn_worker(&ctx.bin.join("connect-standalone"), &dir, &worker, &[conn])?;
+                let (mut p, t0, log) = spawn_worker(
+                    &ctx.bin.join("connect-standalone"),
+                    &dir,
+                    &worker,
+                    &[source(&t_ours)],
+                )?;
                 let (secs, hwm) = wait_exit(&mut p, &log, t0, Duration::from_secs(120))?;
                 drop(p);
                 check_count("B1 ours", broker.high(&t_ours)?, n)?;
                 f.ours.push(n as f64 / secs);
-                if size == 100 {
-                    mem_ours.push(hwm as f64 / 1024.0);
+                if keep_mem {
+                    mem.ours.push(hwm as f64 / 1024.0);
                 }
                 Ok(())
             };
-            interleaved(ctx, pair, &mut run_base, &mut run_ours)?;
+            let mut run_java = |ctx: &mut Ctx| -> R<()> {
+                let dir = ctx.run_dir("b1-java")?;
+                let worker = worker_props(&broker.bootstrap, &dir, free_port()?, STRING_CONVERTER);
+                let (mut p, t0, log) = java::spawn(ctx, &dir, &worker, &[source(&t_java)])?;
+                // Java has no bounded mode: timed until the topic holds every line.
+                let secs = wait_for(
+                    &mut p,
+                    &log,
+                    t0,
+                    Duration::from_secs(300),
+                    Duration::from_millis(5),
+                    || Ok(broker.high(&t_java).unwrap_or(0) >= n as i64),
+                )?;
+                let hwm = vm_hwm_kib(p.pid()).unwrap_or(0);
+                drop(p);
+                check_count("B1 Java", broker.high(&t_java)?, n)?;
+                f.java.push(n as f64 / secs);
+                if keep_mem {
+                    mem.java.push(hwm as f64 / 1024.0);
+                }
+                Ok(())
+            };
+            with_java(ctx, pair, &mut run_base, &mut run_ours, &mut run_java)?;
         }
         if size == 100 {
             ctx.b1_rate = median(&f.ours);
         }
-        f.note = "ours: connect-standalone in bounded mode (exit.on.source.eof=true), StringConverter, producer acks=all idempotent linger 5 ms; timed from process start to exit (every line acknowledged, offsets committed), count checked on the topic; kcat -P -l with the same -X producer settings, timed start to exit".into();
+        f.note = "ours: connect-standalone in bounded mode (exit.on.source.eof=true), StringConverter, producer acks=all idempotent linger 5 ms; timed from process start to exit (every line acknowledged, offsets committed), count checked on the topic; kcat -P -l with the same -X producer settings, timed start to exit; Java: ConnectStandalone with the same files (no bounded mode), timed from process start until the topic's high watermark holds every line".into();
         ctx.push(f);
     }
-    let mut m = Figure::new("B8", "peak RSS, B1 pipeline (100B)", "MiB", Target::OursAtMost(100.0));
-    m.ours = mem_ours;
-    m.base = mem_base;
-    m.note = "VmHWM of connect-standalone sampled every 2 ms until it exits; kcat's VmHWM sampled every 2 ms until exit".into();
-    ctx.push(m);
+    mem.note = "VmHWM of connect-standalone sampled every 2 ms until it exits; kcat's VmHWM sampled every 2 ms until exit; Java's VmHWM when the topic holds every line".into();
+    ctx.push(mem);
     Ok(())
 }
 
@@ -123,8 +150,9 @@ pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
             let _ = std::fs::remove_file(&out);
             Ok(())
         };
-        let mut run_ours = |ctx: &mut Ctx| -> R<()> {
-            let dir = ctx.run_dir("b2-ours")?;
+        // Ours and Java: the same worker and connector files.
+        let mut run_worker = |ctx: &mut Ctx, is_java: bool| -> R<()> {
+            let dir = ctx.run_dir(if is_java { "b2-java" } else { "b2-ours" })?;
             let out = dir.join("out.txt");
             let worker = worker_props(&broker.bootstrap, &dir, free_port()?, STRING_CONVERTER);
             let name = ctx.unique("sink");
@@ -135,29 +163,35 @@ pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
                 ("file", out.display().to_string()),
                 ("topics", topic.clone()),
             ];
-            let (mut p, t0, log) =
-                spawn_worker(&ctx.bin.join("connect-standalone"), &dir, &worker, &[conn])?;
+            let exe = ctx.bin.join("connect-standalone");
+            let (mut p, t0, log) = spawn_side(ctx, is_java, &exe, &dir, &worker, &[conn])?;
             let secs = wait_for(
                 &mut p,
                 &log,
                 t0,
-                Duration::from_secs(120),
+                Duration::from_secs(300),
                 Duration::from_millis(5),
                 || Ok(std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) >= bytes),
             )?;
             let hwm = vm_hwm_kib(p.pid()).unwrap_or(0);
             drop(p);
-            check_count("B2 ours", data::count_lines(&out) as i64, n)?;
-            f.ours.push(n as f64 / secs);
-            mem.ours.push(hwm as f64 / 1024.0);
+            check_count(
+                if is_java { "B2 Java" } else { "B2 ours" },
+                data::count_lines(&out) as i64,
+                n,
+            )?;
+            let (rate, rss) =
+                if is_java { (&mut f.java, &mut mem.java) } else { (&mut f.ours, &mut mem.ours) };
+            rate.push(n as f64 / secs);
+            rss.push(hwm as f64 / 1024.0);
             let _ = std::fs::remove_file(&out);
             Ok(())
         };
-        interleaved(ctx, pair, &mut run_base, &mut run_ours)?;
+        with_java_worker(ctx, pair, &mut run_base, &mut run_worker)?;
     }
-    f.note = "ours: connect-standalone with FileStreamSink only, StringConverter, consumer group join included, offset.flush.interval.ms=100 (the sink writes its last partial 256 KiB buffer only on flush); timed until the file holds every byte; kcat -C -e -o beginning (no group), timed start to exit".into();
+    f.note = "ours: connect-standalone with FileStreamSink only, StringConverter, consumer group join included, offset.flush.interval.ms=100 (the sink writes its last partial 256 KiB buffer only on flush); timed until the file holds every byte; kcat -C -e -o beginning (no group), timed start to exit; Java: ConnectStandalone with the same files, timed like ours".into();
     mem.note =
-        "VmHWM of connect-standalone just before it is killed; kcat -C's VmHWM sampled every 2 ms"
+        "VmHWM of connect-standalone (and Java's worker) just before it is killed; kcat -C's VmHWM sampled every 2 ms"
             .into();
     ctx.push(f);
     ctx.push(mem);
@@ -188,18 +222,18 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
     );
     let filled = ctx.unique("b3-filled");
     let mut topics = vec![format!("{filled}:{parts}")];
-    let names: Vec<(String, String)> =
-        (0..ctx.opts.pairs).map(|_| (ctx.unique("b3-raw"), ctx.unique("b3-ours"))).collect();
-    for (a, b) in &names {
-        topics.push(a.clone());
-        topics.push(b.clone());
+    let names: Vec<(String, String, String)> = (0..ctx.opts.pairs)
+        .map(|_| (ctx.unique("b3-raw"), ctx.unique("b3-ours"), ctx.unique("b3-java")))
+        .collect();
+    for (a, b, c) in &names {
+        topics.extend([a.clone(), b.clone(), c.clone()]);
     }
     let broker = Broker::start(ctx, &topics)?;
     let mut fill = Command::new(&self_exe);
     fill.args(["raw-produce", &broker.bootstrap, &filled, &n.to_string(), &size.to_string()]);
     run_timed(fill, "raw-produce (fill)", Duration::from_secs(120))?;
     check_count("B3 fill", broker.total(&filled, parts)?, n)?;
-    for (pair, (t_raw, t_ours)) in names.iter().enumerate() {
+    for (pair, (t_raw, t_ours, t_java)) in names.iter().enumerate() {
         // Source side.
         let mut base_src = |ctx: &mut Ctx| -> R<()> {
             let mut cmd = Command::new(&self_exe);
@@ -210,28 +244,30 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
             let _ = ctx;
             Ok(())
         };
-        let mut ours_src = |ctx: &mut Ctx| -> R<()> {
+        // Ours (bench-worker) and Java (ConnectStandalone with the Java GeneratorSource).
+        let mut worker_src = |ctx: &mut Ctx, is_java: bool| -> R<()> {
+            let topic = if is_java { t_java } else { t_ours };
             let dir = ctx.run_dir("b3-src")?;
             let worker = worker_props(&broker.bootstrap, &dir, free_port()?, BYTES_CONVERTER);
             let conn = vec![
-                ("name", format!("gen-{t_ours}")),
+                ("name", format!("gen-{topic}")),
                 ("connector.class", "GeneratorSource".into()),
-                ("topic", t_ours.clone()),
+                ("topic", topic.clone()),
                 ("count", n.to_string()),
                 ("size", size.to_string()),
             ];
-            let (mut p, t0, log) = spawn_worker(&bench_worker, &dir, &worker, &[conn])?;
+            let (mut p, t0, log) = spawn_side(ctx, is_java, &bench_worker, &dir, &worker, &[conn])?;
             let secs = wait_for(
                 &mut p,
                 &log,
                 t0,
-                Duration::from_secs(120),
+                Duration::from_secs(300),
                 Duration::from_millis(5),
-                || Ok(broker.high(t_ours)? >= n as i64),
+                || Ok(broker.high(topic)? >= n as i64),
             )?;
             drop(p);
-            check_count("B3 ours source", broker.high(t_ours)?, n)?;
-            src.ours.push(n as f64 / secs);
+            check_count("B3 source", broker.high(topic)?, n)?;
+            if is_java { &mut src.java } else { &mut src.ours }.push(n as f64 / secs);
             Ok(())
         };
         // Sink side, on the pre-filled topic.
@@ -244,7 +280,8 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
             snk.base.push(n as f64 / secs);
             Ok(())
         };
-        let mut ours_snk = |ctx: &mut Ctx| -> R<()> {
+        // Ours (bench-worker) and Java (ConnectStandalone with the Java DiscardSink).
+        let mut worker_snk = |ctx: &mut Ctx, is_java: bool| -> R<()> {
             let dir = ctx.run_dir("b3-snk")?;
             let done = dir.join("done");
             let worker = worker_props(&broker.bootstrap, &dir, free_port()?, BYTES_CONVERTER);
@@ -255,12 +292,12 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
                 ("expected", n.to_string()),
                 ("done.file", done.display().to_string()),
             ];
-            let (mut p, t0, log) = spawn_worker(&bench_worker, &dir, &worker, &[conn])?;
+            let (mut p, t0, log) = spawn_side(ctx, is_java, &bench_worker, &dir, &worker, &[conn])?;
             let secs = wait_for(
                 &mut p,
                 &log,
                 t0,
-                Duration::from_secs(120),
+                Duration::from_secs(300),
                 Duration::from_millis(2),
                 // The sink writes the count after creating the file: wait for the number.
                 || {
@@ -273,24 +310,15 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
             let text = std::fs::read_to_string(&done).unwrap_or_default();
             let got: i64 =
                 text.split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(-1);
-            check_count("B3 ours sink", got, n)?;
-            snk.ours.push(n as f64 / secs);
+            check_count("B3 sink", got, n)?;
+            if is_java { &mut snk.java } else { &mut snk.ours }.push(n as f64 / secs);
             Ok(())
         };
-        if pair % 2 == 0 {
-            base_src(ctx)?;
-            ours_src(ctx)?;
-            base_snk(ctx)?;
-            ours_snk(ctx)?;
-        } else {
-            ours_src(ctx)?;
-            base_src(ctx)?;
-            ours_snk(ctx)?;
-            base_snk(ctx)?;
-        }
+        with_java_worker(ctx, pair, &mut base_src, &mut worker_src)?;
+        with_java_worker(ctx, pair, &mut base_snk, &mut worker_snk)?;
     }
-    src.note = "ours: bench-worker (GeneratorSource, ByteArrayConverter, runtime producer defaults), start to high watermark; baseline: `pipeline raw-produce` (BaseProducer loop, same producer settings), start to exit after flush".into();
-    snk.note = "ours: bench-worker (DiscardSink, ByteArrayConverter, group consumer), start to the sink seeing every record; baseline: `pipeline raw-consume` (BaseConsumer, subscribe with a group, same caps), start to last record".into();
+    src.note = "ours: bench-worker (GeneratorSource, ByteArrayConverter, runtime producer defaults), start to high watermark; baseline: `pipeline raw-produce` (BaseProducer loop, same producer settings), start to exit after flush; Java: ConnectStandalone with its twin GeneratorSource (scripts/lib/connect-java), timed like ours".into();
+    snk.note = "ours: bench-worker (DiscardSink, ByteArrayConverter, group consumer), start to the sink seeing every record; baseline: `pipeline raw-consume` (BaseConsumer, subscribe with a group, same caps), start to last record; Java: ConnectStandalone with its twin DiscardSink, timed like ours".into();
     ctx.push(src);
     ctx.push(snk);
     Ok(())

@@ -162,6 +162,75 @@ impl PluginDescriptor {
         Self::new(class_name, version, PluginFactory::Converter(Arc::new(make)))
     }
 
+    /// A header converter plugin.
+    pub fn header_converter(
+        class_name: impl Into<String>,
+        version: impl Into<String>,
+        make: impl Fn() -> Box<dyn HeaderConverter> + Send + Sync + 'static,
+    ) -> Self {
+        Self::new(class_name, version, PluginFactory::HeaderConverter(Arc::new(make)))
+    }
+
+    /// A transformation plugin: `make` builds one type that transforms source records
+    /// and sink records alike.
+    ///
+    /// ```
+    /// use connect_api::config::{ConfigDef, RawConfig};
+    /// use connect_api::plugin::{PluginDescriptor, PluginKind};
+    /// use connect_api::record::ConnectRecord;
+    /// use connect_api::transform::Transformation;
+    ///
+    /// #[derive(Default)]
+    /// struct Identity;
+    /// impl<R: ConnectRecord> Transformation<R> for Identity {
+    ///     fn configure(&mut self, _: &RawConfig) -> connect_api::Result<()> { Ok(()) }
+    ///     fn config_def(&self) -> ConfigDef { ConfigDef::new() }
+    ///     fn apply(&mut self, record: R) -> connect_api::Result<Option<R>> { Ok(Some(record)) }
+    /// }
+    ///
+    /// let d = PluginDescriptor::transformation("com.example.Identity", "1.0", Identity::default);
+    /// assert_eq!(d.kind(), PluginKind::Transformation);
+    /// ```
+    pub fn transformation<T>(
+        class_name: impl Into<String>,
+        version: impl Into<String>,
+        make: impl Fn() -> T + Send + Sync + Clone + 'static,
+    ) -> Self
+    where
+        T: Transformation<SourceRecord> + Transformation<SinkRecord> + 'static,
+    {
+        let sink = make.clone();
+        Self::new(
+            class_name,
+            version,
+            PluginFactory::Transformation {
+                source: Arc::new(move || Box::new(make()) as Box<dyn Transformation<SourceRecord>>),
+                sink: Arc::new(move || Box::new(sink()) as Box<dyn Transformation<SinkRecord>>),
+            },
+        )
+    }
+
+    /// A predicate plugin: `make` builds one type that tests source records and sink
+    /// records alike.
+    pub fn predicate<P>(
+        class_name: impl Into<String>,
+        version: impl Into<String>,
+        make: impl Fn() -> P + Send + Sync + Clone + 'static,
+    ) -> Self
+    where
+        P: Predicate<SourceRecord> + Predicate<SinkRecord> + 'static,
+    {
+        let sink = make.clone();
+        Self::new(
+            class_name,
+            version,
+            PluginFactory::Predicate {
+                source: Arc::new(move || Box::new(make()) as Box<dyn Predicate<SourceRecord>>),
+                sink: Arc::new(move || Box::new(sink()) as Box<dyn Predicate<SinkRecord>>),
+            },
+        )
+    }
+
     /// Adds other names the plugin answers to (short aliases, our Rust names).
     pub fn with_aliases<S: Into<String>>(mut self, aliases: impl IntoIterator<Item = S>) -> Self {
         self.aliases.extend(aliases.into_iter().map(Into::into));

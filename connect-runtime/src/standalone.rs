@@ -132,7 +132,8 @@ impl Standalone {
         let schema_registry = start_schema_registry(&config).await?;
         let worker = Worker::start_with(config, registry, worker_id, options.connectors).await?;
         let rest_stop = CancellationToken::new();
-        let router = rest::router(worker.clone());
+        // `/admin/loggers` changes what this process logs when `logging::init` set it up.
+        let router = rest::router_with_control(worker.clone(), crate::logging::log_control());
         let stop = rest_stop.clone();
         let rest_task = tokio::spawn(async move {
             let serve = axum::serve(listener, router)

@@ -7,7 +7,8 @@ use connect_api::convert::Converter;
 use connect_api::data::{Decimal, Schema, SchemaBuilder, Struct, Value};
 use connect_api::error::ErrorKind;
 use connect_api::record::Headers;
-use connect_runtime::converters::{AvroConverter, converter_by_name};
+use connect_runtime::PluginRegistry;
+use connect_runtime::converters::AvroConverter;
 use connect_schema_registry::RegistryServer;
 use schema_registry_converter::async_impl::avro::AvroDecoder;
 use schema_registry_converter::async_impl::schema_registry::SrSettings;
@@ -22,7 +23,7 @@ fn settings(url: &str, extra: &[(&str, &str)]) -> RawConfig {
 }
 
 fn converter(url: &str, extra: &[(&str, &str)]) -> Box<dyn Converter> {
-    let mut c = converter_by_name("io.confluent.connect.avro.AvroConverter").unwrap();
+    let mut c = PluginRegistry::new().converter("io.confluent.connect.avro.AvroConverter").unwrap();
     c.configure(&settings(url, extra), false).unwrap();
     c
 }

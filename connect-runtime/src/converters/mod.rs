@@ -8,10 +8,10 @@
 //! | `org.apache.kafka.connect.converters.ShortConverter` … `DoubleConverter` | [`ShortConverter`] … [`DoubleConverter`] | big-endian numbers |
 //! | `org.apache.kafka.connect.storage.SimpleHeaderConverter` | [`SimpleHeaderConverter`] | header values as text |
 //!
-//! All of them but `SimpleHeaderConverter` are [`Converter`]s, and all of them are
-//! [`HeaderConverter`]s, as in Kafka. [`converter_by_name`] and
-//! [`header_converter_by_name`] create one from a worker or connector setting
-//! (`value.converter=org.apache.kafka.connect.json.JsonConverter`, or a short alias).
+//! All of them but `SimpleHeaderConverter` are [`Converter`]s, and all of them but Avro
+//! are [`HeaderConverter`]s, as in Kafka. [`plugins`] lists them for the
+//! [`PluginRegistry`](crate::PluginRegistry), which makes one for a worker or connector
+//! setting (`value.converter=org.apache.kafka.connect.json.JsonConverter`, or a short alias).
 
 #[cfg(feature = "avro")]
 pub mod avro;
@@ -28,6 +28,7 @@ use connect_api::config::{
 };
 use connect_api::convert::{Converter, HeaderConverter};
 use connect_api::error::Result;
+use connect_api::plugin::PluginDescriptor;
 
 #[cfg(feature = "avro")]
 pub use avro::AvroConverter;
@@ -64,101 +65,39 @@ pub const DOUBLE_CONVERTER_CLASS: &str = "org.apache.kafka.connect.converters.Do
 pub const SIMPLE_HEADER_CONVERTER_CLASS: &str =
     "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
-/// The class names of every [`Converter`], for the plugin listing (type `converter`).
-pub const CONVERTER_CLASSES: &[&str] = &[
+/// The runtime's converters and header converters as plugins, for the
+/// [`PluginRegistry`](crate::PluginRegistry): every class above as a converter (but the
+/// simple header converter) and every class as a header converter (but Avro), as in Kafka.
+pub fn plugins() -> Vec<PluginDescriptor> {
+    fn both<C: Converter + HeaderConverter + 'static>(
+        out: &mut Vec<PluginDescriptor>,
+        class: &str,
+        make: fn() -> C,
+    ) {
+        out.push(PluginDescriptor::converter(class, VERSION, move || Box::new(make())));
+        out.push(PluginDescriptor::header_converter(class, VERSION, move || Box::new(make())));
+    }
+    let mut out = Vec::new();
     #[cfg(feature = "avro")]
-    AVRO_CONVERTER_CLASS,
-    BYTE_ARRAY_CONVERTER_CLASS,
-    DOUBLE_CONVERTER_CLASS,
-    FLOAT_CONVERTER_CLASS,
-    INTEGER_CONVERTER_CLASS,
-    LONG_CONVERTER_CLASS,
-    SHORT_CONVERTER_CLASS,
-    JSON_CONVERTER_CLASS,
-    STRING_CONVERTER_CLASS,
-];
-
-/// The class names of every [`HeaderConverter`], for the plugin listing (type
-/// `header_converter`).
-pub const HEADER_CONVERTER_CLASSES: &[&str] = &[
-    BYTE_ARRAY_CONVERTER_CLASS,
-    DOUBLE_CONVERTER_CLASS,
-    FLOAT_CONVERTER_CLASS,
-    INTEGER_CONVERTER_CLASS,
-    LONG_CONVERTER_CLASS,
-    SHORT_CONVERTER_CLASS,
-    JSON_CONVERTER_CLASS,
-    SIMPLE_HEADER_CONVERTER_CLASS,
-    STRING_CONVERTER_CLASS,
-];
-
-/// The class name a converter setting denotes: the class name itself, its simple name
-/// (`JsonConverter`) or, as Kafka's plugin aliases, the simple name without the plugin
-/// type suffix (`Json`, or `Simple` for `SimpleHeaderConverter`).
-fn resolve(name: &str, classes: &[&'static str], suffix: &str) -> Option<&'static str> {
-    let name = name.trim();
-    classes.iter().copied().find(|class| {
-        let simple = class.rsplit('.').next().unwrap_or(class);
-        *class == name
-            || simple == name
-            || simple
-                .strip_suffix(suffix)
-                .is_some_and(|pruned| !pruned.is_empty() && pruned == name)
-    })
+    out.push(PluginDescriptor::converter(AVRO_CONVERTER_CLASS, VERSION, || {
+        Box::new(AvroConverter::new())
+    }));
+    both(&mut out, BYTE_ARRAY_CONVERTER_CLASS, ByteArrayConverter::new);
+    both(&mut out, DOUBLE_CONVERTER_CLASS, DoubleConverter::new);
+    both(&mut out, FLOAT_CONVERTER_CLASS, FloatConverter::new);
+    both(&mut out, INTEGER_CONVERTER_CLASS, IntegerConverter::new);
+    both(&mut out, LONG_CONVERTER_CLASS, LongConverter::new);
+    both(&mut out, SHORT_CONVERTER_CLASS, ShortConverter::new);
+    both(&mut out, JSON_CONVERTER_CLASS, JsonConverter::new);
+    both(&mut out, STRING_CONVERTER_CLASS, StringConverter::new);
+    out.push(PluginDescriptor::header_converter(SIMPLE_HEADER_CONVERTER_CLASS, VERSION, || {
+        Box::new(SimpleHeaderConverter::new())
+    }));
+    out
 }
 
-/// A new, unconfigured converter of the given class (Kafka's class name, simple name
-/// or alias); `None` for an unknown class.
-///
-/// ```
-/// use connect_runtime::converters::converter_by_name;
-///
-/// assert!(converter_by_name("org.apache.kafka.connect.json.JsonConverter").is_some());
-/// assert!(converter_by_name("StringConverter").is_some());
-/// assert!(converter_by_name("com.example.AvroConverter").is_none());
-/// ```
-pub fn converter_by_name(class: &str) -> Option<Box<dyn Converter>> {
-    let converter: Box<dyn Converter> = match resolve(class, CONVERTER_CLASSES, "Converter")? {
-        JSON_CONVERTER_CLASS => Box::new(JsonConverter::new()),
-        STRING_CONVERTER_CLASS => Box::new(StringConverter::new()),
-        BYTE_ARRAY_CONVERTER_CLASS => Box::new(ByteArrayConverter::new()),
-        SHORT_CONVERTER_CLASS => Box::new(ShortConverter::new()),
-        INTEGER_CONVERTER_CLASS => Box::new(IntegerConverter::new()),
-        LONG_CONVERTER_CLASS => Box::new(LongConverter::new()),
-        FLOAT_CONVERTER_CLASS => Box::new(FloatConverter::new()),
-        DOUBLE_CONVERTER_CLASS => Box::new(DoubleConverter::new()),
-        #[cfg(feature = "avro")]
-        AVRO_CONVERTER_CLASS => Box::new(AvroConverter::new()),
-        _ => return None,
-    };
-    Some(converter)
-}
-
-/// A new, unconfigured header converter of the given class (Kafka's class name,
-/// simple name or alias); `None` for an unknown class.
-///
-/// ```
-/// use connect_runtime::converters::header_converter_by_name;
-///
-/// assert!(header_converter_by_name("org.apache.kafka.connect.storage.SimpleHeaderConverter").is_some());
-/// assert!(header_converter_by_name("JsonConverter").is_some());
-/// ```
-pub fn header_converter_by_name(class: &str) -> Option<Box<dyn HeaderConverter>> {
-    let converter: Box<dyn HeaderConverter> =
-        match resolve(class, HEADER_CONVERTER_CLASSES, "HeaderConverter")? {
-            SIMPLE_HEADER_CONVERTER_CLASS => Box::new(SimpleHeaderConverter::new()),
-            JSON_CONVERTER_CLASS => Box::new(JsonConverter::new()),
-            STRING_CONVERTER_CLASS => Box::new(StringConverter::new()),
-            BYTE_ARRAY_CONVERTER_CLASS => Box::new(ByteArrayConverter::new()),
-            SHORT_CONVERTER_CLASS => Box::new(ShortConverter::new()),
-            INTEGER_CONVERTER_CLASS => Box::new(IntegerConverter::new()),
-            LONG_CONVERTER_CLASS => Box::new(LongConverter::new()),
-            FLOAT_CONVERTER_CLASS => Box::new(FloatConverter::new()),
-            DOUBLE_CONVERTER_CLASS => Box::new(DoubleConverter::new()),
-            _ => return None,
-        };
-    Some(converter)
-}
+/// The version the runtime's own plugins report (Kafka reports its own version).
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// What a converter instance serves; `configure` records it as Kafka's
 /// `converter.type` setting.
@@ -213,47 +152,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_listed_class_resolves() {
-        for class in CONVERTER_CLASSES {
-            assert!(converter_by_name(class).is_some(), "{class}");
-        }
-        for class in HEADER_CONVERTER_CLASSES {
-            assert!(header_converter_by_name(class).is_some(), "{class}");
-        }
-    }
-
-    #[test]
-    fn short_names_and_aliases_resolve() {
-        for name in [
-            "JsonConverter",
-            "Json",
-            "StringConverter",
-            "String",
-            "ByteArray",
-            "LongConverter",
-            "Double",
-        ] {
-            assert!(converter_by_name(name).is_some(), "{name}");
-        }
-        for name in ["SimpleHeaderConverter", "Simple", "JsonConverter", "StringConverter"] {
-            assert!(header_converter_by_name(name).is_some(), "{name}");
-        }
-        assert!(converter_by_name("SimpleHeaderConverter").is_none());
-        assert!(
-            converter_by_name("org.apache.kafka.connect.storage.SimpleHeaderConverter").is_none()
-        );
-        assert!(converter_by_name("Converter").is_none());
-        #[cfg(feature = "avro")]
-        for name in ["io.confluent.connect.avro.AvroConverter", "AvroConverter", "Avro"] {
-            assert!(converter_by_name(name).is_some(), "{name}");
-        }
-        assert_eq!(resolve("Json", CONVERTER_CLASSES, "Converter"), Some(JSON_CONVERTER_CLASS));
-    }
-
-    #[test]
     fn converter_type_is_set_by_configure() {
         let def = ConfigDef::new().define(converter_type_key());
         let parsed = parse_config(&def, &RawConfig::new(), ConverterType::Key).unwrap();
         assert_eq!(parsed.get_string(CONVERTER_TYPE_CONFIG).unwrap(), "key");
+    }
+
+    #[test]
+    fn every_converter_is_listed_once_per_kind() {
+        let plugins = plugins();
+        let count = |kind| plugins.iter().filter(|p| p.kind() == kind).count();
+        let avro = usize::from(cfg!(feature = "avro"));
+        assert_eq!(count(connect_api::plugin::PluginKind::Converter), 8 + avro);
+        assert_eq!(count(connect_api::plugin::PluginKind::HeaderConverter), 9);
     }
 }

@@ -11,9 +11,6 @@ use serde_json::Value;
 
 use super::error::{ApiError, ApiResult, JsonBody};
 use super::{AppState, query_bool, query_pairs, strict_config_from_json};
-use crate::converters::{
-    CONVERTER_CLASSES, HEADER_CONVERTER_CLASSES, converter_by_name, header_converter_by_name,
-};
 
 /// One entry of `GET /connector-plugins` (Kafka's `PluginInfo`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,9 +25,6 @@ pub struct PluginInfo {
     pub version: String,
 }
 
-/// The version shown for the runtime's own plugins (Kafka shows its own version).
-const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
-
 fn kind_rank(kind: &str) -> u8 {
     match kind {
         "sink" => 0,
@@ -43,7 +37,7 @@ fn kind_rank(kind: &str) -> u8 {
     }
 }
 
-/// Every plugin of this worker: the registry's, then the runtime's converters.
+/// Every plugin of this worker's registry, sorted by kind then class, as Kafka lists them.
 pub fn plugin_infos(app: &AppState, connectors_only: bool) -> Vec<PluginInfo> {
     let mut out: Vec<PluginInfo> = app
         .worker
@@ -57,30 +51,6 @@ pub fn plugin_infos(app: &AppState, connectors_only: bool) -> Vec<PluginInfo> {
             version: p.version().to_string(),
         })
         .collect();
-    if !connectors_only {
-        let builtin = CONVERTER_CLASSES
-            .iter()
-            .map(|c| (*c, PluginKind::Converter))
-            .chain(HEADER_CONVERTER_CLASSES.iter().map(|c| (*c, PluginKind::HeaderConverter)))
-            .chain(
-                crate::transforms::TRANSFORMATION_CLASSES
-                    .iter()
-                    .map(|c| (*c, PluginKind::Transformation)),
-            )
-            .chain(
-                crate::transforms::PREDICATE_CLASSES.iter().map(|c| (*c, PluginKind::Predicate)),
-            );
-        for (class, kind) in builtin {
-            let kind = kind.as_str();
-            if !out.iter().any(|p| p.class_name == class && p.kind == kind) {
-                out.push(PluginInfo {
-                    class_name: class.to_string(),
-                    kind: kind.to_string(),
-                    version: RUNTIME_VERSION.to_string(),
-                });
-            }
-        }
-    }
     out.sort_by(|a, b| {
         kind_rank(&a.kind).cmp(&kind_rank(&b.kind)).then_with(|| a.class_name.cmp(&b.class_name))
     });
@@ -96,7 +66,7 @@ pub async fn list(State(app): State<AppState>, RawQuery(query): RawQuery) -> Res
 
 /// The config definition of a plugin named by class name or alias.
 pub fn plugin_config_def(app: &AppState, name: &str) -> ApiResult<ConfigDef> {
-    if let Some(p) = app.worker.registry().all().iter().find(|p| p.matches(name)) {
+    if let Some(p) = app.worker.registry().plugin(name) {
         let def = match p.factory() {
             PluginFactory::Source(make) => make().config_def(),
             PluginFactory::Sink(make) => make().config_def(),
@@ -106,12 +76,6 @@ pub fn plugin_config_def(app: &AppState, name: &str) -> ApiResult<ConfigDef> {
             PluginFactory::Predicate { source, .. } => source().config_def(),
         };
         return Ok(def);
-    }
-    if let Some(c) = converter_by_name(name) {
-        return Ok(c.config_def());
-    }
-    if let Some(c) = header_converter_by_name(name) {
-        return Ok(c.config_def());
     }
     Err(ApiError::not_found(format!("Unknown plugin {name}.")))
 }

@@ -12,7 +12,7 @@ use connect_api::config::RawConfig;
 use connect_api::convert::{Converter, HeaderConverter};
 use connect_api::{ConnectError, Result};
 
-use crate::converters::{converter_by_name, header_converter_by_name};
+use crate::registry::PluginRegistry;
 use crate::worker::config::WorkerConfig;
 
 /// The set of topics a connector used, shared between its tasks and the REST API.
@@ -62,6 +62,8 @@ pub struct TaskSetup {
     pub connector_config: connect_api::config::RawConfig,
     /// The task's converters.
     pub converters: Converters,
+    /// The plugins the task builds its transformations and predicates from.
+    pub plugins: std::sync::Arc<PluginRegistry>,
     /// The connector's target state.
     pub state: tokio::sync::watch::Receiver<TargetState>,
     /// Fires when the task must stop.
@@ -79,10 +81,14 @@ pub struct Converters {
 }
 
 impl Converters {
-    /// Builds a task's converters as Kafka Connect does: a converter class set in the
-    /// connector config wins, with the connector's `<side>.converter.*` settings;
-    /// otherwise the worker's class and settings.
-    pub fn build(worker: &WorkerConfig, connector: &RawConfig) -> Result<Converters> {
+    /// Builds a task's converters from the plugins of `registry` as Kafka Connect does: a
+    /// converter class set in the connector config wins, with the connector's
+    /// `<side>.converter.*` settings; otherwise the worker's class and settings.
+    pub fn build(
+        registry: &PluginRegistry,
+        worker: &WorkerConfig,
+        connector: &RawConfig,
+    ) -> Result<Converters> {
         let pick = |side: &str| -> (String, RawConfig) {
             let key = format!("{side}.converter");
             let prefix = format!("{key}.");
@@ -100,9 +106,10 @@ impl Converters {
         };
         let make = |side: &str, is_key: bool| -> Result<Box<dyn Converter>> {
             let (class, settings) = pick(side);
-            let mut c = converter_by_name(&class).ok_or_else(|| {
+            let mut c = registry.converter(&class).map_err(|e| {
                 ConnectError::config(format!(
-                    "Invalid value {class} for configuration {side}.converter: Class {class} could not be found."
+                    "Invalid value {class} for configuration {side}.converter: {}",
+                    e.message()
                 ))
             })?;
             c.configure(&settings, is_key)
@@ -110,9 +117,10 @@ impl Converters {
             Ok(c)
         };
         let (hclass, hsettings) = pick("header");
-        let mut header = header_converter_by_name(&hclass).ok_or_else(|| {
+        let mut header = registry.header_converter(&hclass).map_err(|e| {
             ConnectError::config(format!(
-                "Invalid value {hclass} for configuration header.converter: Class {hclass} could not be found."
+                "Invalid value {hclass} for configuration header.converter: {}",
+                e.message()
             ))
         })?;
         header

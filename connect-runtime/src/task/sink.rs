@@ -209,8 +209,15 @@ pub struct SinkDriver {
 impl SinkDriver {
     /// Prepares a driver: creates the consumer and subscribes it.
     pub fn new(task: Box<dyn SinkTask>, setup: TaskSetup, env: SinkEnv) -> Result<SinkDriver> {
-        let TaskSetup { id, task_config: config, connector_config, converters, state, cancel } =
-            setup;
+        let TaskSetup {
+            id,
+            task_config: config,
+            connector_config,
+            converters,
+            plugins: setup_plugins,
+            state,
+            cancel,
+        } = setup;
         let connector_config = &connector_config;
         let (tx, rx) = mpsc::unbounded_channel();
         let group = format!("connect-{}", id.connector);
@@ -252,7 +259,7 @@ impl SinkDriver {
         let ctx = SinkTaskContext::new(config.clone(), None, cancel.child_token());
         Ok(SinkDriver {
             policy: ErrorPolicy::from_config(connector_config),
-            transforms: TransformChain::from_config(connector_config)?,
+            transforms: TransformChain::from_config(&setup_plugins, connector_config)?,
             id,
             task,
             config,

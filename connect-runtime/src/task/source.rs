@@ -143,8 +143,15 @@ impl SourceDriver {
         setup: TaskSetup,
         env: SourceEnv,
     ) -> Result<SourceDriver> {
-        let TaskSetup { id, task_config: config, connector_config, converters, state, cancel } =
-            setup;
+        let TaskSetup {
+            id,
+            task_config: config,
+            connector_config,
+            converters,
+            plugins: setup_plugins,
+            state,
+            cancel,
+        } = setup;
         let connector_config = &connector_config;
         let (tx, rx) = mpsc::unbounded_channel();
         let producer_cfg = env.kafka.producer_config(
@@ -157,7 +164,7 @@ impl SourceDriver {
             })?;
         Ok(SourceDriver {
             policy: ErrorPolicy::from_config(connector_config),
-            transforms: TransformChain::from_config(connector_config)?,
+            transforms: TransformChain::from_config(&setup_plugins, connector_config)?,
             id,
             task,
             config,

@@ -19,67 +19,61 @@ mod predicates;
 mod route;
 
 use connect_api::config::RawConfig;
+use connect_api::plugin::PluginDescriptor;
 use connect_api::record::ConnectRecord;
 use connect_api::transform::{Predicate, Transformation};
 use connect_api::{ConnectError, Result};
+
+use crate::registry::{PluginRecord, PluginRegistry};
 
 pub use fields::{ExtractField, HoistField, InsertField, ReplaceField, Side};
 pub use predicates::{HasHeaderKey, RecordIsTombstone, TopicNameMatches};
 pub use route::{Filter, RegexRouter};
 
-/// Kafka's class names of the built-in transformations this runtime provides.
-pub const TRANSFORMATION_CLASSES: &[&str] = &[
-    "org.apache.kafka.connect.transforms.RegexRouter",
-    "org.apache.kafka.connect.transforms.Filter",
-    "org.apache.kafka.connect.transforms.InsertField$Key",
-    "org.apache.kafka.connect.transforms.InsertField$Value",
-    "org.apache.kafka.connect.transforms.ReplaceField$Key",
-    "org.apache.kafka.connect.transforms.ReplaceField$Value",
-    "org.apache.kafka.connect.transforms.HoistField$Key",
-    "org.apache.kafka.connect.transforms.HoistField$Value",
-    "org.apache.kafka.connect.transforms.ExtractField$Key",
-    "org.apache.kafka.connect.transforms.ExtractField$Value",
-];
+/// The version the built-in transformations and predicates report.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Kafka's class names of the built-in predicates.
-pub const PREDICATE_CLASSES: &[&str] = &[
-    "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
-    "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
-    "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
-];
-
-fn short(class: &str) -> &str {
-    class.rsplit('.').next().unwrap_or(class)
-}
-
-/// A built-in transformation by class name (Kafka's full name or the short one, with
-/// `$Key`/`$Value` where the transformation has both).
-pub fn transformation_by_name<R: ConnectRecord>(class: &str) -> Option<Box<dyn Transformation<R>>> {
-    let t: Box<dyn Transformation<R>> = match short(class.trim()) {
-        "RegexRouter" => Box::new(RegexRouter::default()),
-        "Filter" => Box::new(Filter),
-        "InsertField$Key" => Box::new(InsertField::new(Side::Key)),
-        "InsertField$Value" => Box::new(InsertField::new(Side::Value)),
-        "ReplaceField$Key" => Box::new(ReplaceField::new(Side::Key)),
-        "ReplaceField$Value" => Box::new(ReplaceField::new(Side::Value)),
-        "HoistField$Key" => Box::new(HoistField::new(Side::Key)),
-        "HoistField$Value" => Box::new(HoistField::new(Side::Value)),
-        "ExtractField$Key" => Box::new(ExtractField::new(Side::Key)),
-        "ExtractField$Value" => Box::new(ExtractField::new(Side::Value)),
-        _ => return None,
-    };
-    Some(t)
-}
-
-/// A built-in predicate by class name.
-pub fn predicate_by_name<R: ConnectRecord>(class: &str) -> Option<Box<dyn Predicate<R>>> {
-    let p: Box<dyn Predicate<R>> = match short(class.trim()) {
-        "TopicNameMatches" => Box::new(TopicNameMatches::default()),
-        "HasHeaderKey" => Box::new(HasHeaderKey::default()),
-        "RecordIsTombstone" => Box::new(RecordIsTombstone),
-        _ => return None,
-    };
-    Some(p)
+/// The built-in transformations and predicates as plugins, under Kafka's class names (with
+/// `$Key`/`$Value` where a transformation has both), for the
+/// [`PluginRegistry`](crate::PluginRegistry).
+pub fn plugins() -> Vec<PluginDescriptor> {
+    const T: &str = "org.apache.kafka.connect.transforms.";
+    const P: &str = "org.apache.kafka.connect.transforms.predicates.";
+    vec![
+        PluginDescriptor::transformation(format!("{T}RegexRouter"), VERSION, RegexRouter::default),
+        PluginDescriptor::transformation(format!("{T}Filter"), VERSION, || Filter),
+        PluginDescriptor::transformation(format!("{T}InsertField$Key"), VERSION, || {
+            InsertField::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}InsertField$Value"), VERSION, || {
+            InsertField::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}ReplaceField$Key"), VERSION, || {
+            ReplaceField::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}ReplaceField$Value"), VERSION, || {
+            ReplaceField::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}HoistField$Key"), VERSION, || {
+            HoistField::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}HoistField$Value"), VERSION, || {
+            HoistField::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}ExtractField$Key"), VERSION, || {
+            ExtractField::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}ExtractField$Value"), VERSION, || {
+            ExtractField::new(Side::Value)
+        }),
+        PluginDescriptor::predicate(
+            format!("{P}TopicNameMatches"),
+            VERSION,
+            TopicNameMatches::default,
+        ),
+        PluginDescriptor::predicate(format!("{P}HasHeaderKey"), VERSION, HasHeaderKey::default),
+        PluginDescriptor::predicate(format!("{P}RecordIsTombstone"), VERSION, || RecordIsTombstone),
+    ]
 }
 
 struct Stage<R: ConnectRecord> {
@@ -111,15 +105,15 @@ fn settings(raw: &RawConfig, prefix: &str) -> RawConfig {
         .collect()
 }
 
-impl<R: ConnectRecord> TransformChain<R> {
+impl<R: PluginRecord> TransformChain<R> {
     /// No transformations.
     pub fn empty() -> Self {
         TransformChain { stages: Vec::new() }
     }
 
-    /// Builds the chain a connector config describes; an unknown class or a bad setting
-    /// is a config error naming the alias and key.
-    pub fn from_config(raw: &RawConfig) -> Result<Self> {
+    /// Builds the chain a connector config describes from the plugins of `registry`; an
+    /// unknown class or a bad setting is a config error naming the alias and key.
+    pub fn from_config(registry: &PluginRegistry, raw: &RawConfig) -> Result<Self> {
         let mut stages = Vec::new();
         for alias in list(raw, "transforms") {
             let prefix = format!("transforms.{alias}.");
@@ -129,9 +123,10 @@ impl<R: ConnectRecord> TransformChain<R> {
                     "Missing required configuration \"{prefix}type\" which has no default value."
                 ))
             })?;
-            let mut transform = transformation_by_name::<R>(&class).ok_or_else(|| {
+            let mut transform = registry.transformation::<R>(&class).map_err(|e| {
                 ConnectError::config(format!(
-                    "Invalid value {class} for configuration {prefix}type: Class {class} could not be found."
+                    "Invalid value {class} for configuration {prefix}type: {}",
+                    e.message()
                 ))
             })?;
             let predicate_alias = own.remove("predicate");
@@ -152,9 +147,10 @@ impl<R: ConnectRecord> TransformChain<R> {
                     let pclass = pown.remove("type").ok_or_else(|| {
                         ConnectError::config(format!("Missing required configuration \"{pprefix}type\" which has no default value."))
                     })?;
-                    let mut pred = predicate_by_name::<R>(&pclass).ok_or_else(|| {
+                    let mut pred = registry.predicate::<R>(&pclass).map_err(|e| {
                         ConnectError::config(format!(
-                            "Invalid value {pclass} for configuration {pprefix}type: Class {pclass} could not be found."
+                            "Invalid value {pclass} for configuration {pprefix}type: {}",
+                            e.message()
                         ))
                     })?;
                     pred.configure(&pown).map_err(|e| e.context(format!("predicate {p}")))?;

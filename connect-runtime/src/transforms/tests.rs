@@ -3,6 +3,7 @@ use connect_api::data::{Schema, SchemaBuilder, Struct, Timestamp, Value};
 use connect_api::record::{ConnectRecord, Headers, SinkRecord, SourceRecord, TimestampType};
 
 use super::TransformChain;
+use crate::PluginRegistry;
 
 fn raw(pairs: &[(&str, &str)]) -> RawConfig {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -31,12 +32,15 @@ fn user(id: i64) -> Struct {
 
 #[test]
 fn regex_router_renames_whole_matches_only() {
-    let mut chain = TransformChain::<SourceRecord>::from_config(&raw(&[
-        ("transforms", "route"),
-        ("transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"),
-        ("transforms.route.regex", "(.*)-raw"),
-        ("transforms.route.replacement", "clean-$1"),
-    ]))
+    let mut chain = TransformChain::<SourceRecord>::from_config(
+        &PluginRegistry::new(),
+        &raw(&[
+            ("transforms", "route"),
+            ("transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"),
+            ("transforms.route.regex", "(.*)-raw"),
+            ("transforms.route.replacement", "clean-$1"),
+        ]),
+    )
     .unwrap();
     let out = chain.apply(SourceRecord::builder("orders-raw").build()).unwrap().unwrap();
     assert_eq!(out.topic(), "clean-orders");
@@ -46,18 +50,21 @@ fn regex_router_renames_whole_matches_only() {
 
 #[test]
 fn filter_with_negated_predicate_keeps_only_matching_topics() {
-    let mut chain = TransformChain::<SinkRecord>::from_config(&raw(&[
-        ("transforms", "only"),
-        ("transforms.only.type", "Filter"),
-        ("transforms.only.predicate", "isOrders"),
-        ("transforms.only.negate", "true"),
-        ("predicates", "isOrders"),
-        (
-            "predicates.isOrders.type",
-            "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
-        ),
-        ("predicates.isOrders.pattern", "orders.*"),
-    ]))
+    let mut chain = TransformChain::<SinkRecord>::from_config(
+        &PluginRegistry::new(),
+        &raw(&[
+            ("transforms", "only"),
+            ("transforms.only.type", "Filter"),
+            ("transforms.only.predicate", "isOrders"),
+            ("transforms.only.negate", "true"),
+            ("predicates", "isOrders"),
+            (
+                "predicates.isOrders.type",
+                "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+            ),
+            ("predicates.isOrders.pattern", "orders.*"),
+        ]),
+    )
     .unwrap();
     assert!(chain.apply(SinkRecord::builder("orders-eu", 0, 1).build()).unwrap().is_some());
     assert!(chain.apply(SinkRecord::builder("users", 0, 1).build()).unwrap().is_none());
@@ -65,17 +72,20 @@ fn filter_with_negated_predicate_keeps_only_matching_topics() {
 
 #[test]
 fn tombstone_and_header_predicates() {
-    let mut chain = TransformChain::<SinkRecord>::from_config(&raw(&[
-        ("transforms", "dropTombstones,dropMarked"),
-        ("transforms.dropTombstones.type", "Filter"),
-        ("transforms.dropTombstones.predicate", "tomb"),
-        ("transforms.dropMarked.type", "Filter"),
-        ("transforms.dropMarked.predicate", "marked"),
-        ("predicates", "tomb,marked"),
-        ("predicates.tomb.type", "RecordIsTombstone"),
-        ("predicates.marked.type", "HasHeaderKey"),
-        ("predicates.marked.name", "skip"),
-    ]))
+    let mut chain = TransformChain::<SinkRecord>::from_config(
+        &PluginRegistry::new(),
+        &raw(&[
+            ("transforms", "dropTombstones,dropMarked"),
+            ("transforms.dropTombstones.type", "Filter"),
+            ("transforms.dropTombstones.predicate", "tomb"),
+            ("transforms.dropMarked.type", "Filter"),
+            ("transforms.dropMarked.predicate", "marked"),
+            ("predicates", "tomb,marked"),
+            ("predicates.tomb.type", "RecordIsTombstone"),
+            ("predicates.marked.type", "HasHeaderKey"),
+            ("predicates.marked.name", "skip"),
+        ]),
+    )
     .unwrap();
     assert!(chain.apply(SinkRecord::builder("t", 0, 1).build()).unwrap().is_none());
     let kept = SinkRecord::builder("t", 0, 2).value(Some(Schema::string()), "v").build();
@@ -89,15 +99,18 @@ fn tombstone_and_header_predicates() {
 
 #[test]
 fn insert_field_adds_record_metadata_to_structs_and_maps() {
-    let mut chain = TransformChain::<SinkRecord>::from_config(&raw(&[
-        ("transforms", "meta"),
-        ("transforms.meta.type", "org.apache.kafka.connect.transforms.InsertField$Value"),
-        ("transforms.meta.topic.field", "src_topic!"),
-        ("transforms.meta.offset.field", "src_offset"),
-        ("transforms.meta.timestamp.field", "ts"),
-        ("transforms.meta.static.field", "origin"),
-        ("transforms.meta.static.value", "db1"),
-    ]))
+    let mut chain = TransformChain::<SinkRecord>::from_config(
+        &PluginRegistry::new(),
+        &raw(&[
+            ("transforms", "meta"),
+            ("transforms.meta.type", "org.apache.kafka.connect.transforms.InsertField$Value"),
+            ("transforms.meta.topic.field", "src_topic!"),
+            ("transforms.meta.offset.field", "src_offset"),
+            ("transforms.meta.timestamp.field", "ts"),
+            ("transforms.meta.static.field", "origin"),
+            ("transforms.meta.static.value", "db1"),
+        ]),
+    )
     .unwrap();
     let r = SinkRecord::builder("users", 2, 41)
         .value(Some(user_schema()), user(7))
@@ -124,12 +137,15 @@ fn insert_field_adds_record_metadata_to_structs_and_maps() {
 
 #[test]
 fn replace_field_drops_keeps_and_renames() {
-    let mut chain = TransformChain::<SourceRecord>::from_config(&raw(&[
-        ("transforms", "clean"),
-        ("transforms.clean.type", "ReplaceField$Value"),
-        ("transforms.clean.exclude", "secret"),
-        ("transforms.clean.renames", "email:mail"),
-    ]))
+    let mut chain = TransformChain::<SourceRecord>::from_config(
+        &PluginRegistry::new(),
+        &raw(&[
+            ("transforms", "clean"),
+            ("transforms.clean.type", "ReplaceField$Value"),
+            ("transforms.clean.exclude", "secret"),
+            ("transforms.clean.renames", "email:mail"),
+        ]),
+    )
     .unwrap();
     let r = SourceRecord::builder("users").value(Some(user_schema()), user(1)).build();
     let out = chain.apply(r).unwrap().unwrap();
@@ -141,13 +157,16 @@ fn replace_field_drops_keeps_and_renames() {
 
 #[test]
 fn hoist_then_extract_is_the_identity() {
-    let mut chain = TransformChain::<SourceRecord>::from_config(&raw(&[
-        ("transforms", "hoist,extract"),
-        ("transforms.hoist.type", "HoistField$Key"),
-        ("transforms.hoist.field", "k"),
-        ("transforms.extract.type", "ExtractField$Key"),
-        ("transforms.extract.field", "k"),
-    ]))
+    let mut chain = TransformChain::<SourceRecord>::from_config(
+        &PluginRegistry::new(),
+        &raw(&[
+            ("transforms", "hoist,extract"),
+            ("transforms.hoist.type", "HoistField$Key"),
+            ("transforms.hoist.field", "k"),
+            ("transforms.extract.type", "ExtractField$Key"),
+            ("transforms.extract.field", "k"),
+        ]),
+    )
     .unwrap();
     let r = SourceRecord::builder("t").key(Some(Schema::int32()), 5i32).build();
     let out = chain.apply(r.clone()).unwrap().unwrap();
@@ -157,28 +176,37 @@ fn hoist_then_extract_is_the_identity() {
 
 #[test]
 fn bad_chain_configs_name_the_problem() {
-    let err =
-        TransformChain::<SourceRecord>::from_config(&raw(&[("transforms", "x")])).unwrap_err();
+    let err = TransformChain::<SourceRecord>::from_config(
+        &PluginRegistry::new(),
+        &raw(&[("transforms", "x")]),
+    )
+    .unwrap_err();
     assert!(err.message().contains("transforms.x.type"), "{}", err.message());
-    let err = TransformChain::<SourceRecord>::from_config(&raw(&[
-        ("transforms", "x"),
-        ("transforms.x.type", "com.example.Nope"),
-    ]))
+    let err = TransformChain::<SourceRecord>::from_config(
+        &PluginRegistry::new(),
+        &raw(&[("transforms", "x"), ("transforms.x.type", "com.example.Nope")]),
+    )
     .unwrap_err();
     assert!(err.message().contains("could not be found"), "{}", err.message());
-    let err = TransformChain::<SourceRecord>::from_config(&raw(&[
-        ("transforms", "x"),
-        ("transforms.x.type", "Filter"),
-        ("transforms.x.predicate", "p"),
-    ]))
+    let err = TransformChain::<SourceRecord>::from_config(
+        &PluginRegistry::new(),
+        &raw(&[
+            ("transforms", "x"),
+            ("transforms.x.type", "Filter"),
+            ("transforms.x.predicate", "p"),
+        ]),
+    )
     .unwrap_err();
     assert!(err.message().contains("not listed in 'predicates'"), "{}", err.message());
-    let err = TransformChain::<SourceRecord>::from_config(&raw(&[
-        ("transforms", "r"),
-        ("transforms.r.type", "RegexRouter"),
-        ("transforms.r.regex", "("),
-        ("transforms.r.replacement", "x"),
-    ]))
+    let err = TransformChain::<SourceRecord>::from_config(
+        &PluginRegistry::new(),
+        &raw(&[
+            ("transforms", "r"),
+            ("transforms.r.type", "RegexRouter"),
+            ("transforms.r.regex", "("),
+            ("transforms.r.replacement", "x"),
+        ]),
+    )
     .unwrap_err();
     assert!(err.message().contains("configuration regex"), "{}", err.message());
 }

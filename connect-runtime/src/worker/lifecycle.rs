@@ -101,6 +101,28 @@ impl Worker {
         }
     }
 
+    /// The converter classes a connector config names (`key.converter`, `value.converter`,
+    /// `header.converter`) must be registered, as Kafka checks them at creation.
+    fn check_converters(&self, config: &RawConfig) -> Result<()> {
+        for key in ["key.converter", "value.converter", "header.converter"] {
+            let Some(class) = config.get(key).map(|c| c.trim()).filter(|c| !c.is_empty()) else {
+                continue;
+            };
+            let found = if key == "header.converter" {
+                self.inner.registry.header_converter(class).map(drop)
+            } else {
+                self.inner.registry.converter(class).map(drop)
+            };
+            found.map_err(|e| {
+                ConnectError::config(format!(
+                    "Invalid value {class} for configuration {key}: {}",
+                    e.message()
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
     /// A config with its secrets replaced by `[hidden]`.
     pub fn mask(&self, config: &RawConfig) -> RawConfig {
         let secret = self.password_keys(config);
@@ -113,12 +135,14 @@ impl Worker {
             .collect()
     }
 
-    /// Checks a connector config as creation does: a known class, no invalid key, and
-    /// transformations that can be built.
+    /// Checks a connector config as creation does: a known class, no invalid key,
+    /// converters of known classes and transformations that can be built.
     pub fn check_config(&self, config: &RawConfig) -> Result<()> {
         crate::transforms::TransformChain::<connect_api::record::SourceRecord>::from_config(
+            &self.inner.registry,
             config,
         )?;
+        self.check_converters(config)?;
         let class = config.get("connector.class").cloned().ok_or_else(|| {
             ConnectError::config("Connector config is missing the required key \"connector.class\"")
         })?;
@@ -321,12 +345,14 @@ impl Worker {
         let cancel = CancellationToken::new();
         self.inner.status.set_task(name, index, self.status_of(State::Unassigned, None));
         let started = (|| -> Result<tokio::task::JoinHandle<()>> {
-            let converters = Converters::build(&self.inner.config, &slot.config)?;
+            let converters =
+                Converters::build(&self.inner.registry, &self.inner.config, &slot.config)?;
             let setup = TaskSetup {
                 id: id.clone(),
                 task_config,
                 connector_config: slot.config.clone(),
                 converters,
+                plugins: self.inner.registry.clone(),
                 state: slot.target.subscribe(),
                 cancel: cancel.clone(),
             };

@@ -54,7 +54,7 @@ pub(crate) struct Slot {
 pub(crate) struct Inner {
     pub(crate) config: WorkerConfig,
     pub(crate) worker_id: String,
-    pub(crate) registry: PluginRegistry,
+    pub(crate) registry: Arc<PluginRegistry>,
     pub(crate) kafka: KafkaClients,
     pub(crate) offsets: Arc<dyn OffsetStore>,
     pub(crate) status: StatusBoard,
@@ -148,7 +148,7 @@ impl Worker {
             inner: Arc::new(Inner {
                 config,
                 worker_id,
-                registry,
+                registry: Arc::new(registry),
                 kafka,
                 offsets,
                 status: StatusBoard::new(),

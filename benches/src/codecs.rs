@@ -11,7 +11,8 @@ use connect_api::config::RawConfig;
 use connect_api::convert::Converter;
 use connect_api::data::{Schema, SchemaBuilder, Struct, Value};
 use connect_api::record::Headers;
-use connect_runtime::converters::{AvroConverter, JsonConverter};
+use connect_avro::AvroConverter;
+use connect_runtime::converters::JsonConverter;
 
 /// Rates of one interleaved pair: (ours, baseline).
 #[derive(Debug, Clone, Copy)]

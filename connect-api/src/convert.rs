@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::config::{ConfigDef, RawConfig};
+use crate::config::{ConfigDef, ConfigKey, Importance, ParsedConfig, RawConfig, Type, ValidString};
 use crate::data::{Schema, SchemaAndValue, Value};
 use crate::error::Result;
 use crate::record::Headers;
@@ -73,4 +73,62 @@ pub trait HeaderConverter: Send + Sync {
         header_key: &str,
         data: Option<&[u8]>,
     ) -> Result<SchemaAndValue>;
+}
+
+/// What a converter instance serves (Kafka's `ConverterType`); `configure` records it as
+/// the `converter.type` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConverterType {
+    /// Record keys.
+    Key,
+    /// Record values.
+    Value,
+    /// Header values.
+    Header,
+}
+
+impl ConverterType {
+    /// `key`, `value` or `header`, as Kafka writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConverterType::Key => "key",
+            ConverterType::Value => "value",
+            ConverterType::Header => "header",
+        }
+    }
+}
+
+/// Kafka's `converter.type` setting (`ConverterConfig`).
+pub const CONVERTER_TYPE_CONFIG: &str = "converter.type";
+
+/// The definition of `converter.type`, for every converter's [`ConfigDef`].
+pub fn converter_type_key() -> ConfigKey {
+    ConfigKey::new(
+        CONVERTER_TYPE_CONFIG,
+        Type::String,
+        Importance::Low,
+        "How this converter will be used.",
+    )
+    .validator(ValidString::in_list(["key", "value", "header"]))
+}
+
+/// Parses a converter's settings with `def`, `converter.type` set from its use as
+/// Kafka's `configure` does.
+///
+/// ```
+/// use connect_api::config::{ConfigDef, RawConfig};
+/// use connect_api::convert::{ConverterType, converter_type_key, parse_converter_config};
+///
+/// let def = ConfigDef::new().define(converter_type_key());
+/// let parsed = parse_converter_config(&def, &RawConfig::new(), ConverterType::Key).unwrap();
+/// assert_eq!(parsed.get_string("converter.type").unwrap(), "key");
+/// ```
+pub fn parse_converter_config(
+    def: &ConfigDef,
+    config: &RawConfig,
+    ty: ConverterType,
+) -> Result<ParsedConfig> {
+    let mut raw = config.clone();
+    raw.insert(CONVERTER_TYPE_CONFIG.to_string(), ty.as_str().to_string());
+    def.parse(&raw)
 }

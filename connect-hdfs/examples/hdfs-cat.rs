@@ -201,7 +201,7 @@ fn table_ddl(
     topic_dir: &Path,
     files: &[Committed],
 ) -> Result<String, String> {
-    let schema = connect_runtime::converters::avro::avro_to_connect(text)
+    let schema = connect_avro::avro_to_connect(text)
         .map_err(|e| format!("the newest file's schema: {e}"))?;
     let mut partition_fields: Vec<(String, Schema)> = Vec::new();
     if let Some(f) = files.first() {

@@ -104,12 +104,9 @@ fn implicit_alias(p: &PluginDescriptor, name: &str) -> bool {
 
 impl PluginRegistry {
     /// A registry with the runtime's own converters (JSON, String, ByteArray, the numeric
-    /// ones and the simple header converter) and, while they live in the runtime, its
-    /// transformations, predicates and (feature `avro`) the Avro converter.
+    /// ones and the simple header converter).
     pub fn new() -> Self {
-        let mut plugins = crate::converters::plugins();
-        plugins.extend(crate::transforms::plugins());
-        PluginRegistry { plugins }
+        PluginRegistry { plugins: crate::converters::plugins() }
     }
 
     /// A registry with nothing in it.
@@ -117,9 +114,12 @@ impl PluginRegistry {
         PluginRegistry { plugins: Vec::new() }
     }
 
-    /// The runtime's own plugins and the reference connectors (FileStream, JDBC, HDFS).
+    /// The runtime's own plugins, Kafka's transformations and predicates, the Avro
+    /// converter and the reference connectors (FileStream, JDBC, HDFS).
     pub fn with_reference_connectors() -> Self {
         let mut r = Self::new();
+        r.plugins.extend(connect_transforms::plugins());
+        r.plugins.extend(connect_avro::plugins());
         r.plugins.extend(connect_file::plugins());
         r.plugins.extend(connect_jdbc::plugins());
         r.plugins.extend(connect_hdfs::plugins());
@@ -227,6 +227,34 @@ fn not_found(name: &str) -> ConnectError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use connect_api::config::{ConfigDef, RawConfig};
+
+    /// Passes records on unchanged; as a predicate, always true.
+    struct Identity;
+
+    impl<R: ConnectRecord> Transformation<R> for Identity {
+        fn configure(&mut self, _: &RawConfig) -> Result<()> {
+            Ok(())
+        }
+        fn config_def(&self) -> ConfigDef {
+            ConfigDef::new()
+        }
+        fn apply(&mut self, record: R) -> Result<Option<R>> {
+            Ok(Some(record))
+        }
+    }
+
+    impl<R: ConnectRecord> Predicate<R> for Identity {
+        fn configure(&mut self, _: &RawConfig) -> Result<()> {
+            Ok(())
+        }
+        fn config_def(&self) -> ConfigDef {
+            ConfigDef::new()
+        }
+        fn test(&self, _: &R) -> bool {
+            true
+        }
+    }
 
     #[test]
     fn names_resolve_as_kafka_aliases_do() {
@@ -248,11 +276,20 @@ mod tests {
         }
         assert!(r.converter("SimpleHeaderConverter").is_err());
         assert!(r.converter("Converter").is_err());
-        for name in ["org.apache.kafka.connect.transforms.RegexRouter", "InsertField$Value"] {
+        let mut r = r;
+        r.register([
+            PluginDescriptor::transformation("org.example.Identity$Value", "1", || Identity),
+            PluginDescriptor::predicate("org.example.AlwaysPredicate", "1", || Identity),
+        ])
+        .unwrap();
+        for name in ["org.example.Identity$Value", "Identity$Value"] {
             assert!(r.transformation::<SourceRecord>(name).is_ok(), "{name}");
             assert!(r.transformation::<SinkRecord>(name).is_ok(), "{name}");
         }
-        assert!(r.predicate::<SinkRecord>("TopicNameMatches").is_ok());
+        for name in ["org.example.AlwaysPredicate", "AlwaysPredicate", "Always"] {
+            assert!(r.predicate::<SinkRecord>(name).is_ok(), "{name}");
+        }
+        assert!(r.transformation::<SinkRecord>("AlwaysPredicate").is_err());
         let err = r.transformation::<SinkRecord>("com.example.Nope").err().map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("Class com.example.Nope could not be found.")));
     }

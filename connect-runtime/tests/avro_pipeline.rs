@@ -1,7 +1,6 @@
 //! file source → AvroConverter (Confluent wire format, our schema registry) → Kafka →
 //! AvroConverter → file sink, configured with the worker keys Confluent's quickstart uses
 //! (`key.converter.schema.registry.url`, `value.converter.schema.registry.url`). Real broker.
-#![cfg(feature = "avro")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

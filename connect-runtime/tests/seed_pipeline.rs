@@ -8,7 +8,6 @@
 //! inserts), every sink's committed files are read back with readers that are not ours
 //! (apache-avro's `Reader` with the file's writer schema, parquet's row reader) and must
 //! hold every row version exactly once.
-#![cfg(feature = "avro")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

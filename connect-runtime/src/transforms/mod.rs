@@ -1,5 +1,6 @@
-//! Single message transformations and predicates: the built-in ones (Kafka's class names)
-//! and the chain a connector's `transforms=…` / `predicates=…` settings build.
+//! The chain a connector's `transforms=…` / `predicates=…` settings build, from the
+//! transformations and predicates of the [`PluginRegistry`]. Kafka's own (`RegexRouter`,
+//! `InsertField`, `TopicNameMatches`, …) are in the `connect-transforms` crate.
 //!
 //! ```properties
 //! transforms=route,onlyOrders
@@ -14,67 +15,12 @@
 //! predicates.isOrders.pattern=orders.*
 //! ```
 
-mod fields;
-mod predicates;
-mod route;
-
 use connect_api::config::RawConfig;
-use connect_api::plugin::PluginDescriptor;
 use connect_api::record::ConnectRecord;
 use connect_api::transform::{Predicate, Transformation};
 use connect_api::{ConnectError, Result};
 
 use crate::registry::{PluginRecord, PluginRegistry};
-
-pub use fields::{ExtractField, HoistField, InsertField, ReplaceField, Side};
-pub use predicates::{HasHeaderKey, RecordIsTombstone, TopicNameMatches};
-pub use route::{Filter, RegexRouter};
-
-/// The version the built-in transformations and predicates report.
-const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// The built-in transformations and predicates as plugins, under Kafka's class names (with
-/// `$Key`/`$Value` where a transformation has both), for the
-/// [`PluginRegistry`](crate::PluginRegistry).
-pub fn plugins() -> Vec<PluginDescriptor> {
-    const T: &str = "org.apache.kafka.connect.transforms.";
-    const P: &str = "org.apache.kafka.connect.transforms.predicates.";
-    vec![
-        PluginDescriptor::transformation(format!("{T}RegexRouter"), VERSION, RegexRouter::default),
-        PluginDescriptor::transformation(format!("{T}Filter"), VERSION, || Filter),
-        PluginDescriptor::transformation(format!("{T}InsertField$Key"), VERSION, || {
-            InsertField::new(Side::Key)
-        }),
-        PluginDescriptor::transformation(format!("{T}InsertField$Value"), VERSION, || {
-            InsertField::new(Side::Value)
-        }),
-        PluginDescriptor::transformation(format!("{T}ReplaceField$Key"), VERSION, || {
-            ReplaceField::new(Side::Key)
-        }),
-        PluginDescriptor::transformation(format!("{T}ReplaceField$Value"), VERSION, || {
-            ReplaceField::new(Side::Value)
-        }),
-        PluginDescriptor::transformation(format!("{T}HoistField$Key"), VERSION, || {
-            HoistField::new(Side::Key)
-        }),
-        PluginDescriptor::transformation(format!("{T}HoistField$Value"), VERSION, || {
-            HoistField::new(Side::Value)
-        }),
-        PluginDescriptor::transformation(format!("{T}ExtractField$Key"), VERSION, || {
-            ExtractField::new(Side::Key)
-        }),
-        PluginDescriptor::transformation(format!("{T}ExtractField$Value"), VERSION, || {
-            ExtractField::new(Side::Value)
-        }),
-        PluginDescriptor::predicate(
-            format!("{P}TopicNameMatches"),
-            VERSION,
-            TopicNameMatches::default,
-        ),
-        PluginDescriptor::predicate(format!("{P}HasHeaderKey"), VERSION, HasHeaderKey::default),
-        PluginDescriptor::predicate(format!("{P}RecordIsTombstone"), VERSION, || RecordIsTombstone),
-    ]
-}
 
 struct Stage<R: ConnectRecord> {
     alias: String,
@@ -187,6 +133,3 @@ impl<R: PluginRecord> TransformChain<R> {
         Ok(Some(record))
     }
 }
-
-#[cfg(test)]
-mod tests;

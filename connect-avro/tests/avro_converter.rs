@@ -1,5 +1,4 @@
 //! AvroConverter against the project's Confluent-compatible schema registry.
-#![cfg(feature = "avro")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use connect_api::config::RawConfig;
@@ -7,8 +6,8 @@ use connect_api::convert::Converter;
 use connect_api::data::{Decimal, Schema, SchemaBuilder, Struct, Value};
 use connect_api::error::ErrorKind;
 use connect_api::record::Headers;
+use connect_avro::AvroConverter;
 use connect_runtime::PluginRegistry;
-use connect_runtime::converters::AvroConverter;
 use connect_schema_registry::RegistryServer;
 use schema_registry_converter::async_impl::avro::AvroDecoder;
 use schema_registry_converter::async_impl::schema_registry::SrSettings;
@@ -23,7 +22,10 @@ fn settings(url: &str, extra: &[(&str, &str)]) -> RawConfig {
 }
 
 fn converter(url: &str, extra: &[(&str, &str)]) -> Box<dyn Converter> {
-    let mut c = PluginRegistry::new().converter("io.confluent.connect.avro.AvroConverter").unwrap();
+    // Built as a task builds it: from a registry the plugin was registered in.
+    let mut registry = PluginRegistry::new();
+    registry.register(connect_avro::plugins()).unwrap();
+    let mut c = registry.converter("io.confluent.connect.avro.AvroConverter").unwrap();
     c.configure(&settings(url, extra), false).unwrap();
     c
 }

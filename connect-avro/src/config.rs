@@ -8,7 +8,9 @@ use connect_api::config::{
 use connect_api::error::{ConnectError, Result};
 
 use super::data::AvroDataOptions;
-use crate::converters::{ConverterType, converter_type_key, parse_config};
+use connect_api::convert::{
+    ConverterType, converter_type_key, parse_converter_config as parse_config,
+};
 
 /// Comma-separated schema registry URLs; the first that answers is used.
 pub const SCHEMA_REGISTRY_URL_CONFIG: &str = "schema.registry.url";

@@ -1,4 +1,7 @@
-//! [`AvroConverter`]: Confluent's `io.confluent.connect.avro.AvroConverter`, written anew.
+//! # connect-avro
+//!
+//! [`AvroConverter`]: Confluent's `io.confluent.connect.avro.AvroConverter`, written anew,
+//! as a plugin for the runtime's registry ([`plugins`]).
 //!
 //! Records are written in Confluent's wire format: magic byte 0, the schema's registry id
 //! as 4 big-endian bytes, then the Avro binary encoding of the value. The Avro schema is
@@ -49,6 +52,24 @@ pub use self::data::{
 };
 use self::plan::Node;
 use self::registry::Registry;
+
+/// Confluent's class name of the Avro converter.
+pub const AVRO_CONVERTER_CLASS: &str = "io.confluent.connect.avro.AvroConverter";
+
+/// The Avro converter as a plugin, under Confluent's class name (and Kafka's implicit
+/// aliases `AvroConverter` and `Avro`).
+///
+/// ```
+/// let plugins = connect_avro::plugins();
+/// assert_eq!(plugins[0].class_name(), "io.confluent.connect.avro.AvroConverter");
+/// ```
+pub fn plugins() -> Vec<connect_api::plugin::PluginDescriptor> {
+    vec![connect_api::plugin::PluginDescriptor::converter(
+        AVRO_CONVERTER_CLASS,
+        env!("CARGO_PKG_VERSION"),
+        || Box::new(AvroConverter::new()),
+    )]
+}
 
 /// Gives the top-level Avro schema `avro` the Connect version `version`, unless it names
 /// its own `connect.version` (Confluent's `AvroData` does the same). A top-level union has

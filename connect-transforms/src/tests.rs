@@ -2,8 +2,15 @@ use connect_api::config::RawConfig;
 use connect_api::data::{Schema, SchemaBuilder, Struct, Timestamp, Value};
 use connect_api::record::{ConnectRecord, Headers, SinkRecord, SourceRecord, TimestampType};
 
-use super::TransformChain;
-use crate::PluginRegistry;
+use connect_runtime::PluginRegistry;
+use connect_runtime::transforms::TransformChain;
+
+/// The runtime's registry with this crate's plugins.
+fn registry() -> PluginRegistry {
+    let mut r = PluginRegistry::new();
+    r.register(super::plugins()).unwrap();
+    r
+}
 
 fn raw(pairs: &[(&str, &str)]) -> RawConfig {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -33,7 +40,7 @@ fn user(id: i64) -> Struct {
 #[test]
 fn regex_router_renames_whole_matches_only() {
     let mut chain = TransformChain::<SourceRecord>::from_config(
-        &PluginRegistry::new(),
+        &registry(),
         &raw(&[
             ("transforms", "route"),
             ("transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"),
@@ -51,7 +58,7 @@ fn regex_router_renames_whole_matches_only() {
 #[test]
 fn filter_with_negated_predicate_keeps_only_matching_topics() {
     let mut chain = TransformChain::<SinkRecord>::from_config(
-        &PluginRegistry::new(),
+        &registry(),
         &raw(&[
             ("transforms", "only"),
             ("transforms.only.type", "Filter"),
@@ -73,7 +80,7 @@ fn filter_with_negated_predicate_keeps_only_matching_topics() {
 #[test]
 fn tombstone_and_header_predicates() {
     let mut chain = TransformChain::<SinkRecord>::from_config(
-        &PluginRegistry::new(),
+        &registry(),
         &raw(&[
             ("transforms", "dropTombstones,dropMarked"),
             ("transforms.dropTombstones.type", "Filter"),
@@ -100,7 +107,7 @@ fn tombstone_and_header_predicates() {
 #[test]
 fn insert_field_adds_record_metadata_to_structs_and_maps() {
     let mut chain = TransformChain::<SinkRecord>::from_config(
-        &PluginRegistry::new(),
+        &registry(),
         &raw(&[
             ("transforms", "meta"),
             ("transforms.meta.type", "org.apache.kafka.connect.transforms.InsertField$Value"),
@@ -138,7 +145,7 @@ fn insert_field_adds_record_metadata_to_structs_and_maps() {
 #[test]
 fn replace_field_drops_keeps_and_renames() {
     let mut chain = TransformChain::<SourceRecord>::from_config(
-        &PluginRegistry::new(),
+        &registry(),
         &raw(&[
             ("transforms", "clean"),
             ("transforms.clean.type", "ReplaceField$Value"),
@@ -158,7 +165,7 @@ fn replace_field_drops_keeps_and_renames() {
 #[test]
 fn hoist_then_extract_is_the_identity() {
     let mut chain = TransformChain::<SourceRecord>::from_config(
-        &PluginRegistry::new(),
+        &registry(),
         &raw(&[
             ("transforms", "hoist,extract"),
             ("transforms.hoist.type", "HoistField$Key"),
@@ -176,20 +183,18 @@ fn hoist_then_extract_is_the_identity() {
 
 #[test]
 fn bad_chain_configs_name_the_problem() {
-    let err = TransformChain::<SourceRecord>::from_config(
-        &PluginRegistry::new(),
-        &raw(&[("transforms", "x")]),
-    )
-    .unwrap_err();
+    let err =
+        TransformChain::<SourceRecord>::from_config(&registry(), &raw(&[("transforms", "x")]))
+            .unwrap_err();
     assert!(err.message().contains("transforms.x.type"), "{}", err.message());
     let err = TransformChain::<SourceRecord>::from_config(
-        &PluginRegistry::new(),
+        &registry(),
         &raw(&[("transforms", "x"), ("transforms.x.type", "com.example.Nope")]),
     )
     .unwrap_err();
     assert!(err.message().contains("could not be found"), "{}", err.message());
     let err = TransformChain::<SourceRecord>::from_config(
-        &PluginRegistry::new(),
+        &registry(),
         &raw(&[
             ("transforms", "x"),
             ("transforms.x.type", "Filter"),
@@ -199,7 +204,7 @@ fn bad_chain_configs_name_the_problem() {
     .unwrap_err();
     assert!(err.message().contains("not listed in 'predicates'"), "{}", err.message());
     let err = TransformChain::<SourceRecord>::from_config(
-        &PluginRegistry::new(),
+        &registry(),
         &raw(&[
             ("transforms", "r"),
             ("transforms.r.type", "RegexRouter"),

@@ -1,0 +1,81 @@
+//! # connect-transforms
+//!
+//! Kafka Connect's single message transformations and predicates, under Kafka's class
+//! names (with `$Key`/`$Value` where a transformation has both), as plugins for the
+//! runtime's plugin registry:
+//!
+//! ```
+//! let mut registry = connect_runtime::PluginRegistry::new();
+//! registry.register(connect_transforms::plugins()).unwrap();
+//! ```
+//!
+//! | class (`org.apache.kafka.connect.transforms.`) | type |
+//! | --- | --- |
+//! | `RegexRouter` | [`RegexRouter`] |
+//! | `Filter` | [`Filter`] |
+//! | `InsertField$Key`, `InsertField$Value` | [`InsertField`] |
+//! | `ReplaceField$Key`, `ReplaceField$Value` | [`ReplaceField`] |
+//! | `HoistField$Key`, `HoistField$Value` | [`HoistField`] |
+//! | `ExtractField$Key`, `ExtractField$Value` | [`ExtractField`] |
+//! | `predicates.TopicNameMatches` | [`TopicNameMatches`] |
+//! | `predicates.HasHeaderKey` | [`HasHeaderKey`] |
+//! | `predicates.RecordIsTombstone` | [`RecordIsTombstone`] |
+
+mod fields;
+mod predicates;
+mod route;
+
+use connect_api::plugin::PluginDescriptor;
+
+pub use fields::{ExtractField, HoistField, InsertField, ReplaceField, Side};
+pub use predicates::{HasHeaderKey, RecordIsTombstone, TopicNameMatches};
+pub use route::{Filter, RegexRouter};
+
+/// The version the built-in transformations and predicates report.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The built-in transformations and predicates as plugins, under Kafka's class names (with
+/// `$Key`/`$Value` where a transformation has both), for the
+/// runtime's `PluginRegistry`.
+pub fn plugins() -> Vec<PluginDescriptor> {
+    const T: &str = "org.apache.kafka.connect.transforms.";
+    const P: &str = "org.apache.kafka.connect.transforms.predicates.";
+    vec![
+        PluginDescriptor::transformation(format!("{T}RegexRouter"), VERSION, RegexRouter::default),
+        PluginDescriptor::transformation(format!("{T}Filter"), VERSION, || Filter),
+        PluginDescriptor::transformation(format!("{T}InsertField$Key"), VERSION, || {
+            InsertField::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}InsertField$Value"), VERSION, || {
+            InsertField::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}ReplaceField$Key"), VERSION, || {
+            ReplaceField::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}ReplaceField$Value"), VERSION, || {
+            ReplaceField::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}HoistField$Key"), VERSION, || {
+            HoistField::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}HoistField$Value"), VERSION, || {
+            HoistField::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}ExtractField$Key"), VERSION, || {
+            ExtractField::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}ExtractField$Value"), VERSION, || {
+            ExtractField::new(Side::Value)
+        }),
+        PluginDescriptor::predicate(
+            format!("{P}TopicNameMatches"),
+            VERSION,
+            TopicNameMatches::default,
+        ),
+        PluginDescriptor::predicate(format!("{P}HasHeaderKey"), VERSION, HasHeaderKey::default),
+        PluginDescriptor::predicate(format!("{P}RecordIsTombstone"), VERSION, || RecordIsTombstone),
+    ]
+}
+
+#[cfg(test)]
+mod tests;

@@ -38,7 +38,7 @@ if ! command -v kcat >/dev/null 2>&1; then
     fi
 fi
 
-cargo build --release -p connect-runtime -p benches --bins
+cargo build --release -p connect-cli -p benches --bins
 
 target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
     | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"

@@ -14,7 +14,7 @@ once=0
 
 ensure_rust
 ensure_build_tools
-cargo build --release --locked -p connect-runtime --bin connect-standalone >&2
+cargo build --release --locked -p connect-cli --bin connect-standalone >&2
 
 work="$PWD/target/quickstart"
 mkdir -p "$work"

@@ -37,7 +37,7 @@ case "$db" in
   *) echo "--db takes mariadb or postgres, not '$db'" >&2; exit 2 ;;
 esac
 
-cargo build --release --locked -p connect-runtime --bin connect-standalone >&2
+cargo build --release --locked -p connect-cli --bin connect-standalone >&2
 cargo build --release --locked -p connect-hdfs --example hdfs-cat >&2
 bin="$PWD/target/release"
 

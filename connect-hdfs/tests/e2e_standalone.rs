@@ -30,10 +30,11 @@ async fn worker(bootstrap: &str, dir: &Path, connectors: Vec<RawConfig>) -> Stan
         ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
         ("value.converter.schemas.enable", "true"),
     ]);
-    Standalone::start(
-        StandaloneOptions { worker_config, connectors },
-        PluginRegistry::with_reference_connectors(),
-    )
+    Standalone::start(StandaloneOptions { worker_config, connectors }, {
+        let mut r = PluginRegistry::new();
+        r.register(connect_hdfs::plugins()).unwrap();
+        r
+    })
     .await
     .unwrap()
 }
@@ -257,10 +258,11 @@ async fn idle_partition_committed_by_the_timer(kind: StoreKind) {
         ("flush.size", "1000"),
         ("rotate.interval.ms", "1500"),
     ]);
-    let w = Standalone::start(
-        StandaloneOptions { worker_config, connectors: vec![connector] },
-        PluginRegistry::with_reference_connectors(),
-    )
+    let w = Standalone::start(StandaloneOptions { worker_config, connectors: vec![connector] }, {
+        let mut r = PluginRegistry::new();
+        r.register(connect_hdfs::plugins()).unwrap();
+        r
+    })
     .await
     .unwrap();
     // Wait for the assignment before producing, so the timing below is the sink's.

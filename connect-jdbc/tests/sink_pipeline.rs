@@ -109,7 +109,11 @@ async fn json_topic_into_postgres_through_a_standalone_worker() {
                 ("pk.fields", "id"),
             ])],
         },
-        PluginRegistry::with_reference_connectors(),
+        {
+            let mut r = PluginRegistry::new();
+            r.register(connect_jdbc::plugins()).unwrap();
+            r
+        },
     )
     .await
     .unwrap();

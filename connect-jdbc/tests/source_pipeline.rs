@@ -29,10 +29,11 @@ async fn worker(offsets: &Path, connector: RawConfig) -> Standalone {
         ("offset.storage.file.filename", offsets.to_str().unwrap()),
         ("offset.flush.interval.ms", "200"),
     ]);
-    Standalone::start(
-        StandaloneOptions { worker_config, connectors: vec![connector] },
-        PluginRegistry::with_reference_connectors(),
-    )
+    Standalone::start(StandaloneOptions { worker_config, connectors: vec![connector] }, {
+        let mut r = PluginRegistry::new();
+        r.register(connect_jdbc::plugins()).unwrap();
+        r
+    })
     .await
     .unwrap()
 }

@@ -10,12 +10,15 @@
 //! - [`transforms`]: single message transformations and predicates.
 //! - [`kafka`]: Kafka clients, topic creation and the embedded broker.
 //! - [`rest`]: Kafka Connect's REST API.
-//! - [`registry`]: the explicit plugin registry.
+//! - [`registry`]: the explicit plugin registry; [`service`]: services started beside a
+//!   worker (the embedded schema registry).
+//! - [`standalone`]: a standalone worker with its REST server, to embed; [`cli::run`]: the
+//!   `connect-standalone` command for any set of plugins.
 //!
-//! The binary `connect-standalone` runs a standalone worker exactly as Kafka's
-//! `connect-standalone.sh` does:
-//! `connect-standalone worker.properties connector1.properties [connector2.properties …]`.
+//! The runtime holds no connector: the `connect-cli` crate assembles the reference plugins
+//! into the shipped binaries, and a program that embeds the runtime registers its own.
 
+pub mod cli;
 pub mod converters;
 pub mod kafka;
 pub mod logging;
@@ -23,6 +26,7 @@ pub mod offsets;
 pub mod properties;
 pub mod registry;
 pub mod rest;
+pub mod service;
 pub mod standalone;
 pub mod status;
 pub mod task;

@@ -3,11 +3,15 @@
 //! crate's `plugins()`. Tasks build every plugin they use from here, so a plugin an
 //! embedder registers is used exactly as a built-in one.
 
+use std::sync::Arc;
+
 use connect_api::convert::{Converter, HeaderConverter};
 use connect_api::plugin::{PluginDescriptor, PluginFactory, PluginKind};
 use connect_api::record::{ConnectRecord, SinkRecord, SourceRecord};
 use connect_api::transform::{Predicate, Transformation};
 use connect_api::{ConnectError, Result};
+
+use crate::service::WorkerService;
 
 /// Every plugin this worker knows, looked up by class name or alias.
 ///
@@ -25,9 +29,19 @@ use connect_api::{ConnectError, Result};
 /// assert!(registry.converter("Json").is_ok());
 /// assert!(registry.converter("com.example.NoSuchConverter").is_err());
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PluginRegistry {
     plugins: Vec<PluginDescriptor>,
+    services: Vec<Arc<dyn WorkerService>>,
+}
+
+impl std::fmt::Debug for PluginRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginRegistry")
+            .field("plugins", &self.plugins)
+            .field("services", &self.services.iter().map(|s| s.name()).collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Default for PluginRegistry {
@@ -106,24 +120,22 @@ impl PluginRegistry {
     /// A registry with the runtime's own converters (JSON, String, ByteArray, the numeric
     /// ones and the simple header converter).
     pub fn new() -> Self {
-        PluginRegistry { plugins: crate::converters::plugins() }
+        PluginRegistry { plugins: crate::converters::plugins(), services: Vec::new() }
     }
 
     /// A registry with nothing in it.
     pub fn empty() -> Self {
-        PluginRegistry { plugins: Vec::new() }
+        PluginRegistry { plugins: Vec::new(), services: Vec::new() }
     }
 
-    /// The runtime's own plugins, Kafka's transformations and predicates, the Avro
-    /// converter and the reference connectors (FileStream, JDBC, HDFS).
-    pub fn with_reference_connectors() -> Self {
-        let mut r = Self::new();
-        r.plugins.extend(connect_transforms::plugins());
-        r.plugins.extend(connect_avro::plugins());
-        r.plugins.extend(connect_file::plugins());
-        r.plugins.extend(connect_jdbc::plugins());
-        r.plugins.extend(connect_hdfs::plugins());
-        r
+    /// Adds a service started beside the worker when its config asks for it.
+    pub fn register_service(&mut self, service: impl WorkerService + 'static) {
+        self.services.push(Arc::new(service));
+    }
+
+    /// The registered services.
+    pub fn services(&self) -> &[Arc<dyn WorkerService>] {
+        &self.services
     }
 
     /// Adds plugins; a name (class or alias) already taken by a plugin of the same kind is

@@ -10,14 +10,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use std::sync::Arc;
-
-use connect_schema_registry::{
-    CompatibilityLevel, KafkaStore, KafkaStoreConfig, Registry, RegistryServer,
-};
-
 use crate::registry::PluginRegistry;
 use crate::rest;
+use crate::service::RunningService;
 use crate::worker::Worker;
 use crate::worker::config::WorkerConfig;
 
@@ -32,7 +27,8 @@ pub struct StandaloneOptions {
 
 /// A running standalone worker and its REST server.
 pub struct Standalone {
-    schema_registry: Option<RegistryServer>,
+    /// The worker services started, by name.
+    services: Vec<(String, Box<dyn RunningService>)>,
     worker: Worker,
     rest_addr: SocketAddr,
     rest_stop: CancellationToken,
@@ -60,54 +56,37 @@ pub fn listener_addr(listener: &str) -> Result<String> {
     Ok(format!("{host}:{port}"))
 }
 
-/// Starts the embedded schema registry when the worker config asks for one.
-async fn start_schema_registry(config: &WorkerConfig) -> Result<Option<RegistryServer>> {
-    let listeners = config
-        .parsed()
-        .get_list("schema.registry.listeners")
-        .map(|l| l.to_vec())
-        .unwrap_or_default();
-    let Some(listener) = listeners.first() else {
-        return Ok(None);
-    };
-    let addr = listener_addr(listener)?;
-    let registry = match config.bootstrap_servers() {
-        Some(bootstrap) => {
-            let topic = config
-                .parsed()
-                .get_string("schema.registry.topic")
-                .unwrap_or("_schemas")
-                .to_string();
-            let store = KafkaStore::open(KafkaStoreConfig::new(bootstrap, topic.clone()))
-                .await
-                .map_err(|e| {
-                    ConnectError::config(format!(
-                        "cannot open the schema registry topic {topic}: {e}"
-                    ))
-                })?;
-            Registry::open(Arc::new(store), CompatibilityLevel::default())
-                .await
-                .map_err(|e| ConnectError::fatal(format!("cannot load the schema registry: {e}")))?
+/// Starts every registered service its worker config asks for, in order; one that fails
+/// stops those already started and fails the start.
+async fn start_services(
+    registry: &PluginRegistry,
+    config: &WorkerConfig,
+) -> Result<Vec<(String, Box<dyn RunningService>)>> {
+    let mut started: Vec<(String, Box<dyn RunningService>)> = Vec::new();
+    for service in registry.services() {
+        match service.start(config).await {
+            Ok(Some(running)) => {
+                info!(service = service.name(), url = ?running.url(), "worker service started");
+                started.push((service.name().to_string(), running));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                for (_, s) in started {
+                    s.shutdown().await;
+                }
+                return Err(e.context(format!("cannot start the {} service", service.name())));
+            }
         }
-        None => {
-            warn!(
-                "embedded schema registry keeps schemas in memory (no bootstrap.servers): they are lost on exit"
-            );
-            Registry::in_memory()
-        }
-    };
-    let server = RegistryServer::start(registry, &addr).await.map_err(|e| {
-        ConnectError::config(format!("cannot start the schema registry on {addr}: {e}"))
-    })?;
-    info!(url = %server.url(), "embedded schema registry listening");
-    Ok(Some(server))
+    }
+    Ok(started)
 }
 
 impl Standalone {
     /// Parses the worker config, starts the worker and the REST server, and creates the
     /// given connectors.
     pub async fn start(options: StandaloneOptions, registry: PluginRegistry) -> Result<Standalone> {
-        let (config, unknown) = WorkerConfig::parse(&options.worker_config)?;
+        let service_keys: Vec<_> = registry.services().iter().map(|s| s.config_def()).collect();
+        let (config, unknown) = WorkerConfig::parse_with(&options.worker_config, &service_keys)?;
         for key in unknown {
             warn!(key = %key, "unknown worker config key ignored");
         }
@@ -129,8 +108,17 @@ impl Standalone {
             ip => ip.to_string(),
         };
         let worker_id = format!("{host}:{}", rest_addr.port());
-        let schema_registry = start_schema_registry(&config).await?;
-        let worker = Worker::start_with(config, registry, worker_id, options.connectors).await?;
+        let services = start_services(&registry, &config).await?;
+        let worker = match Worker::start_with(config, registry, worker_id, options.connectors).await
+        {
+            Ok(w) => w,
+            Err(e) => {
+                for (_, s) in services {
+                    s.shutdown().await;
+                }
+                return Err(e);
+            }
+        };
         let rest_stop = CancellationToken::new();
         // `/admin/loggers` changes what this process logs when `logging::init` set it up.
         let router = rest::router_with_control(worker.clone(), crate::logging::log_control());
@@ -143,7 +131,7 @@ impl Standalone {
             }
         });
         info!(url = %format!("http://{rest_addr}"), "REST server listening");
-        Ok(Standalone { schema_registry, worker, rest_addr, rest_stop, rest_task })
+        Ok(Standalone { services, worker, rest_addr, rest_stop, rest_task })
     }
 
     /// Loads the worker and connector files named on the command line.
@@ -171,18 +159,18 @@ impl Standalone {
         format!("http://{}", self.rest_addr)
     }
 
-    /// The embedded schema registry's URL, when `schema.registry.listeners` started one.
-    pub fn schema_registry_url(&self) -> Option<String> {
-        self.schema_registry.as_ref().map(RegistryServer::url)
+    /// The URL of the started worker service named `name` (`schema-registry`).
+    pub fn service_url(&self, name: &str) -> Option<String> {
+        self.services.iter().find(|(n, _)| n == name).and_then(|(_, s)| s.url())
     }
 
-    /// Stops connectors (committing offsets), the REST server and the embedded registry.
+    /// Stops connectors (committing offsets), the REST server and the worker services.
     pub async fn shutdown(self) {
         self.worker.shutdown().await;
         self.rest_stop.cancel();
         let _ = self.rest_task.await;
-        if let Some(r) = &self.schema_registry {
-            r.shutdown().await;
+        for (_, s) in self.services {
+            s.shutdown().await;
         }
     }
 }

@@ -11,7 +11,6 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use connect_runtime::PluginRegistry;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -248,11 +247,9 @@ async fn rest_answers_match_java_kafka_connect() {
     let dir = tempfile::tempdir().unwrap();
     let java = start_java(dir.path()).await;
     let bootstrap = common::bootstrap();
-    let ours = rest_util::Rest::start_with(
-        PluginRegistry::with_reference_connectors(),
-        &[("bootstrap.servers", &bootstrap)],
-    )
-    .await;
+    let ours =
+        rest_util::Rest::start_with(rest_util::registry(), &[("bootstrap.servers", &bootstrap)])
+            .await;
     let ours_base = ours.standalone_url();
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
     let input = dir.path().join("in.txt");

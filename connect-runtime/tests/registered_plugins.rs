@@ -132,8 +132,8 @@ impl<R: ConnectRecord> Predicate<R> for ValueContains {
     }
 }
 
-fn registry() -> PluginRegistry {
-    let mut r = PluginRegistry::with_reference_connectors();
+fn plugins() -> PluginRegistry {
+    let mut r = rest_util::registry();
     r.register([
         PluginDescriptor::converter("com.example.ShoutConverter", "7.1", || {
             Box::new(ShoutConverter::default())
@@ -147,7 +147,7 @@ fn registry() -> PluginRegistry {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registered_converter_transformation_and_predicate_move_the_data() {
-    let rest = Rest::start_with(registry(), &[]).await;
+    let rest = Rest::start_with(plugins(), &[]).await;
     let input = rest.path("in.txt");
     let output = rest.path("out.txt");
     std::fs::write(&input, "alpha\nbeta\ngamma\n").unwrap();
@@ -196,7 +196,7 @@ async fn registered_converter_transformation_and_predicate_move_the_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registered_plugins_are_listed_described_and_checked_at_creation() {
-    let rest = Rest::start_with(registry(), &[]).await;
+    let rest = Rest::start_with(plugins(), &[]).await;
     let all = rest.get("/connector-plugins?connectorsOnly=false").await;
     assert_eq!(all.status, 200);
     for (class, kind, version) in [

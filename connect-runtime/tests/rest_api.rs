@@ -402,11 +402,7 @@ async fn health_is_503_naming_the_brokers_when_they_cannot_be_reached() {
     // cannot reach its brokers.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let bootstrap = closed.to_string();
-    let rest = Rest::start_with(
-        connect_runtime::PluginRegistry::with_reference_connectors(),
-        &[("bootstrap.servers", &bootstrap)],
-    )
-    .await;
+    let rest = Rest::start_with(rest_util::registry(), &[("bootstrap.servers", &bootstrap)]).await;
     let health = rest.get("/health").await;
     assert_eq!(health.status, 503, "{}", health.text);
     assert_eq!(health.body["status"], "unhealthy", "{}", health.text);

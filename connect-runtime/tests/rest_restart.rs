@@ -16,7 +16,6 @@ use connect_api::context::{ConnectorContext, SourceTaskContext};
 use connect_api::plugin::PluginDescriptor;
 use connect_api::record::SourceRecord;
 use connect_api::{ConnectError, Connector, Result, SourceConnector, SourceTask};
-use connect_runtime::PluginRegistry;
 use rest_util::*;
 use serde_json::json;
 
@@ -105,7 +104,7 @@ impl SourceTask for CountingTask {
 }
 
 async fn worker() -> Rest {
-    let mut registry = PluginRegistry::with_reference_connectors();
+    let mut registry = rest_util::registry();
     registry
         .register([PluginDescriptor::source("test::Counting", "1", || {
             Box::new(Counting::default())

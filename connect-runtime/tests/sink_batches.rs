@@ -15,7 +15,6 @@ use connect_api::context::{ConnectorContext, SinkTaskContext};
 use connect_api::plugin::PluginDescriptor;
 use connect_api::record::SinkRecord;
 use connect_api::{Connector, Result, SinkConnector, SinkTask};
-use connect_runtime::PluginRegistry;
 use connect_runtime::standalone::{Standalone, StandaloneOptions};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
@@ -86,7 +85,7 @@ async fn max_poll_records_bounds_every_put() {
     let key = unique("sizes");
     let seen: Sizes = Arc::default();
     sizes().lock().unwrap().insert(key.clone(), seen.clone());
-    let mut registry = PluginRegistry::with_reference_connectors();
+    let mut registry = common::registry();
     registry
         .register([PluginDescriptor::sink("test.BatchSizes", "test", || {
             Box::new(BatchSizes::default())

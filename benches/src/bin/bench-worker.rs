@@ -1,61 +1,21 @@
-//! `bench-worker worker.properties connector.properties…`: a standalone worker that knows
-//! the reference connectors plus this crate's `GeneratorSource` and `DiscardSink`, for
-//! the framework-overhead figure (B3). Runs until SIGTERM or Ctrl-C.
+//! `bench-worker worker.properties connector.properties…`: `connect-standalone` with the
+//! reference plugins plus this crate's `GeneratorSource` and `DiscardSink`, for the
+//! framework-overhead figure (B3). The same command as the shipped binary
+//! (`connect_runtime::cli::run`), bounded mode included; it logs warnings only.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
-
-use connect_runtime::PluginRegistry;
-use connect_runtime::standalone::Standalone;
 
 fn main() -> ExitCode {
     connect_runtime::logging::init("warn");
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((worker, connectors)) = args.split_first() else {
-        eprintln!("usage: bench-worker worker.properties [connector.properties ...]");
-        return ExitCode::from(2);
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
+    let registry = connect_cli::registry().and_then(|mut r| {
+        r.register(benches::connectors::plugins())?;
+        Ok(r)
+    });
+    match registry {
+        Ok(r) => connect_runtime::cli::run(r, std::env::args().skip(1).collect()),
         Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let worker = PathBuf::from(worker);
-    let connectors: Vec<PathBuf> = connectors.iter().map(PathBuf::from).collect();
-    runtime.block_on(async move {
-        let started = async {
-            let mut registry = PluginRegistry::with_reference_connectors();
-            registry.register(benches::connectors::plugins())?;
-            let options = Standalone::options_from_files(&worker, &connectors)?;
-            Standalone::start(options, registry).await
-        }
-        .await;
-        let standalone = match started {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("{}", e.trace());
-                return ExitCode::FAILURE;
-            }
-        };
-        wait_for_signal().await;
-        standalone.shutdown().await;
-        ExitCode::SUCCESS
-    })
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("cannot assemble the plugins: {}", e.trace());
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The real binaries for process-level tests: `connect-standalone` and
-//! `connect-mock-broker` from connect-runtime, built by cargo when missing.
+//! `connect-mock-broker` from connect-cli (the shipped worker), built by cargo when missing.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ pub fn bin_dir() -> PathBuf {
     exe.parent().unwrap().parent().unwrap().to_path_buf()
 }
 
-/// The path of a connect-runtime binary, built (once per test process) with cargo so
+/// The path of a connect-cli binary, built (once per test process) with cargo so
 /// it is never stale.
 pub fn runtime_binary(name: &str) -> PathBuf {
     static BUILD: Once = Once::new();
@@ -25,7 +25,7 @@ pub fn runtime_binary(name: &str) -> PathBuf {
         cmd.args([
             "build",
             "-p",
-            "connect-runtime",
+            "connect-cli",
             "--bin",
             "connect-standalone",
             "--bin",
@@ -36,7 +36,7 @@ pub fn runtime_binary(name: &str) -> PathBuf {
         }
         cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
         let status = cmd.status().unwrap();
-        assert!(status.success(), "building connect-runtime's binaries failed");
+        assert!(status.success(), "building connect-cli's binaries failed");
     });
     let path = bin_dir().join(name);
     assert!(path.exists(), "{} is missing after the build", path.display());

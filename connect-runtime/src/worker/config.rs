@@ -73,8 +73,6 @@ pub fn worker_config_def() -> ConfigDef {
         .define(ConfigKey::new("rebalance.timeout.ms", Type::Int, Importance::Low, "Group rebalance timeout (distributed).").default_value(60000))
         .define(ConfigKey::new("scheduled.rebalance.max.delay.ms", Type::Int, Importance::Low, "Delay before reassigning a departed worker's work.").default_value(300000))
         .define(s("security.protocol", Importance::Medium, "Protocol used to talk to brokers.").default_value("PLAINTEXT"))
-        .define(ConfigKey::new("schema.registry.listeners", Type::List, Importance::Low, "Start an embedded Confluent-compatible schema registry on these listeners (http://host:port); point *.converter.schema.registry.url at it. Kept in the _schemas topic on a real broker, in memory otherwise.").default_value(""))
-        .define(ConfigKey::new("schema.registry.topic", Type::String, Importance::Low, "Topic of the embedded schema registry.").default_value("_schemas"))
         .define(ConfigKey::new("exit.on.source.eof", Type::Boolean, Importance::Low, "Bounded mode (benchmarks): stop the worker once every source task reported end of input and everything was acknowledged.").default_value(false))
 }
 
@@ -88,7 +86,17 @@ impl WorkerConfig {
     /// Parses and checks a worker configuration: bad values fail naming their key;
     /// unknown keys are returned to be logged as warnings.
     pub fn parse(raw: &RawConfig) -> Result<(WorkerConfig, Vec<String>)> {
-        let def = worker_config_def();
+        Self::parse_with(raw, &[])
+    }
+
+    /// [`parse`](Self::parse) with more keys: those of the worker's services.
+    pub fn parse_with(raw: &RawConfig, extra: &[ConfigDef]) -> Result<(WorkerConfig, Vec<String>)> {
+        let mut def = worker_config_def();
+        for e in extra {
+            for key in e.keys() {
+                def = def.define(key.clone());
+            }
+        }
         let parsed = def.parse(raw)?;
         let unknown = raw
             .keys()

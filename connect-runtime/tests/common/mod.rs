@@ -88,14 +88,26 @@ pub fn line_count(path: &Path) -> usize {
     std::fs::read(path).map(|b| b.iter().filter(|c| **c == b'\n').count()).unwrap_or(0)
 }
 
-/// Starts an in-process standalone worker on a random REST port.
+/// The runtime's converters, the FileStream connectors and Kafka's transformations.
+pub fn registry() -> PluginRegistry {
+    let mut r = PluginRegistry::new();
+    r.register(connect_file::plugins()).unwrap();
+    r.register(connect_transforms::plugins()).unwrap();
+    r
+}
+
+/// Starts an in-process standalone worker on a random REST port with [`registry`].
 pub async fn standalone(worker: &[(&str, &str)], connectors: Vec<RawConfig>) -> Standalone {
+    standalone_with(registry(), worker, connectors).await
+}
+
+/// Starts an in-process standalone worker on a random REST port with `plugins`.
+pub async fn standalone_with(
+    plugins: PluginRegistry,
+    worker: &[(&str, &str)],
+    connectors: Vec<RawConfig>,
+) -> Standalone {
     let mut worker_config = raw(&[("listeners", "http://127.0.0.1:0")]);
     worker_config.extend(raw(worker));
-    Standalone::start(
-        StandaloneOptions { worker_config, connectors },
-        PluginRegistry::with_reference_connectors(),
-    )
-    .await
-    .unwrap()
+    Standalone::start(StandaloneOptions { worker_config, connectors }, plugins).await.unwrap()
 }

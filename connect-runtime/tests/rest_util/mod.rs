@@ -68,10 +68,18 @@ pub fn line_count(path: &Path) -> usize {
     std::fs::read(path).map(|b| b.iter().filter(|c| **c == b'\n').count()).unwrap_or(0)
 }
 
+/// The runtime's converters, the FileStream connectors and Kafka's transformations.
+pub fn registry() -> PluginRegistry {
+    let mut r = PluginRegistry::new();
+    r.register(connect_file::plugins()).unwrap();
+    r.register(connect_transforms::plugins()).unwrap();
+    r
+}
+
 impl Rest {
     /// Starts a worker on `127.0.0.1:0` with the embedded broker and 1 s offset flushes.
     pub async fn start() -> Rest {
-        Self::start_with(PluginRegistry::with_reference_connectors(), &[]).await
+        Self::start_with(registry(), &[]).await
     }
 
     /// Like [`start`](Self::start), with another plugin registry and extra worker keys.

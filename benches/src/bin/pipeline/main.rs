@@ -839,7 +839,7 @@ fn harness(args: &[String]) -> R<()> {
     for b in ["connect-standalone", "connect-mock-broker", "bench-worker"] {
         if !bin.join(b).exists() {
             return Err(format!(
-                "{} is missing: run `cargo build --release -p connect-runtime -p benches`",
+                "{} is missing: run `cargo build --release -p connect-cli -p benches`",
                 bin.join(b).display()
             ));
         }

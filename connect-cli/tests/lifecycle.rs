@@ -3,6 +3,8 @@
 //! partitions move between them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// The runtime's test helpers, shared rather than copied.
+#[path = "../../connect-runtime/tests/common/mod.rs"]
 mod common;
 
 use std::collections::HashMap;
@@ -19,7 +21,6 @@ use connect_api::context::{ConnectorContext, SinkTaskContext, SourceTaskContext}
 use connect_api::plugin::PluginDescriptor;
 use connect_api::record::{SinkRecord, SourceRecord, TopicPartition};
 use connect_api::{Connector, Result, SinkConnector, SinkTask, SourceConnector, SourceTask};
-use connect_runtime::PluginRegistry;
 use connect_runtime::standalone::{Standalone, StandaloneOptions};
 use connect_runtime::status::State;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -200,7 +201,7 @@ async fn bounded_mode_exits_once_the_source_input_is_acknowledged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connector_asking_for_reconfiguration_gets_new_tasks() {
-    let mut registry = PluginRegistry::with_reference_connectors();
+    let mut registry = connect_cli::registry().unwrap();
     registry
         .register([PluginDescriptor::source("test.Reconfiguring", "test", || {
             Box::new(Reconfiguring)
@@ -339,7 +340,7 @@ async fn partitions_move_between_sink_tasks(bootstrap: Option<String>) {
     let key = unique("calls");
     let open: Calls = Arc::default();
     calls().lock().unwrap().insert(key.clone(), open.clone());
-    let mut registry = PluginRegistry::with_reference_connectors();
+    let mut registry = connect_cli::registry().unwrap();
     registry
         .register([PluginDescriptor::sink("test.Recording", "test", || {
             Box::new(Recording::default())

@@ -1,19 +1,36 @@
-//! `connect-standalone worker.properties connector1.properties [connector2.properties …]`:
-//! a standalone Kafka Connect worker.
+//! [`run`]: the `connect-standalone` command, for any set of plugins. The shipped binary,
+//! the benchmarks' worker and a program that embeds the runtime call it with their own
+//! [`PluginRegistry`]:
+//!
+//! ```no_run
+//! use connect_runtime::PluginRegistry;
+//!
+//! fn main() -> std::process::ExitCode {
+//!     let mut registry = PluginRegistry::new();
+//!     // registry.register(my_connector::plugins()).unwrap();
+//!     connect_runtime::cli::run(registry, std::env::args().skip(1).collect())
+//! }
+//! ```
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use connect_runtime::PluginRegistry;
-use connect_runtime::standalone::Standalone;
 use tracing::{error, info};
 
-const USAGE: &str =
+use crate::registry::PluginRegistry;
+use crate::standalone::Standalone;
+
+/// The command line `run` takes.
+pub const USAGE: &str =
     "usage: connect-standalone worker.properties [connector1.properties connector2.json ...]";
 
-fn main() -> ExitCode {
-    connect_runtime::logging::init("info,rdkafka=warn");
-    let args: Vec<String> = std::env::args().skip(1).collect();
+/// Runs a standalone worker as `connect-standalone` does: `args` (the arguments after the
+/// program name) are the worker config file and connector config files. Logs to standard
+/// error (`RUST_LOG`, else `info,rdkafka=warn`), stops on SIGINT or SIGTERM, or, in bounded
+/// mode (`exit.on.source.eof=true`), once every source task read all its input and every
+/// record was acknowledged; offsets are committed on the way out.
+pub fn run(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
+    crate::logging::init("info,rdkafka=warn");
     if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
         eprintln!("{USAGE}");
         return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
@@ -30,7 +47,7 @@ fn main() -> ExitCode {
         let connector_files: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
         let started = async {
             let options = Standalone::options_from_files(&worker_file, &connector_files)?;
-            Standalone::start(options, PluginRegistry::with_reference_connectors()).await
+            Standalone::start(options, registry).await
         }
         .await;
         let standalone = match started {
@@ -57,7 +74,8 @@ fn main() -> ExitCode {
     })
 }
 
-async fn wait_for_signal() {
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -4,6 +4,8 @@
 //! file with Java serialization; ours reads it and writes it back in that form.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// The runtime's test helpers, shared rather than copied.
+#[path = "../../connect-runtime/tests/common/mod.rs"]
 mod common;
 
 use std::io::Write;

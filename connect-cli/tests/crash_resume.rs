@@ -7,6 +7,8 @@
 //! real `connect-standalone` binary against the real broker.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// The runtime's test helpers, shared rather than copied.
+#[path = "../../connect-runtime/tests/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

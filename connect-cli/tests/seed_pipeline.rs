@@ -10,6 +10,8 @@
 //! hold every row version exactly once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// The runtime's test helpers, shared rather than copied.
+#[path = "../../connect-runtime/tests/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeMap;

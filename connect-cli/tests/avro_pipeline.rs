@@ -3,6 +3,8 @@
 //! (`key.converter.schema.registry.url`, `value.converter.schema.registry.url`). Real broker.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// The runtime's test helpers, shared rather than copied.
+#[path = "../../connect-runtime/tests/common/mod.rs"]
 mod common;
 
 use std::time::Duration;
@@ -19,7 +21,8 @@ async fn file_to_avro_topic_to_file_through_the_schema_registry() {
     let output = dir.path().join("out.txt");
     write_lines(&input, 0, 2_000);
     let topic = unique("avro");
-    let worker = standalone(
+    let worker = standalone_with(
+        connect_cli::registry().unwrap(),
         &[
             ("bootstrap.servers", &bootstrap()),
             ("offset.flush.interval.ms", "300"),
@@ -75,7 +78,8 @@ async fn worker_with_an_embedded_schema_registry_keeps_it_in_the_schemas_topic()
     write_lines(&input, 0, 100);
     let topic = unique("avro-embedded");
     let schemas_topic = unique("schemas");
-    let worker = standalone(
+    let worker = standalone_with(
+        connect_cli::registry().unwrap(),
         &[
             ("bootstrap.servers", &bootstrap()),
             ("offset.flush.interval.ms", "300"),
@@ -100,7 +104,7 @@ async fn worker_with_an_embedded_schema_registry_keeps_it_in_the_schemas_topic()
         ],
     )
     .await;
-    assert_eq!(worker.schema_registry_url().as_deref(), Some(url.as_str()));
+    assert_eq!(worker.service_url("schema-registry").as_deref(), Some(url.as_str()));
     wait_for(Duration::from_secs(120), "100 lines in the sink file", || line_count(&output) >= 100)
         .await;
     let id: serde_json::Value =
@@ -113,7 +117,8 @@ async fn worker_with_an_embedded_schema_registry_keeps_it_in_the_schemas_topic()
     worker.shutdown().await;
     assert_eq!(std::fs::read(&input).unwrap(), std::fs::read(&output).unwrap());
     // A second worker on the same topic serves the same schema under the same id.
-    let again = standalone(
+    let again = standalone_with(
+        connect_cli::registry().unwrap(),
         &[
             ("bootstrap.servers", &bootstrap()),
             ("schema.registry.listeners", &url),

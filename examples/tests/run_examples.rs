@@ -16,7 +16,7 @@ fn raw(pairs: &[(&str, &str)]) -> RawConfig {
 async fn sequence_source_feeds_collect_sink_through_the_runtime() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("collected.txt");
-    let mut registry = PluginRegistry::with_reference_connectors();
+    let mut registry = PluginRegistry::new();
     registry.register(examples::plugins()).unwrap();
     let options = StandaloneOptions {
         worker_config: raw(&[
@@ -53,4 +53,49 @@ async fn sequence_source_feeds_collect_sink_through_the_runtime() {
     let status = worker.worker().status("numbers").await.unwrap();
     assert_eq!(status.connector.state, connect_runtime::status::State::Running);
     worker.shutdown().await;
+}
+
+/// The `embedded` program, run as a user runs it: it moves its records and exits 0.
+#[test]
+fn the_embedded_program_moves_its_records_and_stops() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_embedded"))
+        .arg("250")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("moved 250 records from SequenceSource to CollectSink"), "{stdout}");
+}
+
+/// What embedding the runtime costs: this crate (connect-api, connect-runtime and the
+/// example connectors) pulls in no SQL driver, Arrow/Parquet, HDFS client or Avro.
+#[test]
+fn the_embedding_crate_depends_on_no_connector_stack() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["tree", "-p", "examples", "-e", "normal", "--prefix", "none", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tree = String::from_utf8_lossy(&out.stdout);
+    let packages: std::collections::BTreeSet<&str> =
+        tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    for banned in [
+        "sqlx",
+        "arrow-array",
+        "parquet",
+        "opendal",
+        "hdfs-native",
+        "apache-avro",
+        "connect-jdbc",
+        "connect-hdfs",
+        "connect-avro",
+        "connect-schema-registry",
+    ] {
+        assert!(!packages.contains(banned), "{banned} is in the tree:\n{tree}");
+    }
+    assert!(packages.contains("connect-runtime"), "{tree}");
+    assert!(packages.len() < 110, "{} packages:\n{tree}", packages.len());
 }

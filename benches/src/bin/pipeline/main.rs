@@ -403,6 +403,9 @@ struct Ctx {
     kafka: Option<String>,
     /// Java Kafka Connect, the third side of the figures it can run (on Apache Kafka only).
     java: Option<java::Java>,
+    /// Whether the checkout had uncommitted changes when the harness started (the
+    /// binaries were just built from it; later edits do not change what was measured).
+    dirty_at_start: bool,
 }
 
 impl Ctx {
@@ -855,8 +858,19 @@ fn harness(args: &[String]) -> R<()> {
         (Some(_), false) => java::Java::from_env()?,
         _ => None,
     };
-    let mut ctx =
-        Ctx { opts, bin, work, kcat, kcat_ld, figures: vec![], b1_rate: None, seq: 0, kafka, java };
+    let mut ctx = Ctx {
+        opts,
+        bin,
+        work,
+        kcat,
+        kcat_ld,
+        figures: vec![],
+        b1_rate: None,
+        seq: 0,
+        kafka,
+        java,
+        dirty_at_start: checkout_dirty(),
+    };
 
     let ours_lib = rdkafka::util::get_rdkafka_version().1;
     let kcat_lib = kcat_librdkafka(&ctx);
@@ -911,6 +925,17 @@ fn harness(args: &[String]) -> R<()> {
     if errors.is_empty() { Ok(()) } else { Err(format!("{} figure(s) failed", errors.len())) }
 }
 
+/// Whether the checkout has uncommitted changes to tracked files.
+fn checkout_dirty() -> bool {
+    Command::new("git")
+        .arg("-C")
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .output()
+        .map(|o| !o.stdout.is_empty())
+        .unwrap_or(false)
+}
+
 /// Which broker every side of the figures talked to.
 fn broker_text(ctx: &Ctx, ours_lib: &str) -> String {
     match &ctx.kafka {
@@ -953,7 +978,7 @@ fn write_results(
             .unwrap_or_default()
     };
     let commit = git(&["rev-parse", "HEAD"]);
-    let dirty = !git(&["status", "--porcelain", "--untracked-files=no"]).is_empty();
+    let dirty = ctx.dirty_at_start;
     let date = Command::new("date")
         .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
         .output()

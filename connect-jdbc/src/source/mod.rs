@@ -22,6 +22,7 @@
 
 pub mod config;
 mod connector;
+pub mod decode;
 mod query;
 pub mod schema;
 pub mod tables;

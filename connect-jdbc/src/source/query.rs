@@ -10,7 +10,8 @@ use futures::TryStreamExt;
 use tokio::sync::mpsc;
 
 use super::config::Mode;
-use super::schema::{DecodedRow, PlanInputs, RowPlan, SourceRow, plan, signature, to_local};
+use super::decode::{DecodedRow, SourceRow, to_local};
+use super::schema::{PlanInputs, RowPlan, plan, signature};
 use super::tables::{ColumnMeta, TableId, columns};
 use crate::connection::{Db, classify};
 use crate::dialect::Dialect;

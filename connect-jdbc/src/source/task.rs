@@ -30,8 +30,9 @@ use tokio::time::Instant;
 use tracing::{info, warn};
 
 use super::config::{JdbcSourceConfig, Mode, task_tables};
+use super::decode::DecodedRow;
 use super::query::{Lower, QuerySpec, RunBounds, RunEvent, spawn_run};
-use super::schema::{DecodedRow, Decoder, RowPlan};
+use super::schema::{Decoder, RowPlan};
 use super::tables::{TableId, columns, exists};
 use crate::connection::Db;
 

@@ -22,6 +22,10 @@ start_hdfs
 
 echo "== cargo test (workspace, all targets)"
 cargo test --workspace --all-targets --locked --no-fail-fast
+echo "== connect-jdbc built with one driver each (cargo features postgres, mysql, sqlite)"
+for driver in postgres mysql sqlite; do
+  cargo test -p connect-jdbc --no-default-features --features "$driver" --lib --locked
+done
 echo "== cargo test --doc"
 cargo test --workspace --doc --locked
 echo "== scripts/seed-demo.sh (the JDBC -> Kafka -> HDFS walk-through, MariaDB and PostgreSQL)"

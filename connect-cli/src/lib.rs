@@ -7,7 +7,7 @@
 //! | feature | plugins |
 //! | --- | --- |
 //! | `file` | `FileStreamSource`, `FileStreamSink` |
-//! | `jdbc` | Confluent's `JdbcSourceConnector`, `JdbcSinkConnector` |
+//! | `jdbc-postgres`, `jdbc-mysql`, `jdbc-sqlite` | Confluent's `JdbcSourceConnector`, `JdbcSinkConnector`, with these drivers |
 //! | `hdfs` | Confluent's `HdfsSinkConnector` |
 //! | `avro` | Confluent's `AvroConverter` |
 //! | `transforms` | Kafka's transformations and predicates |

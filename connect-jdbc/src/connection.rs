@@ -6,8 +6,11 @@ use std::time::Duration;
 
 use connect_api::config::{ConfigDef, ConfigKey, Importance, Type};
 use connect_api::{ConnectError, Result};
+#[cfg(feature = "mysql")]
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 use crate::dialect::{ConnectionUrl, Dialect};
@@ -135,6 +138,8 @@ impl ConnectionSettings {
         for attempt in 1..=attempts {
             match self.connect_once(max_connections).await {
                 Ok(db) => return Ok(db),
+                // A bad URL or a driver this build lacks: trying again cannot help.
+                Err(e) if e.kind() == connect_api::ErrorKind::Config => return Err(e),
                 Err(e) => {
                     tracing::warn!(
                         attempt,
@@ -171,6 +176,9 @@ impl ConnectionSettings {
         };
         let max = max.max(1);
         match self.url.dialect {
+            #[cfg(not(feature = "postgres"))]
+            Dialect::Postgres => Err(not_built("postgres", "PostgreSQL")),
+            #[cfg(feature = "postgres")]
             Dialect::Postgres => {
                 let mut o = PgConnectOptions::from_str(&self.url.native).map_err(bad_url)?;
                 if let Some(u) = &self.user {
@@ -187,6 +195,9 @@ impl ConnectionSettings {
                     .map_err(classify)?;
                 Ok(Db::Postgres(pool))
             }
+            #[cfg(not(feature = "mysql"))]
+            Dialect::MySql => Err(not_built("mysql", "MySQL/MariaDB")),
+            #[cfg(feature = "mysql")]
             Dialect::MySql => {
                 let mut o = MySqlConnectOptions::from_str(&self.url.native).map_err(bad_url)?;
                 if let Some(u) = &self.user {
@@ -203,6 +214,9 @@ impl ConnectionSettings {
                     .map_err(classify)?;
                 Ok(Db::MySql(pool))
             }
+            #[cfg(not(feature = "sqlite"))]
+            Dialect::Sqlite => Err(not_built("sqlite", "SQLite")),
+            #[cfg(feature = "sqlite")]
             Dialect::Sqlite => {
                 let o = SqliteConnectOptions::from_str(&self.url.native)
                     .map_err(bad_url)?
@@ -220,14 +234,25 @@ impl ConnectionSettings {
     }
 }
 
+/// The error for a URL whose driver this build left out.
+#[allow(dead_code)]
+fn not_built(feature: &str, database: &str) -> ConnectError {
+    ConnectError::config(format!(
+        "connection.url names a {database} database, but this build of connect-jdbc has no {database} driver (cargo feature `{feature}`)"
+    ))
+}
+
 /// A pool of connections to one database of one dialect.
 #[derive(Debug, Clone)]
 pub enum Db {
     /// PostgreSQL.
+    #[cfg(feature = "postgres")]
     Postgres(PgPool),
     /// MySQL / MariaDB.
+    #[cfg(feature = "mysql")]
     MySql(MySqlPool),
     /// SQLite.
+    #[cfg(feature = "sqlite")]
     Sqlite(SqlitePool),
 }
 
@@ -235,8 +260,11 @@ impl Db {
     /// The pool's dialect.
     pub fn dialect(&self) -> Dialect {
         match self {
+            #[cfg(feature = "postgres")]
             Db::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
             Db::MySql(_) => Dialect::MySql,
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(_) => Dialect::Sqlite,
         }
     }
@@ -244,8 +272,11 @@ impl Db {
     /// Runs one statement with no parameters and no result rows (DDL and the like).
     pub async fn execute(&self, sql: &str) -> Result<u64> {
         let n = match self {
+            #[cfg(feature = "postgres")]
             Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+            #[cfg(feature = "mysql")]
             Db::MySql(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
         };
         n.map_err(|e| classify(e).context(format!("executing `{}`", abbreviate(sql))))
@@ -254,8 +285,11 @@ impl Db {
     /// Closes every connection of the pool.
     pub async fn close(&self) {
         match self {
+            #[cfg(feature = "postgres")]
             Db::Postgres(p) => p.close().await,
+            #[cfg(feature = "mysql")]
             Db::MySql(p) => p.close().await,
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(p) => p.close().await,
         }
     }
@@ -364,6 +398,7 @@ mod tests {
         assert_eq!(redact("sqlite:x.db"), "sqlite:x.db");
     }
 
+    #[cfg(feature = "postgres")]
     #[tokio::test]
     async fn unreachable_database_names_the_url_after_every_attempt() {
         let mut s = ConnectionSettings::new("jdbc:postgresql://127.0.0.1:1/test").unwrap();
@@ -372,5 +407,20 @@ mod tests {
         let e = s.connect(1).await.unwrap_err();
         assert!(e.is_retriable(), "{e}");
         assert!(e.message().contains("127.0.0.1:1") && e.message().contains("2 attempt"), "{e}");
+    }
+
+    /// In a build without the PostgreSQL driver (`--no-default-features --features mysql`,
+    /// run by scripts/test.sh), a PostgreSQL URL fails at once, naming the feature.
+    #[cfg(not(feature = "postgres"))]
+    #[tokio::test]
+    async fn a_url_whose_driver_is_not_built_fails_at_once_naming_the_feature() {
+        let mut s = ConnectionSettings::new("jdbc:postgresql://127.0.0.1:1/test").unwrap();
+        s.attempts = 5;
+        s.backoff = Duration::from_secs(10);
+        let t0 = std::time::Instant::now();
+        let e = s.connect(1).await.unwrap_err();
+        assert_eq!(e.kind(), connect_api::ErrorKind::Config, "{e}");
+        assert!(e.message().contains("cargo feature `postgres`"), "{e}");
+        assert!(t0.elapsed() < Duration::from_secs(5), "retried: {e}");
     }
 }

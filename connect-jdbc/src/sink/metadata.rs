@@ -85,6 +85,7 @@ async fn describe_exact(db: &Db, table: &TableId) -> Result<Option<TableInfo>> {
     let ctx = |e: sqlx::Error| classify(e).context(format!("reading the columns of {table}"));
     let dialect = db.dialect();
     let columns: Vec<ColumnInfo> = match db {
+        #[cfg(feature = "postgres")]
         Db::Postgres(pool) => sqlx::query(
             "SELECT column_name::text, data_type::text, udt_name::text \
              FROM information_schema.columns \
@@ -105,6 +106,7 @@ async fn describe_exact(db: &Db, table: &TableId) -> Result<Option<TableInfo>> {
         })
         .collect::<std::result::Result<_, _>>()
         .map_err(ctx)?,
+        #[cfg(feature = "mysql")]
         Db::MySql(pool) => sqlx::query(
             "SELECT CAST(column_name AS CHAR(255)), CAST(data_type AS CHAR(255)) \
              FROM information_schema.columns \
@@ -124,6 +126,7 @@ async fn describe_exact(db: &Db, table: &TableId) -> Result<Option<TableInfo>> {
         })
         .collect::<std::result::Result<_, _>>()
         .map_err(ctx)?,
+        #[cfg(feature = "sqlite")]
         Db::Sqlite(pool) => {
             let q = match &table.schema {
                 Some(_) => "SELECT name, COALESCE(type, '') FROM pragma_table_info(?1, ?2)",

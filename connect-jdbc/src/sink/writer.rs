@@ -9,11 +9,20 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use futures::future::BoxFuture;
+#[cfg(feature = "mysql")]
+use sqlx::MySql;
+#[cfg(feature = "postgres")]
+use sqlx::Postgres;
+#[cfg(feature = "sqlite")]
+use sqlx::Sqlite;
 use sqlx::error::BoxDynError;
+#[cfg(feature = "mysql")]
 use sqlx::mysql::MySqlArguments;
+#[cfg(feature = "postgres")]
 use sqlx::postgres::PgArguments;
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, Executor, MySql, Postgres, Sqlite, Transaction};
+use sqlx::{Arguments, Executor, Transaction};
 
 use crate::connection::Db;
 use crate::sink::config::InsertMethod;
@@ -44,8 +53,11 @@ pub enum WriteError {
 }
 
 enum Tx {
+    #[cfg(feature = "postgres")]
     Pg(Transaction<'static, Postgres>),
+    #[cfg(feature = "mysql")]
     My(Transaction<'static, MySql>),
+    #[cfg(feature = "sqlite")]
     Lite(Transaction<'static, Sqlite>),
 }
 
@@ -55,6 +67,7 @@ macro_rules! add {
     };
 }
 
+#[cfg(feature = "postgres")]
 fn bind_pg(a: &mut PgArguments, kind: &BindKind, v: &SqlValue) -> Result<(), BoxDynError> {
     match v {
         SqlValue::Null => match kind {
@@ -89,6 +102,7 @@ fn bind_pg(a: &mut PgArguments, kind: &BindKind, v: &SqlValue) -> Result<(), Box
     }
 }
 
+#[cfg(feature = "mysql")]
 fn bind_my(a: &mut MySqlArguments, kind: &BindKind, v: &SqlValue) -> Result<(), BoxDynError> {
     match v {
         SqlValue::Null => match kind {
@@ -124,6 +138,7 @@ fn bind_my(a: &mut MySqlArguments, kind: &BindKind, v: &SqlValue) -> Result<(), 
     }
 }
 
+#[cfg(feature = "sqlite")]
 fn bind_lite<'q>(a: &mut SqliteArguments<'q>, v: &'q SqlValue) -> Result<(), BoxDynError> {
     match v {
         SqlValue::Null => add!(a, None::<i64>),
@@ -157,16 +172,22 @@ struct Params<'a> {
 impl Tx {
     async fn begin(db: &Db) -> Result<Tx, sqlx::Error> {
         Ok(match db {
+            #[cfg(feature = "postgres")]
             Db::Postgres(p) => Tx::Pg(p.begin().await?),
+            #[cfg(feature = "mysql")]
             Db::MySql(p) => Tx::My(p.begin().await?),
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(p) => Tx::Lite(p.begin().await?),
         })
     }
 
     async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
+            #[cfg(feature = "postgres")]
             Tx::Pg(t) => t.commit().await,
+            #[cfg(feature = "mysql")]
             Tx::My(t) => t.commit().await,
+            #[cfg(feature = "sqlite")]
             Tx::Lite(t) => t.commit().await,
         }
     }
@@ -175,8 +196,11 @@ impl Tx {
     fn raw<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
         Box::pin(async move {
             match self {
+                #[cfg(feature = "postgres")]
                 Tx::Pg(t) => (&mut **t).execute(sql).await.map(|_| ()),
+                #[cfg(feature = "mysql")]
                 Tx::My(t) => (&mut **t).execute(sql).await.map(|_| ()),
+                #[cfg(feature = "sqlite")]
                 Tx::Lite(t) => (&mut **t).execute(sql).await.map(|_| ()),
             }
         })
@@ -189,6 +213,7 @@ impl Tx {
     ) -> BoxFuture<'a, Result<u64, sqlx::Error>> {
         Box::pin(async move {
             match self {
+                #[cfg(feature = "postgres")]
                 Tx::Pg(t) => {
                     let mut args = PgArguments::default();
                     for op in p.ops {
@@ -199,6 +224,7 @@ impl Tx {
                     }
                     Ok(sqlx::query_with(sql, args).execute(&mut **t).await?.rows_affected())
                 }
+                #[cfg(feature = "mysql")]
                 Tx::My(t) => {
                     let mut args = MySqlArguments::default();
                     for op in p.ops {
@@ -209,6 +235,7 @@ impl Tx {
                     }
                     Ok(sqlx::query_with(sql, args).execute(&mut **t).await?.rows_affected())
                 }
+                #[cfg(feature = "sqlite")]
                 Tx::Lite(t) => {
                     let mut args = SqliteArguments::default();
                     for op in p.ops {
@@ -222,7 +249,18 @@ impl Tx {
         })
     }
 
+    /// Without PostgreSQL built in, there is no COPY.
+    #[cfg(not(feature = "postgres"))]
+    fn copy<'a>(
+        &'a mut self,
+        _plan: &'a Plan,
+        _ops: &'a [Op],
+    ) -> BoxFuture<'a, Result<u64, sqlx::Error>> {
+        Box::pin(async move { Err(sqlx::Error::Protocol("COPY needs PostgreSQL".into())) })
+    }
+
     /// Streams the rows of `ops` with COPY … FROM STDIN in text format.
+    #[cfg(feature = "postgres")]
     fn copy<'a>(
         &'a mut self,
         plan: &'a Plan,

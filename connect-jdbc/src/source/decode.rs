@@ -129,6 +129,7 @@ fn numeric(v: Option<BigDecimal>, t: NumericTarget, col: &str) -> Result<Raw> {
     })
 }
 
+#[cfg(feature = "postgres")]
 fn decode_pg(row: &sqlx::postgres::PgRow, c: &ColumnPlan, tz: chrono_tz::Tz) -> Result<Raw> {
     let (i, col) = (c.index, c.name.as_str());
     Ok(match c.decoder {
@@ -168,6 +169,7 @@ fn decode_pg(row: &sqlx::postgres::PgRow, c: &ColumnPlan, tz: chrono_tz::Tz) -> 
     })
 }
 
+#[cfg(feature = "postgres")]
 fn pg_text(decoder: Decoder, binary: bool, bytes: &[u8], col: &str) -> Result<String> {
     if decoder == Decoder::PgUuid && binary {
         if bytes.len() != 16 {
@@ -203,6 +205,7 @@ fn pg_text(decoder: Decoder, binary: bool, bytes: &[u8], col: &str) -> Result<St
     Ok(text.to_string())
 }
 
+#[cfg(feature = "mysql")]
 fn decode_mysql(row: &sqlx::mysql::MySqlRow, c: &ColumnPlan, tz: chrono_tz::Tz) -> Result<Raw> {
     let (i, col) = (c.index, c.name.as_str());
     Ok(match c.decoder {
@@ -238,6 +241,7 @@ fn decode_mysql(row: &sqlx::mysql::MySqlRow, c: &ColumnPlan, tz: chrono_tz::Tz) 
     })
 }
 
+#[cfg(feature = "sqlite")]
 fn decode_sqlite(row: &sqlx::sqlite::SqliteRow, c: &ColumnPlan, tz: chrono_tz::Tz) -> Result<Raw> {
     let (i, col) = (c.index, c.name.as_str());
     if row.try_get_raw(i).map_err(|e| decode_err(col, e))?.is_null() {
@@ -344,8 +348,11 @@ macro_rules! source_row {
     };
 }
 
+#[cfg(feature = "postgres")]
 source_row!(sqlx::postgres::PgRow, decode_pg);
+#[cfg(feature = "mysql")]
 source_row!(sqlx::mysql::MySqlRow, decode_mysql);
+#[cfg(feature = "sqlite")]
 source_row!(sqlx::sqlite::SqliteRow, decode_sqlite);
 
 impl RowPlan {

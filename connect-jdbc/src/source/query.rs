@@ -128,6 +128,7 @@ pub fn spawn_run(db: Db, spec: Arc<QuerySpec>, bounds: RunBounds) -> mpsc::Recei
 pub async fn visibility(db: &Db) -> Result<(i64, i64)> {
     const US: i64 = 1_000;
     match db {
+        #[cfg(feature = "postgres")]
         Db::Postgres(pool) => {
             let (now, oldest): (i64, Option<i64>) = sqlx::query_as(
                 "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::int8, \
@@ -143,6 +144,7 @@ pub async fn visibility(db: &Db) -> Result<(i64, i64)> {
             let now = now * US;
             Ok((now, oldest.map_or(now, |o| (o * US).min(now))))
         }
+        #[cfg(feature = "mysql")]
         Db::MySql(pool) => {
             let (now, trx, busy): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
                 "SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED), \
@@ -168,6 +170,7 @@ pub async fn visibility(db: &Db) -> Result<(i64, i64)> {
             }
             Ok((now, bound))
         }
+        #[cfg(feature = "sqlite")]
         Db::Sqlite(pool) => {
             // One writer at a time and no view of open transactions: the bound is the
             // current time, and `timestamp.delay.interval.ms` is the documented lag.
@@ -357,8 +360,11 @@ async fn run(
         Collector { spec, metadata: &metadata, plan: None, chunk: Vec::with_capacity(spec.chunk) };
     let binds = &binds;
     match db {
+        #[cfg(feature = "postgres")]
         Db::Postgres(pool) => stream_rows!(pool, &sql, binds, collector, tx),
+        #[cfg(feature = "mysql")]
         Db::MySql(pool) => stream_rows!(pool, &sql, binds, collector, tx),
+        #[cfg(feature = "sqlite")]
         Db::Sqlite(pool) => stream_rows!(pool, &sql, binds, collector, tx),
     }
     if !collector.chunk.is_empty() {

@@ -118,6 +118,7 @@ impl TableFilter {
     pub async fn list(&self, db: &Db) -> Result<Vec<TableId>> {
         let (tables, views) = (self.wants_tables(), self.wants_views());
         let mut out: Vec<TableId> = match db {
+            #[cfg(feature = "postgres")]
             Db::Postgres(pool) => {
                 let sql = "SELECT table_schema::text, table_name::text, table_type::text \
                            FROM information_schema.tables \
@@ -138,6 +139,7 @@ impl TableFilter {
                     })
                     .collect()
             }
+            #[cfg(feature = "mysql")]
             Db::MySql(pool) => {
                 let sql = "SELECT CAST(TABLE_SCHEMA AS CHAR), CAST(TABLE_NAME AS CHAR), \
                            CAST(TABLE_TYPE AS CHAR) FROM information_schema.TABLES \
@@ -157,6 +159,7 @@ impl TableFilter {
                     })
                     .collect()
             }
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(pool) => {
                 let sql = "SELECT name, type FROM sqlite_master \
                            WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'";
@@ -192,6 +195,7 @@ fn keep(table_type: &str, tables: bool, views: bool) -> bool {
 /// Whether `table` exists now.
 pub async fn exists(db: &Db, table: &TableId) -> Result<bool> {
     let n: i64 = match db {
+        #[cfg(feature = "postgres")]
         Db::Postgres(pool) => sqlx::query_scalar(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
         )
@@ -200,6 +204,7 @@ pub async fn exists(db: &Db, table: &TableId) -> Result<bool> {
         .fetch_one(pool)
         .await
         .map_err(classify)?,
+        #[cfg(feature = "mysql")]
         Db::MySql(pool) => sqlx::query_scalar(
             "SELECT count(*) FROM information_schema.TABLES \
              WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?",
@@ -209,6 +214,7 @@ pub async fn exists(db: &Db, table: &TableId) -> Result<bool> {
         .fetch_one(pool)
         .await
         .map_err(classify)?,
+        #[cfg(feature = "sqlite")]
         Db::Sqlite(pool) => sqlx::query_scalar(
             "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
         )
@@ -239,6 +245,7 @@ pub struct ColumnMeta {
 pub async fn columns(db: &Db, table: &TableId) -> Result<Vec<ColumnMeta>> {
     let what = || format!("reading the columns of {table}");
     match db {
+        #[cfg(feature = "postgres")]
         Db::Postgres(pool) => {
             let rows = sqlx::query(
                 "SELECT column_name::text, data_type::text, udt_name::text, is_nullable::text, \
@@ -266,6 +273,7 @@ pub async fn columns(db: &Db, table: &TableId) -> Result<Vec<ColumnMeta>> {
                 })
                 .collect())
         }
+        #[cfg(feature = "mysql")]
         Db::MySql(pool) => {
             let rows = sqlx::query(
                 "SELECT CAST(COLUMN_NAME AS CHAR), CAST(COLUMN_TYPE AS CHAR), \
@@ -295,6 +303,7 @@ pub async fn columns(db: &Db, table: &TableId) -> Result<Vec<ColumnMeta>> {
                 })
                 .collect())
         }
+        #[cfg(feature = "sqlite")]
         Db::Sqlite(pool) => {
             let sql =
                 format!("PRAGMA table_info({})", Dialect::Sqlite.quote_identifier(&table.name));

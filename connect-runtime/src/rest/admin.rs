@@ -233,8 +233,9 @@ const HEALTH_WORKER_WAIT: Duration = Duration::from_secs(10);
 
 /// `GET /health` (Kafka's KIP-1017): 200 `healthy` when the worker's connector table
 /// answers and the Kafka brokers can be reached; 503 `unhealthy` naming the brokers when
-/// they cannot; 500 `unhealthy` when the worker stays busy (a connector stuck starting or
-/// stopping holds its table).
+/// they cannot; 500 `unhealthy` when the table stays taken. A connector stuck in its own
+/// `start` or `stop` does not hold the table (as a Kafka worker runs connectors off its
+/// herder thread), so it leaves the worker healthy and its REST API answering.
 pub async fn health(State(app): State<AppState>) -> Response {
     let unhealthy = |status: StatusCode, message: String| {
         (status, Json(json!({"status": "unhealthy", "message": message}))).into_response()

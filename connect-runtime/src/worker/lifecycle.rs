@@ -178,6 +178,7 @@ impl Worker {
     ) -> Result<(ConnectorInfo, bool)> {
         config.insert("name".into(), name.to_string());
         self.check_config(&config)?;
+        let _op = self.op_lock(name).await;
         let existing = {
             let map = self.inner.connectors.lock().await;
             map.get(name).map(|s| *s.target.borrow())
@@ -243,11 +244,24 @@ impl Worker {
     }
 
     async fn start_connector(&self, name: &str) -> Result<()> {
+        // The instance leaves its slot while it starts: the table stays free meanwhile.
+        let (mut instance, config, target) = {
+            let mut map = self.inner.connectors.lock().await;
+            let Some(slot) = map.get_mut(name) else {
+                return Err(ConnectError::not_found(format!("Connector {name} not found")));
+            };
+            let Some(instance) = slot.instance.take() else {
+                return Err(ConnectError::fatal("connector instance missing"));
+            };
+            (instance, slot.config.clone(), *slot.target.borrow())
+        };
+        let started = self.start_instance(name, &mut instance, &config, target).await;
         let mut map = self.inner.connectors.lock().await;
         let Some(slot) = map.get_mut(name) else {
             return Err(ConnectError::not_found(format!("Connector {name} not found")));
         };
-        let Some(task_configs) = self.start_instance(name, slot).await? else {
+        slot.instance = Some(instance);
+        let Some(task_configs) = started? else {
             return Ok(());
         };
         slot.task_configs = task_configs;
@@ -257,25 +271,31 @@ impl Worker {
         Ok(())
     }
 
-    /// Starts the slot's connector instance and asks it for its task configs (at most
-    /// `tasks.max`); `None` when it failed to start (its status then says why).
-    async fn start_instance(&self, name: &str, slot: &mut Slot) -> Result<Option<Vec<RawConfig>>> {
+    /// Starts a connector instance (taken out of its slot) and asks it for its task
+    /// configs (at most `tasks.max`); `None` when it failed to start (its status then says
+    /// why).
+    async fn start_instance(
+        &self,
+        name: &str,
+        instance: &mut Instance,
+        config: &RawConfig,
+        target: TargetState,
+    ) -> Result<Option<Vec<RawConfig>>> {
         let events = self.inner.events.clone();
         let n = name.to_string();
         let ctx = ConnectorContext::new(move |e| {
             let _ = events.send((n.clone(), e));
         });
-        let max = tasks_max(&slot.config)?;
-        let started = match slot.instance.as_mut() {
-            Some(Instance::Source(c)) => match c.start(ctx, slot.config.clone()).await {
+        let max = tasks_max(config)?;
+        let started = match instance {
+            Instance::Source(c) => match c.start(ctx, config.clone()).await {
                 Ok(()) => c.task_configs(max).await,
                 Err(e) => Err(e),
             },
-            Some(Instance::Sink(c)) => match c.start(ctx, slot.config.clone()).await {
+            Instance::Sink(c) => match c.start(ctx, config.clone()).await {
                 Ok(()) => c.task_configs(max).await,
                 Err(e) => Err(e),
             },
-            None => Err(ConnectError::fatal("connector instance missing")),
         };
         let task_configs = match started {
             Ok(t) => t,
@@ -287,7 +307,6 @@ impl Worker {
                 return Ok(None);
             }
         };
-        let target = *slot.target.borrow();
         let state = if target == TargetState::Paused { State::Paused } else { State::Running };
         self.inner.status.set_connector(name, self.status_of(state, None));
         info!(connector = %name, tasks = task_configs.len(), "connector started");
@@ -316,18 +335,21 @@ impl Worker {
         if let Err(e) = stopped {
             warn!(connector = %name, error = %e, "error while stopping the connector to restart it");
         }
+        let (mut instance, config, target) = {
+            let map = self.inner.connectors.lock().await;
+            let slot = map
+                .get(name)
+                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
+            (self.instantiate(&slot.config)?.1, slot.config.clone(), *slot.target.borrow())
+        };
+        let started = self.start_instance(name, &mut instance, &config, target).await;
         let stale = {
             let mut map = self.inner.connectors.lock().await;
             let slot = map
                 .get_mut(name)
                 .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-            // While the old instance stopped, another call may have started a new one
-            // (a second restart, a config change) or stopped the connector: leave it be.
-            if slot.instance.is_some() || *slot.target.borrow() == TargetState::Stopped {
-                return Ok(());
-            }
-            slot.instance = Some(self.instantiate(&slot.config)?.1);
-            match self.start_instance(name, slot).await? {
+            slot.instance = Some(instance);
+            match started? {
                 Some(configs) if configs != slot.task_configs => {
                     slot.task_configs = configs;
                     std::mem::take(&mut slot.tasks)
@@ -431,12 +453,23 @@ impl Worker {
             Some(Instance::Source(mut c)) => c.stop().await,
             Some(Instance::Sink(mut c)) => c.stop().await,
             None => {
-                let mut map = self.inner.connectors.lock().await;
-                match map.get_mut(name).and_then(|s| s.instance.as_mut()) {
-                    Some(Instance::Source(c)) => c.stop().await,
-                    Some(Instance::Sink(c)) => c.stop().await,
-                    None => Ok(()),
+                // Kept (a stopped connector keeps its slot): out of the slot while it stops.
+                let kept = self
+                    .inner
+                    .connectors
+                    .lock()
+                    .await
+                    .get_mut(name)
+                    .and_then(|s| s.instance.take());
+                let Some(mut kept) = kept else { return Ok(()) };
+                let stopped = match &mut kept {
+                    Instance::Source(c) => c.stop().await,
+                    Instance::Sink(c) => c.stop().await,
+                };
+                if let Some(slot) = self.inner.connectors.lock().await.get_mut(name) {
+                    slot.instance.get_or_insert(kept);
                 }
+                stopped
             }
         };
         if remove {
@@ -447,19 +480,26 @@ impl Worker {
 
     /// Asks the connector for task configs again and restarts the tasks if they changed.
     pub async fn reconfigure(&self, name: &str) -> Result<()> {
-        let old_tasks = {
+        let _op = self.op_lock(name).await;
+        let (mut instance, max) = {
             let mut map = self.inner.connectors.lock().await;
             let Some(slot) = map.get_mut(name) else { return Ok(()) };
             if *slot.target.borrow() == TargetState::Stopped {
                 return Ok(());
             }
             let max = tasks_max(&slot.config)?;
-            let new = match slot.instance.as_mut() {
-                Some(Instance::Source(c)) => c.task_configs(max).await?,
-                Some(Instance::Sink(c)) => c.task_configs(max).await?,
-                None => return Ok(()),
-            };
-            let new: Vec<RawConfig> = new.into_iter().take(max).collect();
+            let Some(instance) = slot.instance.take() else { return Ok(()) };
+            (instance, max)
+        };
+        let asked = match &mut instance {
+            Instance::Source(c) => c.task_configs(max).await,
+            Instance::Sink(c) => c.task_configs(max).await,
+        };
+        let old_tasks = {
+            let mut map = self.inner.connectors.lock().await;
+            let Some(slot) = map.get_mut(name) else { return Ok(()) };
+            slot.instance = Some(instance);
+            let new: Vec<RawConfig> = asked?.into_iter().take(max).collect();
             if new == slot.task_configs {
                 return Ok(());
             }
@@ -491,6 +531,7 @@ impl Worker {
 
     /// Deletes a connector: stops it and forgets its config.
     pub async fn delete_connector(&self, name: &str) -> Result<()> {
+        let _op = self.op_lock(name).await;
         self.halt(name, true).await?;
         self.inner.store.remove(name).await?;
         info!(connector = %name, "connector deleted");
@@ -499,6 +540,7 @@ impl Worker {
 
     /// Sets a connector's target state (`pause`, `resume`, `stop`).
     pub async fn set_target_state(&self, name: &str, target: TargetState) -> Result<()> {
+        let _op = self.op_lock(name).await;
         let (previous, config) = {
             let map = self.inner.connectors.lock().await;
             let slot = map
@@ -552,6 +594,7 @@ impl Worker {
         include_tasks: bool,
         only_failed: bool,
     ) -> Result<Option<ConnectorStateInfo>> {
+        let _op = self.op_lock(name).await;
         let config = self.connector_config(name).await?;
         let connector_failed =
             self.inner.status.connector(name).map(|s| s.state) == Some(State::Failed);
@@ -583,7 +626,7 @@ impl Worker {
             self.restart_whole(name, config).await?;
         } else {
             for t in failed_tasks {
-                self.restart_task(name, t).await?;
+                self.restart_task_locked(name, t).await?;
             }
         }
         Ok(Some(status))
@@ -601,6 +644,12 @@ impl Worker {
 
     /// Restarts one task.
     pub async fn restart_task(&self, name: &str, task: u32) -> Result<()> {
+        let _op = self.op_lock(name).await;
+        self.restart_task_locked(name, task).await
+    }
+
+    /// [`restart_task`](Self::restart_task) under the connector's lifecycle lock.
+    async fn restart_task_locked(&self, name: &str, task: u32) -> Result<()> {
         let old = {
             let mut map = self.inner.connectors.lock().await;
             let slot = map

@@ -59,7 +59,13 @@ pub(crate) struct Inner {
     pub(crate) offsets: Arc<dyn OffsetStore>,
     pub(crate) status: StatusBoard,
     pub(crate) store: ConfigStore,
+    /// The connectors. Held only to read or change a slot, never across a connector's
+    /// `start`, `stop` or `task_configs` (the instance is taken out of its slot for those).
     pub(crate) connectors: Mutex<BTreeMap<String, Slot>>,
+    /// One lock per connector name, held across each of its lifecycle operations
+    /// (create, reconfigure, pause, resume, stop, restart, delete) so they do not
+    /// interleave; operations on other connectors and REST reads do not wait for it.
+    pub(crate) ops: std::sync::Mutex<BTreeMap<String, Arc<Mutex<()>>>>,
     pub(crate) events: mpsc::UnboundedSender<(String, ConnectorEvent)>,
     pub(crate) end_of_input: crate::task::EndOfInput,
 }
@@ -154,6 +160,7 @@ impl Worker {
                 status: StatusBoard::new(),
                 store,
                 connectors: Mutex::new(BTreeMap::new()),
+                ops: std::sync::Mutex::new(BTreeMap::new()),
                 events: tx,
                 end_of_input,
             }),
@@ -168,6 +175,7 @@ impl Worker {
             worker.inner.store.put(&name, store::StoredConnector { config, target_state }).await?;
         }
         for (name, stored) in worker.inner.store.all().await {
+            let _op = worker.op_lock(&name).await;
             if let Err(e) = worker.launch(name.clone(), stored.config, stored.target_state).await {
                 warn!(connector = %name, error = %e, "stored connector failed to start");
             }
@@ -201,9 +209,18 @@ impl Worker {
         &self.inner.config
     }
 
-    /// Whether the worker's connector table can be taken within `within`: it is held
-    /// while connectors start, stop and restart, so a connector stuck in `start` or `stop`
-    /// makes this false (what `GET /health` reports).
+    /// Takes the lifecycle lock of connector `name` (see `Inner::ops`).
+    pub(crate) async fn op_lock(&self, name: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut ops = self.inner.ops.lock().unwrap_or_else(|p| p.into_inner());
+            ops.entry(name.to_string()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+
+    /// Whether the worker's connector table can be taken within `within` (what
+    /// `GET /health` reports). It is only held for short reads and changes, never across
+    /// a connector's own code, so a connector stuck in `start` does not make this false.
     pub async fn answers_within(&self, within: std::time::Duration) -> bool {
         tokio::time::timeout(within, self.inner.connectors.lock()).await.is_ok()
     }
@@ -230,6 +247,7 @@ impl Worker {
     pub async fn shutdown(&self) {
         let names: Vec<String> = self.inner.connectors.lock().await.keys().cloned().collect();
         for name in names {
+            let _op = self.op_lock(&name).await;
             if let Err(e) = self.halt(&name, false).await {
                 warn!(connector = %name, error = %e, "error while stopping connector");
             }

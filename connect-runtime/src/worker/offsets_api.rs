@@ -363,6 +363,8 @@ impl Worker {
         name: &str,
         request: ConnectorOffsets,
     ) -> Result<bool> {
+        // The connector stays STOPPED while its offsets change: no resume in between.
+        let _op = self.op_lock(name).await;
         let (kind, config) = self.stopped_connector(name).await?;
         if request.offsets.is_empty() {
             return Err(ConnectError::data(
@@ -382,6 +384,7 @@ impl Worker {
     /// Returns whether the connector said it also reset offsets it keeps outside Kafka
     /// Connect.
     pub async fn reset_connector_offsets(&self, name: &str) -> Result<bool> {
+        let _op = self.op_lock(name).await;
         let (kind, config) = self.stopped_connector(name).await?;
         if kind == PluginKind::Sink {
             let entries = self

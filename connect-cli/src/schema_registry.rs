@@ -8,9 +8,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use connect_api::config::{ConfigDef, ConfigKey, Importance, Type};
 use connect_api::{ConnectError, Result};
+use connect_runtime::config::worker::WorkerConfig;
 use connect_runtime::service::{RunningService, WorkerService};
 use connect_runtime::standalone::listener_addr;
-use connect_runtime::worker::config::WorkerConfig;
 use connect_schema_registry::{
     CompatibilityLevel, KafkaStore, KafkaStoreConfig, Registry, RegistryServer,
 };

@@ -7,7 +7,8 @@
 //! - [`task`]: the source and sink task drivers.
 //! - [`offsets`]: source offset stores (memory, file; Kafka topic in distributed mode).
 //! - [`converters`]: JSON, String, ByteArray and numeric converters.
-//! - [`transforms`]: single message transformations and predicates.
+//! - [`transforms`]: the chain of transformations and predicates a connector config names.
+//! - [`config`]: the worker and connector configuration keys.
 //! - [`kafka`]: Kafka clients, topic creation and the embedded broker.
 //! - [`rest`]: Kafka Connect's REST API.
 //! - [`registry`]: the explicit plugin registry; [`service`]: services started beside a
@@ -19,6 +20,7 @@
 //! into the shipped binaries, and a program that embeds the runtime registers its own.
 
 pub mod cli;
+pub mod config;
 pub mod converters;
 pub mod kafka;
 pub mod logging;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use connect_api::Result;
 use connect_api::config::ConfigDef;
 
-use crate::worker::config::WorkerConfig;
+use crate::config::worker::WorkerConfig;
 
 /// A service started with the worker when its config asks for it.
 #[async_trait]

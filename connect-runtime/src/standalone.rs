@@ -10,11 +10,11 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use crate::config::worker::WorkerConfig;
 use crate::registry::PluginRegistry;
 use crate::rest;
 use crate::service::RunningService;
 use crate::worker::Worker;
-use crate::worker::config::WorkerConfig;
 
 /// What to start.
 #[derive(Debug, Clone)]

@@ -12,8 +12,8 @@ use connect_api::config::RawConfig;
 use connect_api::convert::{Converter, HeaderConverter};
 use connect_api::{ConnectError, Result};
 
+use crate::config::worker::WorkerConfig;
 use crate::registry::PluginRegistry;
-use crate::worker::config::WorkerConfig;
 
 /// The set of topics a connector used, shared between its tasks and the REST API.
 pub type ActiveTopics = std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>;

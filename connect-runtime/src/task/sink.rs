@@ -26,10 +26,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use super::{Converters, TargetState, TaskId, TaskSetup};
+use crate::config::connector::{ErrorPolicy, Tolerance, client_overrides};
 use crate::kafka::KafkaClients;
 use crate::status::{State, Status, StatusBoard};
 use crate::transforms::TransformChain;
-use crate::worker::connector_config::{ErrorPolicy, Tolerance, client_overrides};
 
 enum RebalanceEvent {
     Assigned(Vec<TopicPartition>, oneshot::Sender<HashMap<TopicPartition, i64>>),

@@ -22,11 +22,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use super::{Converters, TargetState, TaskId, TaskSetup};
+use crate::config::connector::{ErrorPolicy, Tolerance, client_overrides};
 use crate::kafka::KafkaClients;
 use crate::offsets::{ConnectorOffsetReader, OffsetStore};
 use crate::status::{State, Status, StatusBoard};
 use crate::transforms::TransformChain;
-use crate::worker::connector_config::{ErrorPolicy, Tolerance, client_overrides};
 
 /// A delivery report: the record's sequence number and where Kafka put it.
 type Ack = (u64, std::result::Result<(i32, i64, Option<i64>), KafkaError>);

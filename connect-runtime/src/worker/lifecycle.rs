@@ -1,10 +1,10 @@
 //! Connector and task lifecycle: create, reconfigure, pause, resume, stop, restart,
-//! delete, and the views the REST API shows.
+//! delete. Checking configs is in `validation`, what the REST API shows in `views`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use connect_api::config::{ConfigDef, ConfigInfos, RawConfig, Type};
+use connect_api::config::RawConfig;
 use connect_api::context::ConnectorContext;
 use connect_api::plugin::{PluginFactory, PluginKind};
 use connect_api::{ConnectError, Result};
@@ -12,160 +12,22 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::connector_config::{connector_name, sink_config_def, source_config_def, tasks_max};
-use super::info::{
-    ConnectorInfo, ConnectorStateInfo, ConnectorTaskId, StateInfo, TaskInfo, TaskState,
-};
+use super::info::{ConnectorInfo, ConnectorStateInfo};
 use super::store::StoredConnector;
 use super::{Instance, Slot, TaskHandle, Worker};
+use crate::config::connector::{connector_name, tasks_max};
 use crate::status::{State, Status};
 use crate::task::sink::{SinkDriver, SinkEnv};
 use crate::task::source::{SourceDriver, SourceEnv};
 use crate::task::{Converters, TargetState, TaskId, TaskSetup};
 
-fn kind_name(kind: PluginKind) -> String {
+pub(super) fn kind_name(kind: PluginKind) -> String {
     kind.as_str().to_string()
 }
 
 impl Worker {
-    fn status_of(&self, state: State, trace: Option<String>) -> Status {
+    pub(super) fn status_of(&self, state: State, trace: Option<String>) -> Status {
         Status { state, worker_id: self.inner.worker_id.clone(), trace }
-    }
-
-    /// The full definition a connector's config is checked against: the runtime's
-    /// common keys plus the connector's own.
-    pub fn connector_definition(&self, class: &str) -> Result<(PluginKind, ConfigDef, String)> {
-        let plugin = self.inner.registry.connector(class)?;
-        let (def, common) = match plugin.factory() {
-            PluginFactory::Source(make) => (make().config_def(), source_config_def()),
-            PluginFactory::Sink(make) => (make().config_def(), sink_config_def()),
-            _ => return Err(ConnectError::not_found(format!("{class} is not a connector"))),
-        };
-        Ok((plugin.kind(), common.merge(&def), plugin.class_name().to_string()))
-    }
-
-    /// Validates a connector config as `PUT /connector-plugins/{type}/config/validate`
-    /// does: every key, common and connector-specific, with its errors.
-    pub fn validate(&self, class: &str, raw: &RawConfig) -> Result<ConfigInfos> {
-        let plugin = self.inner.registry.connector(class)?;
-        let (kind, common, own) = match plugin.factory() {
-            PluginFactory::Source(make) => {
-                let c = make();
-                (PluginKind::Source, source_config_def(), (c.config_def(), c.validate(raw)))
-            }
-            PluginFactory::Sink(make) => {
-                let c = make();
-                (PluginKind::Sink, sink_config_def(), (c.config_def(), c.validate(raw)))
-            }
-            _ => return Err(ConnectError::not_found(format!("{class} is not a connector"))),
-        };
-        let mut report = common.validate(raw);
-        if kind == PluginKind::Sink {
-            let topics = raw.get("topics").is_some_and(|t| !t.trim().is_empty());
-            let regex = raw.get("topics.regex").is_some_and(|t| !t.trim().is_empty());
-            let msg = match (topics, regex) {
-                (true, true) => Some(
-                    "topics and topics.regex are mutually exclusive options, but both are set.",
-                ),
-                (false, false) => Some("Must configure one of topics or topics.regex"),
-                _ => None,
-            };
-            if let Some(m) = msg {
-                report.add_error("topics", m);
-                report.add_error("topics.regex", m);
-            }
-        }
-        let (own_def, own_report) = own;
-        for k in own_report.keys() {
-            if report.get(&k.name).is_none() {
-                report.push(k.clone());
-            }
-        }
-        let def = common.merge(&own_def);
-        Ok(ConfigInfos::new(plugin.class_name(), &def, &report))
-    }
-
-    /// Names of the keys of a connector's config that hold secrets.
-    fn password_keys(&self, config: &RawConfig) -> Vec<String> {
-        let Some(class) = config.get("connector.class") else {
-            return Vec::new();
-        };
-        match self.connector_definition(class) {
-            Ok((_, def, _)) => def
-                .keys()
-                .iter()
-                .filter(|k| k.ty() == Type::Password)
-                .map(|k| k.name().to_string())
-                .collect(),
-            Err(_) => Vec::new(),
-        }
-    }
-
-    /// The converter classes a connector config names (`key.converter`, `value.converter`,
-    /// `header.converter`) must be registered, as Kafka checks them at creation.
-    fn check_converters(&self, config: &RawConfig) -> Result<()> {
-        for key in ["key.converter", "value.converter", "header.converter"] {
-            let Some(class) = config.get(key).map(|c| c.trim()).filter(|c| !c.is_empty()) else {
-                continue;
-            };
-            let found = if key == "header.converter" {
-                self.inner.registry.header_converter(class).map(drop)
-            } else {
-                self.inner.registry.converter(class).map(drop)
-            };
-            found.map_err(|e| {
-                ConnectError::config(format!(
-                    "Invalid value {class} for configuration {key}: {}",
-                    e.message()
-                ))
-            })?;
-        }
-        Ok(())
-    }
-
-    /// A config with its secrets replaced by `[hidden]`.
-    pub fn mask(&self, config: &RawConfig) -> RawConfig {
-        let secret = self.password_keys(config);
-        config
-            .iter()
-            .map(|(k, v)| {
-                let hidden = secret.contains(k) || k.to_ascii_lowercase().contains("password");
-                (k.clone(), if hidden { "[hidden]".to_string() } else { v.clone() })
-            })
-            .collect()
-    }
-
-    /// Checks a connector config as creation does: a known class, no invalid key,
-    /// converters of known classes and transformations that can be built.
-    pub fn check_config(&self, config: &RawConfig) -> Result<()> {
-        crate::transforms::TransformChain::<connect_api::record::SourceRecord>::from_config(
-            &self.inner.registry,
-            config,
-        )?;
-        self.check_converters(config)?;
-        let class = config.get("connector.class").cloned().ok_or_else(|| {
-            ConnectError::config("Connector config is missing the required key \"connector.class\"")
-        })?;
-        let infos = self.validate(&class, config).map_err(|e| {
-            if e.kind() == connect_api::ErrorKind::NotFound {
-                ConnectError::config(e.message().to_string())
-            } else {
-                e
-            }
-        })?;
-        if infos.error_count > 0 {
-            let errors: Vec<String> = infos
-                .configs
-                .iter()
-                .flat_map(|c| c.value.errors.iter().map(move |e| format!("{}: {e}", c.value.name)))
-                .collect();
-            return Err(ConnectError::config(format!(
-                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
-                errors.len(),
-                errors.join("\n")
-            )));
-        }
-        Ok(())
     }
 
     /// Creates a connector, or replaces the config of an existing one when `replace`.
@@ -668,139 +530,5 @@ impl Worker {
             self.start_task(name, slot, task)?;
         }
         Ok(())
-    }
-
-    /// Names of every connector.
-    pub async fn connector_names(&self) -> Vec<String> {
-        self.inner.connectors.lock().await.keys().cloned().collect()
-    }
-
-    /// A connector's config as given (secrets included: for internal use).
-    pub async fn connector_config(&self, name: &str) -> Result<RawConfig> {
-        let map = self.inner.connectors.lock().await;
-        map.get(name)
-            .map(|s| s.config.clone())
-            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))
-    }
-
-    /// `GET /connectors/{name}`.
-    pub async fn info(&self, name: &str) -> Result<ConnectorInfo> {
-        let map = self.inner.connectors.lock().await;
-        let slot = map
-            .get(name)
-            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-        Ok(ConnectorInfo {
-            name: name.to_string(),
-            config: self.mask(&slot.config),
-            tasks: (0..slot.task_configs.len() as u32)
-                .map(|task| ConnectorTaskId { connector: name.to_string(), task })
-                .collect(),
-            kind: kind_name(slot.kind),
-        })
-    }
-
-    /// `GET /connectors/{name}/tasks`.
-    pub async fn task_infos(&self, name: &str) -> Result<Vec<TaskInfo>> {
-        let map = self.inner.connectors.lock().await;
-        let slot = map
-            .get(name)
-            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-        Ok(slot
-            .task_configs
-            .iter()
-            .enumerate()
-            .map(|(i, c)| TaskInfo {
-                id: ConnectorTaskId { connector: name.to_string(), task: i as u32 },
-                config: self.mask(c),
-            })
-            .collect())
-    }
-
-    /// `GET /connectors/{name}/status`.
-    pub async fn status(&self, name: &str) -> Result<ConnectorStateInfo> {
-        let (kind, version) = {
-            let map = self.inner.connectors.lock().await;
-            let slot = map
-                .get(name)
-                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-            (kind_name(slot.kind), self.plugin_version(&slot.config))
-        };
-        let c = self
-            .inner
-            .status
-            .connector(name)
-            .unwrap_or_else(|| self.status_of(State::Unassigned, None));
-        Ok(ConnectorStateInfo {
-            name: name.to_string(),
-            connector: StateInfo {
-                state: c.state,
-                worker_id: c.worker_id,
-                version: version.clone(),
-                trace: c.trace,
-            },
-            tasks: self
-                .inner
-                .status
-                .tasks(name)
-                .into_iter()
-                .map(|(id, s)| TaskState {
-                    id,
-                    state: s.state,
-                    worker_id: s.worker_id,
-                    version: version.clone(),
-                    trace: s.trace,
-                })
-                .collect(),
-            kind,
-        })
-    }
-
-    /// `GET /connectors/{name}/tasks/{id}/status`.
-    pub async fn task_status(&self, name: &str, task: u32) -> Result<TaskState> {
-        let config = self.connector_config(name).await?;
-        let s = self.inner.status.task(name, task).ok_or_else(|| {
-            ConnectError::not_found(format!("No status found for task {name}-{task}"))
-        })?;
-        Ok(TaskState {
-            id: task,
-            state: s.state,
-            worker_id: s.worker_id,
-            version: self.plugin_version(&config),
-            trace: s.trace,
-        })
-    }
-
-    /// The version of the connector plugin `config` names.
-    fn plugin_version(&self, config: &RawConfig) -> Option<String> {
-        let class = config.get("connector.class")?;
-        self.inner.registry.connector(class).ok().map(|p| p.version().to_string())
-    }
-
-    /// `GET /connectors/{name}/topics`: topics the connector used.
-    pub async fn active_topics(&self, name: &str) -> Result<Vec<String>> {
-        let map = self.inner.connectors.lock().await;
-        let slot = map
-            .get(name)
-            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-        Ok(crate::task::lock_topics(&slot.topics).iter().cloned().collect())
-    }
-
-    /// `PUT /connectors/{name}/topics/reset`.
-    pub async fn reset_active_topics(&self, name: &str) -> Result<()> {
-        let map = self.inner.connectors.lock().await;
-        let slot = map
-            .get(name)
-            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-        crate::task::lock_topics(&slot.topics).clear();
-        Ok(())
-    }
-
-    /// The connector's kind and target state.
-    pub async fn kind_and_target(&self, name: &str) -> Result<(PluginKind, TargetState)> {
-        let map = self.inner.connectors.lock().await;
-        let slot = map
-            .get(name)
-            .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-        Ok((slot.kind, *slot.target.borrow()))
     }
 }

@@ -1,12 +1,12 @@
 //! The worker: runs connectors and their tasks, keeps their configs, target states and
 //! statuses, and answers what the REST API asks.
 
-pub mod config;
-pub mod connector_config;
 pub mod info;
 mod lifecycle;
 mod offsets_api;
 pub mod store;
+mod validation;
+mod views;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,12 +20,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use crate::config::worker::WorkerConfig;
 use crate::kafka::{EmbeddedBroker, KafkaClients};
 use crate::offsets::{FileOffsetStore, MemoryOffsetStore, OffsetStore};
 use crate::registry::PluginRegistry;
 use crate::status::StatusBoard;
 use crate::task::{ActiveTopics, TargetState};
-use config::WorkerConfig;
 use store::ConfigStore;
 
 /// A running connector instance.
@@ -168,7 +168,7 @@ impl Worker {
         worker.spawn_event_loop(rx);
         let stored = worker.inner.store.all().await;
         for config in initial {
-            let name = connector_config::connector_name(&config)?;
+            let name = crate::config::connector::connector_name(&config)?;
             worker.check_config(&config).map_err(|e| e.context(format!("connector {name}")))?;
             let target_state =
                 stored.get(&name).map_or(crate::task::TargetState::Started, |s| s.target_state);

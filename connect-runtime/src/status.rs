@@ -49,8 +49,28 @@ pub struct Status {
     pub trace: Option<String>,
 }
 
-/// The statuses of every connector and task on this worker (the standalone status
-/// store; the distributed mode keeps them in the status topic).
+/// Where the statuses of connectors and tasks are kept: [`StatusBoard`] in memory for a
+/// standalone worker; the distributed mode keeps them in the status topic.
+pub trait StatusBackingStore: Send + Sync + std::fmt::Debug {
+    /// Sets a connector's status.
+    fn set_connector(&self, name: &str, status: Status);
+    /// Sets a task's status.
+    fn set_task(&self, connector: &str, task: u32, status: Status);
+    /// A connector's status.
+    fn connector(&self, name: &str) -> Option<Status>;
+    /// A task's status.
+    fn task(&self, connector: &str, task: u32) -> Option<Status>;
+    /// Every task status of a connector, by task number.
+    fn tasks(&self, connector: &str) -> Vec<(u32, Status)>;
+    /// Forgets a connector and its tasks.
+    fn remove_connector(&self, name: &str);
+    /// Forgets tasks of a connector numbered `from` and above (after a reconfiguration
+    /// that made fewer tasks).
+    fn remove_tasks_from(&self, connector: &str, from: u32);
+}
+
+/// The statuses of every connector and task on this worker, in memory (the standalone
+/// status store).
 #[derive(Debug, Clone, Default)]
 pub struct StatusBoard {
     inner: Arc<Mutex<Board>>,
@@ -71,29 +91,31 @@ impl StatusBoard {
     fn lock(&self) -> std::sync::MutexGuard<'_, Board> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
 
+impl StatusBackingStore for StatusBoard {
     /// Sets a connector's status.
-    pub fn set_connector(&self, name: &str, status: Status) {
+    fn set_connector(&self, name: &str, status: Status) {
         self.lock().connectors.insert(name.to_string(), status);
     }
 
     /// Sets a task's status.
-    pub fn set_task(&self, connector: &str, task: u32, status: Status) {
+    fn set_task(&self, connector: &str, task: u32, status: Status) {
         self.lock().tasks.insert((connector.to_string(), task), status);
     }
 
     /// A connector's status.
-    pub fn connector(&self, name: &str) -> Option<Status> {
+    fn connector(&self, name: &str) -> Option<Status> {
         self.lock().connectors.get(name).cloned()
     }
 
     /// A task's status.
-    pub fn task(&self, connector: &str, task: u32) -> Option<Status> {
+    fn task(&self, connector: &str, task: u32) -> Option<Status> {
         self.lock().tasks.get(&(connector.to_string(), task)).cloned()
     }
 
     /// Every task status of a connector, by task number.
-    pub fn tasks(&self, connector: &str) -> Vec<(u32, Status)> {
+    fn tasks(&self, connector: &str) -> Vec<(u32, Status)> {
         self.lock()
             .tasks
             .iter()
@@ -103,7 +125,7 @@ impl StatusBoard {
     }
 
     /// Forgets a connector and its tasks.
-    pub fn remove_connector(&self, name: &str) {
+    fn remove_connector(&self, name: &str) {
         let mut b = self.lock();
         b.connectors.remove(name);
         b.tasks.retain(|(c, _), _| c != name);
@@ -111,7 +133,7 @@ impl StatusBoard {
 
     /// Forgets tasks of a connector numbered `from` and above (after a reconfiguration
     /// that made fewer tasks).
-    pub fn remove_tasks_from(&self, connector: &str, from: u32) {
+    fn remove_tasks_from(&self, connector: &str, from: u32) {
         self.lock().tasks.retain(|(c, t), _| !(c == connector && *t >= from));
     }
 }

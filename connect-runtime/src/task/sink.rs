@@ -28,7 +28,7 @@ use tracing::{debug, error, info, warn};
 use super::{Converters, TargetState, TaskId, TaskSetup};
 use crate::config::connector::{ErrorPolicy, Tolerance, client_overrides};
 use crate::kafka::KafkaClients;
-use crate::status::{State, Status, StatusBoard};
+use crate::status::{State, Status, StatusBackingStore};
 use crate::transforms::TransformChain;
 
 enum RebalanceEvent {
@@ -174,7 +174,7 @@ pub struct SinkEnv {
     /// The worker's id for statuses.
     pub worker_id: String,
     /// Where statuses go.
-    pub status: StatusBoard,
+    pub status: Arc<dyn StatusBackingStore>,
     /// Kafka clients.
     pub kafka: KafkaClients,
     /// How often consumer offsets are committed.

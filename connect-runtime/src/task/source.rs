@@ -25,7 +25,7 @@ use super::{Converters, TargetState, TaskId, TaskSetup};
 use crate::config::connector::{ErrorPolicy, Tolerance, client_overrides};
 use crate::kafka::KafkaClients;
 use crate::offsets::{ConnectorOffsetReader, OffsetStore};
-use crate::status::{State, Status, StatusBoard};
+use crate::status::{State, Status, StatusBackingStore};
 use crate::transforms::TransformChain;
 
 /// A delivery report: the record's sequence number and where Kafka put it.
@@ -99,7 +99,7 @@ pub struct SourceEnv {
     /// The worker's id for statuses.
     pub worker_id: String,
     /// Where statuses go.
-    pub status: StatusBoard,
+    pub status: Arc<dyn StatusBackingStore>,
     /// Kafka clients.
     pub kafka: KafkaClients,
     /// Where offsets go.

@@ -24,9 +24,9 @@ use crate::config::worker::WorkerConfig;
 use crate::kafka::{EmbeddedBroker, KafkaClients};
 use crate::offsets::{FileOffsetStore, MemoryOffsetStore, OffsetStore};
 use crate::registry::PluginRegistry;
-use crate::status::StatusBoard;
+use crate::status::{StatusBackingStore, StatusBoard};
 use crate::task::{ActiveTopics, TargetState};
-use store::ConfigStore;
+use store::{ConfigBackingStore, FileConfigStore, MemoryConfigStore};
 
 /// A running connector instance.
 pub(crate) enum Instance {
@@ -57,8 +57,8 @@ pub(crate) struct Inner {
     pub(crate) registry: Arc<PluginRegistry>,
     pub(crate) kafka: KafkaClients,
     pub(crate) offsets: Arc<dyn OffsetStore>,
-    pub(crate) status: StatusBoard,
-    pub(crate) store: ConfigStore,
+    pub(crate) status: Arc<dyn StatusBackingStore>,
+    pub(crate) store: Arc<dyn ConfigBackingStore>,
     /// The connectors. Held only to read or change a slot, never across a connector's
     /// `start`, `stop` or `task_configs` (the instance is taken out of its slot for those).
     pub(crate) connectors: Mutex<BTreeMap<String, Slot>>,
@@ -127,21 +127,23 @@ impl Worker {
                 )
             }
         };
-        let (offsets, store): (Arc<dyn OffsetStore>, ConfigStore) = match config.offset_file() {
+        let (offsets, store): (Arc<dyn OffsetStore>, Arc<dyn ConfigBackingStore>) = match config
+            .offset_file()
+        {
             Some(path) => {
                 let mut cpath = path.clone().into_os_string();
                 cpath.push(".connectors.json");
                 info!(offsets = %path.display(), "source offsets are kept in a file");
                 (
                     Arc::new(FileOffsetStore::open(&path)?),
-                    ConfigStore::open(std::path::PathBuf::from(cpath))?,
+                    Arc::new(FileConfigStore::open(std::path::PathBuf::from(cpath))?),
                 )
             }
             None => {
                 warn!(
                     "no offset.storage.file.filename configured: source offsets and REST-created connectors are kept in memory only"
                 );
-                (Arc::new(MemoryOffsetStore::new()), ConfigStore::in_memory())
+                (Arc::new(MemoryOffsetStore::new()), Arc::new(MemoryConfigStore::default()))
             }
         };
         let (tx, rx) = mpsc::unbounded_channel();
@@ -157,7 +159,7 @@ impl Worker {
                 registry: Arc::new(registry),
                 kafka,
                 offsets,
-                status: StatusBoard::new(),
+                status: Arc::new(StatusBoard::new()),
                 store,
                 connectors: Mutex::new(BTreeMap::new()),
                 ops: std::sync::Mutex::new(BTreeMap::new()),

@@ -1,9 +1,11 @@
-//! The standalone config store: connector configs created over REST and their target
-//! states, kept in a JSON file beside the offsets file so they survive a restart.
+//! The config store: connector configs created over REST and their target states, behind
+//! [`ConfigBackingStore`]; a standalone worker keeps them in a JSON file beside the offsets
+//! file so they survive a restart ([`FileConfigStore`]), or in memory.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use async_trait::async_trait;
 use connect_api::config::RawConfig;
 use connect_api::{ConnectError, Result};
 use serde::{Deserialize, Serialize};
@@ -21,19 +23,51 @@ pub struct StoredConnector {
     pub target_state: TargetState,
 }
 
-/// Connector configs and target states, in memory and optionally in a file.
-#[derive(Debug)]
-pub struct ConfigStore {
-    path: Option<PathBuf>,
+/// Where connector configs and target states are kept: [`MemoryConfigStore`],
+/// [`FileConfigStore`] for a standalone worker; the distributed mode keeps them in the
+/// config topic.
+#[async_trait]
+pub trait ConfigBackingStore: Send + Sync + std::fmt::Debug {
+    /// Every stored connector.
+    async fn all(&self) -> BTreeMap<String, StoredConnector>;
+    /// Stores or replaces a connector.
+    async fn put(&self, name: &str, entry: StoredConnector) -> Result<()>;
+    /// Removes a connector.
+    async fn remove(&self, name: &str) -> Result<()>;
+}
+
+/// Connector configs and target states in memory only: forgotten on exit.
+#[derive(Debug, Default)]
+pub struct MemoryConfigStore {
     data: Mutex<BTreeMap<String, StoredConnector>>,
 }
 
-impl ConfigStore {
-    /// A store that forgets everything on exit.
-    pub fn in_memory() -> Self {
-        ConfigStore { path: None, data: Mutex::new(BTreeMap::new()) }
+#[async_trait]
+impl ConfigBackingStore for MemoryConfigStore {
+    async fn all(&self) -> BTreeMap<String, StoredConnector> {
+        self.data.lock().await.clone()
     }
 
+    async fn put(&self, name: &str, entry: StoredConnector) -> Result<()> {
+        self.data.lock().await.insert(name.to_string(), entry);
+        Ok(())
+    }
+
+    async fn remove(&self, name: &str) -> Result<()> {
+        self.data.lock().await.remove(name);
+        Ok(())
+    }
+}
+
+/// Connector configs and target states in a JSON file (beside the offsets file), written
+/// atomically on every change, so they survive a restart.
+#[derive(Debug)]
+pub struct FileConfigStore {
+    path: PathBuf,
+    data: Mutex<BTreeMap<String, StoredConnector>>,
+}
+
+impl FileConfigStore {
     /// A store kept in `path` (read now if it exists).
     pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
@@ -51,45 +85,48 @@ impl ConfigStore {
                     .with_source(e));
             }
         };
-        Ok(ConfigStore { path: Some(path), data: Mutex::new(data) })
+        Ok(FileConfigStore { path, data: Mutex::new(data) })
     }
 
-    /// Every stored connector.
-    pub async fn all(&self) -> BTreeMap<String, StoredConnector> {
-        self.data.lock().await.clone()
-    }
-
-    /// Stores or replaces a connector.
-    pub async fn put(&self, name: &str, entry: StoredConnector) -> Result<()> {
+    /// Applies `change` to a copy, writes the copy, and only then keeps it.
+    async fn change(
+        &self,
+        change: impl FnOnce(&mut BTreeMap<String, StoredConnector>),
+    ) -> Result<()> {
         let mut data = self.data.lock().await;
         let mut next = data.clone();
-        next.insert(name.to_string(), entry);
-        self.persist(&next).await?;
-        *data = next;
-        Ok(())
-    }
-
-    /// Removes a connector.
-    pub async fn remove(&self, name: &str) -> Result<()> {
-        let mut data = self.data.lock().await;
-        let mut next = data.clone();
-        next.remove(name);
-        self.persist(&next).await?;
-        *data = next;
-        Ok(())
-    }
-
-    async fn persist(&self, data: &BTreeMap<String, StoredConnector>) -> Result<()> {
-        let Some(path) = self.path.clone() else {
-            return Ok(());
-        };
-        let bytes = serde_json::to_vec_pretty(data)?;
+        change(&mut next);
+        let bytes = serde_json::to_vec_pretty(&next)?;
+        let path = self.path.clone();
         tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
             .await
             .map_err(|e| ConnectError::fatal(format!("config writer panicked: {e}")))?
             .map_err(|e| {
                 ConnectError::retriable(format!("cannot write connector configs: {e}"))
                     .with_source(e)
-            })
+            })?;
+        *data = next;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ConfigBackingStore for FileConfigStore {
+    async fn all(&self) -> BTreeMap<String, StoredConnector> {
+        self.data.lock().await.clone()
+    }
+
+    async fn put(&self, name: &str, entry: StoredConnector) -> Result<()> {
+        self.change(|d| {
+            d.insert(name.to_string(), entry);
+        })
+        .await
+    }
+
+    async fn remove(&self, name: &str) -> Result<()> {
+        self.change(|d| {
+            d.remove(name);
+        })
+        .await
     }
 }

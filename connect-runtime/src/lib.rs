@@ -3,7 +3,8 @@
 //! The runtime of Kafka Connect for Rust: it drives the connectors and tasks defined with
 //! `connect-api`, moving their records through Kafka.
 //!
-//! - [`worker`]: the worker — connectors, tasks, configs, target states, statuses.
+//! - [`herder`]: the [`herder::Herder`] trait the REST API talks to; [`worker`]: the
+//!   standalone worker (its herder) — connectors, tasks, configs, target states, statuses.
 //! - [`task`]: the source and sink task drivers.
 //! - [`offsets`]: source offset stores (memory, file; Kafka topic in distributed mode).
 //! - [`converters`]: JSON, String, ByteArray and numeric converters.
@@ -22,6 +23,7 @@
 pub mod cli;
 pub mod config;
 pub mod converters;
+pub mod herder;
 pub mod kafka;
 pub mod logging;
 pub mod offsets;

@@ -121,7 +121,10 @@ impl Standalone {
         };
         let rest_stop = CancellationToken::new();
         // `/admin/loggers` changes what this process logs when `logging::init` set it up.
-        let router = rest::router_with_control(worker.clone(), crate::logging::log_control());
+        let router = rest::router_with_control(
+            std::sync::Arc::new(worker.clone()),
+            crate::logging::log_control(),
+        );
         let stop = rest_stop.clone();
         let rest_task = tokio::spawn(async move {
             let serve = axum::serve(listener, router)

@@ -210,7 +210,7 @@ pub async fn server_info(State(app): State<AppState>) -> Response {
 
 /// Asks the brokers for the cluster id, on a blocking thread with a deadline.
 pub(crate) async fn fetch_cluster_id(app: &AppState) -> Option<String> {
-    let cfg = app.worker.kafka().consumer_config(
+    let cfg = app.herder.kafka().consumer_config(
         "connect-rest-cluster-id",
         "connect-rest-cluster-id",
         &Default::default(),
@@ -240,7 +240,7 @@ pub async fn health(State(app): State<AppState>) -> Response {
     let unhealthy = |status: StatusCode, message: String| {
         (status, Json(json!({"status": "unhealthy", "message": message}))).into_response()
     };
-    if !app.worker.answers_within(HEALTH_WORKER_WAIT).await {
+    if !app.herder.answers_within(HEALTH_WORKER_WAIT).await {
         return unhealthy(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!(
@@ -254,7 +254,7 @@ pub async fn health(State(app): State<AppState>) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "Worker cannot reach the Kafka brokers at {}",
-                app.worker.kafka().bootstrap_servers()
+                app.herder.kafka().bootstrap_servers()
             ),
         );
     }

@@ -40,7 +40,7 @@ async fn put(
     config: RawConfig,
     replace: bool,
 ) -> ApiResult<(ConnectorInfo, bool)> {
-    app.worker.put_connector(name, config, replace).await.map_err(|e| {
+    app.herder.put_connector(name, config, replace).await.map_err(|e| {
         if e.kind() == ErrorKind::NotFound && !e.message().starts_with("Connector ") {
             ApiError::bad_request(e.message().to_string())
         } else {
@@ -86,7 +86,7 @@ fn created(headers: &HeaderMap, name: &str, body: impl serde::Serialize) -> Resp
 pub async fn list(State(app): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let pairs = query_pairs(query.as_deref());
     let expand = query_values(&pairs, "expand");
-    let names = app.worker.connector_names().await;
+    let names = app.herder.connector_names().await;
     if expand.is_empty() {
         return Ok(Json(names).into_response());
     }
@@ -97,9 +97,9 @@ pub async fn list(State(app): State<AppState>, RawQuery(query): RawQuery) -> Api
         for e in &expand {
             let v = match e.as_str() {
                 "status" => {
-                    app.worker.status(&name).await.and_then(|s| Ok(serde_json::to_value(s)?))
+                    app.herder.status(&name).await.and_then(|s| Ok(serde_json::to_value(s)?))
                 }
-                "info" => app.worker.info(&name).await.and_then(|s| Ok(serde_json::to_value(s)?)),
+                "info" => app.herder.info(&name).await.and_then(|s| Ok(serde_json::to_value(s)?)),
                 other => {
                     tracing::debug!(expansion = other, "ignoring unknown expansion type");
                     continue;
@@ -180,7 +180,7 @@ pub async fn create(
 
 /// `GET /connectors/{name}`.
 pub async fn info(State(app): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
-    Ok(Json(app.worker.info(&name).await?).into_response())
+    Ok(Json(app.herder.info(&name).await?).into_response())
 }
 
 /// `GET /connectors/{name}/config`, secrets masked.
@@ -188,8 +188,8 @@ pub async fn get_config(
     State(app): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<Response> {
-    let config = app.worker.connector_config(&name).await?;
-    Ok(Json(app.worker.mask(&config)).into_response())
+    let config = app.herder.connector_config(&name).await?;
+    Ok(Json(app.herder.mask(&config)).into_response())
 }
 
 /// `PUT /connectors/{name}/config`: 201 with the info when it created the connector,
@@ -217,7 +217,7 @@ pub async fn patch_config(
     JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<Response> {
     let patch = config_from_json(&body)?;
-    let mut config = app.worker.connector_config(&name).await?;
+    let mut config = app.herder.connector_config(&name).await?;
     for (k, v) in patch {
         if k == "name" {
             match &v {
@@ -240,12 +240,12 @@ pub async fn patch_config(
 
 /// `GET /connectors/{name}/status`.
 pub async fn status(State(app): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
-    Ok(Json(app.worker.status(&name).await?).into_response())
+    Ok(Json(app.herder.status(&name).await?).into_response())
 }
 
 /// `GET /connectors/{name}/tasks`.
 pub async fn tasks(State(app): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
-    Ok(Json(app.worker.task_infos(&name).await?).into_response())
+    Ok(Json(app.herder.task_infos(&name).await?).into_response())
 }
 
 /// A task number from the path; anything but an integer is a 404, as JAX-RS answers
@@ -260,7 +260,7 @@ pub async fn task_status(
     Path((name, task)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let task = task_number(&task)?;
-    Ok(Json(app.worker.task_status(&name, task).await?).into_response())
+    Ok(Json(app.herder.task_status(&name, task).await?).into_response())
 }
 
 /// `POST /connectors/{name}/tasks/{task}/restart`: 204.
@@ -269,13 +269,13 @@ pub async fn restart_task(
     Path((name, task)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let task = task_number(&task)?;
-    app.worker.restart_task(&name, task).await?;
+    app.herder.restart_task(&name, task).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /connectors/{name}/topics`: `{"<name>": {"topics": [...]}}`.
 pub async fn topics(State(app): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
-    let topics = app.worker.active_topics(&name).await?;
+    let topics = app.herder.active_topics(&name).await?;
     Ok(Json(json!({ name: { "topics": topics } })).into_response())
 }
 
@@ -284,13 +284,13 @@ pub async fn reset_topics(
     State(app): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    app.worker.reset_active_topics(&name).await?;
+    app.herder.reset_active_topics(&name).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
 /// `PUT /connectors/{name}/pause`: 202.
 pub async fn pause(State(app): State<AppState>, Path(name): Path<String>) -> ApiResult<StatusCode> {
-    app.worker.set_target_state(&name, TargetState::Paused).await?;
+    app.herder.set_target_state(&name, TargetState::Paused).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -299,14 +299,14 @@ pub async fn resume(
     State(app): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    app.worker.set_target_state(&name, TargetState::Started).await?;
+    app.herder.set_target_state(&name, TargetState::Started).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
 /// `PUT /connectors/{name}/stop`: 204 once stopped (Kafka's handler completes the stop
 /// before answering, with no body).
 pub async fn stop(State(app): State<AppState>, Path(name): Path<String>) -> ApiResult<StatusCode> {
-    app.worker.set_target_state(&name, TargetState::Stopped).await?;
+    app.herder.set_target_state(&name, TargetState::Stopped).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -323,8 +323,8 @@ pub async fn restart(
     // The worker gives no body for a connector-only restart; Kafka answers 202 with one
     // when onlyFailed is set, so take the status first.
     let before =
-        if !include_tasks && only_failed { Some(app.worker.status(&name).await?) } else { None };
-    let result = app.worker.restart_connector(&name, include_tasks, only_failed).await?;
+        if !include_tasks && only_failed { Some(app.herder.status(&name).await?) } else { None };
+    let result = app.herder.restart_connector(&name, include_tasks, only_failed).await?;
     match (result, before) {
         (Some(state), _) => Ok((StatusCode::ACCEPTED, Json(state)).into_response()),
         (None, Some(mut state)) => {
@@ -342,7 +342,7 @@ pub async fn delete(
     State(app): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    app.worker.delete_connector(&name).await?;
+    app.herder.delete_connector(&name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -24,16 +24,16 @@ use connect_api::config::RawConfig;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::reload;
 
-use crate::worker::Worker;
+use crate::herder::Herder;
 use admin::LogControl;
 use error::ApiError;
 
-/// What every handler shares: the worker, the logger levels, and the Kafka cluster id
+/// What every handler shares: the herder, the logger levels, and the Kafka cluster id
 /// once known.
 #[derive(Clone)]
 pub struct AppState {
-    /// The worker.
-    pub worker: Worker,
+    /// The herder every operation goes to.
+    pub herder: Arc<dyn Herder>,
     /// The `/admin/loggers` levels and how to apply them.
     pub loggers: Arc<LogControl>,
     /// The Kafka cluster id, fetched by the first `GET /` that could.
@@ -42,30 +42,34 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("worker", &self.worker).finish()
+        f.debug_struct("AppState").field("loggers", &self.loggers).finish()
     }
 }
 
-/// The REST router over a worker. `/admin/loggers` keeps the levels set through it but
-/// cannot change what is logged; see [`router_with_logging`].
-pub fn router(worker: Worker) -> Router {
-    router_with_control(worker, LogControl::new())
+/// The REST router over a herder (a standalone [`Worker`](crate::worker::Worker) is one).
+/// `/admin/loggers` keeps the levels set through it but cannot change what is logged; see
+/// [`router_with_logging`].
+pub fn router(herder: Arc<dyn Herder>) -> Router {
+    router_with_control(herder, LogControl::new())
 }
 
-/// The REST router over a worker whose `/admin/loggers` changes apply to the process's
+/// The REST router over a herder whose `/admin/loggers` changes apply to the process's
 /// `tracing` filter through `handle`. Logger names are `tracing` targets (module paths
 /// such as `connect_runtime::task`); `root` is the default level.
-pub fn router_with_logging<S>(worker: Worker, handle: reload::Handle<EnvFilter, S>) -> Router
+pub fn router_with_logging<S>(
+    herder: Arc<dyn Herder>,
+    handle: reload::Handle<EnvFilter, S>,
+) -> Router
 where
     S: tracing::Subscriber + Send + Sync + 'static,
 {
-    router_with_control(worker, LogControl::with_reload(handle))
+    router_with_control(herder, LogControl::with_reload(handle))
 }
 
-/// The REST router over a worker with the given logger control.
-pub fn router_with_control(worker: Worker, loggers: LogControl) -> Router {
+/// The REST router over a herder with the given logger control.
+pub fn router_with_control(herder: Arc<dyn Herder>, loggers: LogControl) -> Router {
     let state = AppState {
-        worker,
+        herder,
         loggers: Arc::new(loggers),
         cluster_id: Arc::new(tokio::sync::OnceCell::new()),
     };

@@ -23,7 +23,7 @@ pub async fn get_offsets(
     State(app): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<Response> {
-    Ok(Json(app.worker.connector_offsets(&name).await?).into_response())
+    Ok(Json(app.herder.connector_offsets(&name).await?).into_response())
 }
 
 /// `PATCH /connectors/{name}/offsets` with `{"offsets": [...]}`: 200 with a message;
@@ -33,7 +33,7 @@ pub async fn alter_offsets(
     Path(name): Path<String>,
     JsonBody(body): JsonBody<ConnectorOffsets>,
 ) -> ApiResult<Response> {
-    let external = app.worker.alter_connector_offsets(&name, body).await?;
+    let external = app.herder.alter_connector_offsets(&name, body).await?;
     let message = if external { ALTERED } else { ALTERED_FRAMEWORK_ONLY };
     Ok(Json(json!({ "message": message })).into_response())
 }
@@ -44,7 +44,7 @@ pub async fn reset_offsets(
     State(app): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<Response> {
-    let external = app.worker.reset_connector_offsets(&name).await?;
+    let external = app.herder.reset_connector_offsets(&name).await?;
     let message = if external { RESET } else { RESET_FRAMEWORK_ONLY };
     Ok(Json(json!({ "message": message })).into_response())
 }

@@ -40,8 +40,8 @@ fn kind_rank(kind: &str) -> u8 {
 /// Every plugin of this worker's registry, sorted by kind then class, as Kafka lists them.
 pub fn plugin_infos(app: &AppState, connectors_only: bool) -> Vec<PluginInfo> {
     let mut out: Vec<PluginInfo> = app
-        .worker
-        .registry()
+        .herder
+        .plugins()
         .all()
         .iter()
         .filter(|p| !connectors_only || matches!(p.kind(), PluginKind::Source | PluginKind::Sink))
@@ -66,7 +66,7 @@ pub async fn list(State(app): State<AppState>, RawQuery(query): RawQuery) -> Res
 
 /// The config definition of a plugin named by class name or alias.
 pub fn plugin_config_def(app: &AppState, name: &str) -> ApiResult<ConfigDef> {
-    if let Some(p) = app.worker.registry().plugin(name) {
+    if let Some(p) = app.herder.plugins().plugin(name) {
         let def = match p.factory() {
             PluginFactory::Source(make) => make().config_def(),
             PluginFactory::Sink(make) => make().config_def(),
@@ -99,7 +99,7 @@ pub async fn validate(
     JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<Response> {
     let mut config = strict_config_from_json(&body)?;
-    let registry = app.worker.registry();
+    let registry = app.herder.plugins();
     let requested = registry.connector(&plugin)?.class_name().to_string();
     match config.get("connector.class").map(|c| c.trim().to_string()) {
         Some(included) if !included.is_empty() => {
@@ -115,6 +115,6 @@ pub async fn validate(
             config.insert("connector.class".into(), plugin.clone());
         }
     }
-    let infos = app.worker.validate(&plugin, &config)?;
+    let infos = app.herder.validate(&plugin, &config)?;
     Ok(Json(infos).into_response())
 }

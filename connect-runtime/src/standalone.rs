@@ -16,6 +16,9 @@ use crate::rest;
 use crate::service::RunningService;
 use crate::worker::Worker;
 
+/// How long a stopping worker lets REST requests in flight finish.
+const REST_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What to start.
 #[derive(Debug, Clone)]
 pub struct StandaloneOptions {
@@ -168,10 +171,15 @@ impl Standalone {
     }
 
     /// Stops connectors (committing offsets), the REST server and the worker services.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         self.worker.shutdown().await;
         self.rest_stop.cancel();
-        let _ = self.rest_task.await;
+        // Requests still in flight (one waiting on a connector stuck in its own start) get
+        // a few seconds to finish; then the server is dropped with them.
+        if tokio::time::timeout(REST_DRAIN, &mut self.rest_task).await.is_err() {
+            warn!("REST requests still running after {REST_DRAIN:?}: closing them");
+            self.rest_task.abort();
+        }
         for (_, s) in self.services {
             s.shutdown().await;
         }

@@ -19,17 +19,23 @@ use rest_util::*;
 use serde_json::json;
 use tokio::sync::Notify;
 
-/// Let go of every `Hanging::start` waiting.
-static RELEASE: Notify = Notify::const_new();
-static RELEASED: AtomicBool = AtomicBool::new(false);
+/// Per test (the tests of this file run side by side in one process): lets go of every
+/// `Hanging::<ID>::start` waiting.
+static RELEASE: [Notify; 3] = [const { Notify::const_new() }; 3];
+static RELEASED: [AtomicBool; 3] = [const { AtomicBool::new(false) }; 3];
 
-/// A source connector whose `start` waits until the test lets it go (a JDBC connector
-/// waiting on an unreachable database behaves the same).
+fn release(id: usize) {
+    RELEASED[id].store(true, Ordering::SeqCst);
+    RELEASE[id].notify_waiters();
+}
+
+/// A source connector whose `start` waits until its test lets it go (a JDBC connector
+/// waiting on an unreachable database behaves the same); with ID 2, forever.
 #[derive(Default)]
-struct Hanging;
+struct Hanging<const ID: usize>;
 
 #[async_trait]
-impl Connector for Hanging {
+impl<const ID: usize> Connector for Hanging<ID> {
     fn version(&self) -> String {
         "1".into()
     }
@@ -37,9 +43,9 @@ impl Connector for Hanging {
         ConfigDef::new()
     }
     async fn start(&mut self, _: ConnectorContext, _: RawConfig) -> Result<()> {
-        while !RELEASED.load(Ordering::SeqCst) {
-            let notified = RELEASE.notified();
-            if RELEASED.load(Ordering::SeqCst) {
+        while !RELEASED[ID].load(Ordering::SeqCst) {
+            let notified = RELEASE[ID].notified();
+            if RELEASED[ID].load(Ordering::SeqCst) {
                 break;
             }
             notified.await;
@@ -54,7 +60,7 @@ impl Connector for Hanging {
     }
 }
 
-impl SourceConnector for Hanging {
+impl<const ID: usize> SourceConnector for Hanging<ID> {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(Idle)
     }
@@ -89,7 +95,7 @@ async fn quick<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
 async fn a_connector_hanging_in_start_leaves_the_worker_answering() {
     let mut registry = registry();
     registry
-        .register([PluginDescriptor::source("test.Hanging", "1", || Box::new(Hanging))])
+        .register([PluginDescriptor::source("test.Hanging", "1", || Box::new(Hanging::<0>))])
         .unwrap();
     let rest = std::sync::Arc::new(Rest::start_with(registry, &[]).await);
 
@@ -137,8 +143,7 @@ async fn a_connector_hanging_in_start_leaves_the_worker_answering() {
     assert!(!creating.is_finished(), "the hanging connector's POST returned before its start");
 
     // Let it go: its creation completes and it runs with its task.
-    RELEASED.store(true, Ordering::SeqCst);
-    RELEASE.notify_waiters();
+    release(0);
     let created = tokio::time::timeout(Duration::from_secs(30), creating).await.unwrap().unwrap();
     assert_eq!(created.status, 201, "{}", created.text);
     rest.wait_state("stuck", "RUNNING", 1).await;
@@ -146,4 +151,51 @@ async fn a_connector_hanging_in_start_leaves_the_worker_answering() {
         Ok(rest) => rest.shutdown().await,
         Err(_) => panic!("the REST client is still shared"),
     }
+}
+
+/// A creation whose caller gave up (its future dropped: a REST request whose client went
+/// away) while the connector was still starting still runs to its end: released, the
+/// connector runs with its task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_whose_caller_went_away_still_completes() {
+    let mut registry = registry();
+    registry
+        .register([PluginDescriptor::source("test.Hanging1", "1", || Box::new(Hanging::<1>))])
+        .unwrap();
+    let rest = Rest::start_with(registry, &[]).await;
+    let config: RawConfig = [("connector.class", "test.Hanging1"), ("name", "left")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let gave_up =
+        tokio::time::timeout(Duration::from_secs(1), rest.worker().create_connector(config)).await;
+    assert!(gave_up.is_err(), "the create returned while its connector hangs: {gave_up:?}");
+    release(1);
+    rest.wait_state("left", "RUNNING", 1).await;
+    rest.shutdown().await;
+}
+
+/// Shutting down does not wait for ever on a connector stuck in its own start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_does_not_wait_for_a_connector_stuck_in_start() {
+    let mut registry = registry();
+    registry
+        .register([PluginDescriptor::source("test.Hanging2", "1", || Box::new(Hanging::<2>))])
+        .unwrap();
+    let rest = Rest::start_with(registry, &[]).await;
+    let config: RawConfig = [("connector.class", "test.Hanging2"), ("name", "forever")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let worker = rest.worker().clone();
+    // Stays pending: the connector never leaves its start.
+    let _creating = tokio::spawn(async move { worker.create_connector(config).await });
+    eventually(Duration::from_secs(10), "forever to be listed", || async {
+        let a = rest.get("/connectors").await;
+        a.body.as_array()?.contains(&json!("forever")).then_some(())
+    })
+    .await;
+    tokio::time::timeout(Duration::from_secs(40), rest.shutdown())
+        .await
+        .expect("shutdown waited for the connector stuck in start");
 }

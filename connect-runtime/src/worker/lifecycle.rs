@@ -35,6 +35,18 @@ impl Worker {
     pub async fn put_connector(
         &self,
         name: &str,
+        config: RawConfig,
+        replace: bool,
+    ) -> Result<(ConnectorInfo, bool)> {
+        let (w, name) = (self.clone(), name.to_string());
+        self.detached(async move { w.put_connector_op(&name, config, replace).await }).await
+    }
+
+    /// Creates a connector, or replaces the config of an existing one when `replace`.
+    /// Returns its info and whether it was created.
+    async fn put_connector_op(
+        &self,
+        name: &str,
         mut config: RawConfig,
         replace: bool,
     ) -> Result<(ConnectorInfo, bool)> {
@@ -342,6 +354,12 @@ impl Worker {
 
     /// Asks the connector for task configs again and restarts the tasks if they changed.
     pub async fn reconfigure(&self, name: &str) -> Result<()> {
+        let (w, name) = (self.clone(), name.to_string());
+        self.detached(async move { w.reconfigure_op(&name).await }).await
+    }
+
+    /// Asks the connector for task configs again and restarts the tasks if they changed.
+    async fn reconfigure_op(&self, name: &str) -> Result<()> {
         let _op = self.op_lock(name).await;
         let (mut instance, max) = {
             let mut map = self.inner.connectors.lock().await;
@@ -393,6 +411,12 @@ impl Worker {
 
     /// Deletes a connector: stops it and forgets its config.
     pub async fn delete_connector(&self, name: &str) -> Result<()> {
+        let (w, name) = (self.clone(), name.to_string());
+        self.detached(async move { w.delete_connector_op(&name).await }).await
+    }
+
+    /// Deletes a connector: stops it and forgets its config.
+    async fn delete_connector_op(&self, name: &str) -> Result<()> {
         let _op = self.op_lock(name).await;
         self.halt(name, true).await?;
         self.inner.store.remove(name).await?;
@@ -402,6 +426,12 @@ impl Worker {
 
     /// Sets a connector's target state (`pause`, `resume`, `stop`).
     pub async fn set_target_state(&self, name: &str, target: TargetState) -> Result<()> {
+        let (w, name) = (self.clone(), name.to_string());
+        self.detached(async move { w.set_target_state_op(&name, target).await }).await
+    }
+
+    /// Sets a connector's target state (`pause`, `resume`, `stop`).
+    async fn set_target_state_op(&self, name: &str, target: TargetState) -> Result<()> {
         let _op = self.op_lock(name).await;
         let (previous, config) = {
             let map = self.inner.connectors.lock().await;
@@ -451,6 +481,22 @@ impl Worker {
     /// only the failed ones. Returns the status with RESTARTING marks when tasks are
     /// involved (Kafka's 202 body), `None` for a plain connector restart (204).
     pub async fn restart_connector(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<Option<ConnectorStateInfo>> {
+        let (w, name) = (self.clone(), name.to_string());
+        self.detached(
+            async move { w.restart_connector_op(&name, include_tasks, only_failed).await },
+        )
+        .await
+    }
+
+    /// Restarts a connector and, with `include_tasks`, its tasks; with `only_failed`,
+    /// only the failed ones. Returns the status with RESTARTING marks when tasks are
+    /// involved (Kafka's 202 body), `None` for a plain connector restart (204).
+    async fn restart_connector_op(
         &self,
         name: &str,
         include_tasks: bool,
@@ -506,6 +552,12 @@ impl Worker {
 
     /// Restarts one task.
     pub async fn restart_task(&self, name: &str, task: u32) -> Result<()> {
+        let (w, name) = (self.clone(), name.to_string());
+        self.detached(async move { w.restart_task_op(&name, task).await }).await
+    }
+
+    /// Restarts one task.
+    async fn restart_task_op(&self, name: &str, task: u32) -> Result<()> {
         let _op = self.op_lock(name).await;
         self.restart_task_locked(name, task).await
     }

@@ -211,6 +211,18 @@ impl Worker {
         &self.inner.config
     }
 
+    /// Runs a lifecycle operation on its own task, so it runs to its end (and puts every
+    /// connector instance it took out back in its slot) even when the caller, say a REST
+    /// request whose client went away, is dropped midway.
+    pub(crate) async fn detached<T: Send + 'static>(
+        &self,
+        op: impl std::future::Future<Output = Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        tokio::spawn(op)
+            .await
+            .map_err(|e| ConnectError::fatal(format!("connector operation failed: {e}")))?
+    }
+
     /// Takes the lifecycle lock of connector `name` (see `Inner::ops`).
     pub(crate) async fn op_lock(&self, name: &str) -> tokio::sync::OwnedMutexGuard<()> {
         let lock = {
@@ -233,14 +245,18 @@ impl Worker {
             while let Some((name, event)) = rx.recv().await {
                 let Some(inner) = weak.upgrade() else { break };
                 let worker = Worker { inner };
-                match event {
-                    ConnectorEvent::TaskReconfigurationRequested => {
-                        if let Err(e) = worker.reconfigure(&name).await {
-                            warn!(connector = %name, error = %e, "task reconfiguration failed");
+                // On its own task: a connector busy in its own code (its lifecycle lock
+                // taken) holds up nobody else's events.
+                tokio::spawn(async move {
+                    match event {
+                        ConnectorEvent::TaskReconfigurationRequested => {
+                            if let Err(e) = worker.reconfigure(&name).await {
+                                warn!(connector = %name, error = %e, "task reconfiguration failed");
+                            }
                         }
+                        ConnectorEvent::ErrorRaised(e) => worker.fail_connector(&name, &e).await,
                     }
-                    ConnectorEvent::ErrorRaised(e) => worker.fail_connector(&name, &e).await,
-                }
+                });
             }
         });
     }
@@ -248,8 +264,15 @@ impl Worker {
     /// Stops every connector and task gracefully, committing offsets.
     pub async fn shutdown(&self) {
         let names: Vec<String> = self.inner.connectors.lock().await.keys().cloned().collect();
+        let wait =
+            self.inner.config.graceful_shutdown_timeout().max(std::time::Duration::from_secs(1));
         for name in names {
-            let _op = self.op_lock(&name).await;
+            // A connector stuck in its own start or stop keeps its lifecycle lock: do not
+            // let it hold the whole worker's shutdown.
+            let Ok(_op) = tokio::time::timeout(wait, self.op_lock(&name)).await else {
+                warn!(connector = %name, "connector still busy in its own code after {wait:?}: not stopping it");
+                continue;
+            };
             if let Err(e) = self.halt(&name, false).await {
                 warn!(connector = %name, error = %e, "error while stopping connector");
             }

@@ -355,10 +355,20 @@ impl Worker {
         Ok(ConnectorOffsets { offsets })
     }
 
+    /// `PATCH /connectors/{name}/offsets`, on its own task (see `Worker::detached`).
+    pub async fn alter_connector_offsets(
+        &self,
+        name: &str,
+        request: ConnectorOffsets,
+    ) -> Result<bool> {
+        let (w, name) = (self.clone(), name.to_string());
+        self.detached(async move { w.alter_connector_offsets_op(&name, request).await }).await
+    }
+
     /// `PATCH /connectors/{name}/offsets`: alters the given offsets (a `null` offset
     /// resets its partition) of a STOPPED connector. Returns whether the connector
     /// said it also altered offsets it keeps outside Kafka Connect.
-    pub async fn alter_connector_offsets(
+    async fn alter_connector_offsets_op(
         &self,
         name: &str,
         request: ConnectorOffsets,
@@ -380,10 +390,16 @@ impl Worker {
         }
     }
 
+    /// `DELETE /connectors/{name}/offsets`, on its own task (see `Worker::detached`).
+    pub async fn reset_connector_offsets(&self, name: &str) -> Result<bool> {
+        let (w, name) = (self.clone(), name.to_string());
+        self.detached(async move { w.reset_connector_offsets_op(&name).await }).await
+    }
+
     /// `DELETE /connectors/{name}/offsets`: resets every offset of a STOPPED connector.
     /// Returns whether the connector said it also reset offsets it keeps outside Kafka
     /// Connect.
-    pub async fn reset_connector_offsets(&self, name: &str) -> Result<bool> {
+    async fn reset_connector_offsets_op(&self, name: &str) -> Result<bool> {
         let _op = self.op_lock(name).await;
         let (kind, config) = self.stopped_connector(name).await?;
         if kind == PluginKind::Sink {

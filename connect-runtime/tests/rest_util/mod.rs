@@ -105,6 +105,11 @@ impl Rest {
         Rest { standalone, base, http, dir: tempfile::tempdir().unwrap() }
     }
 
+    /// The worker itself, for calls a REST request cannot make deterministically.
+    pub fn worker(&self) -> &connect_runtime::Worker {
+        self.standalone.worker()
+    }
+
     /// The worker's REST base URL.
     pub fn standalone_url(&self) -> String {
         self.base.clone()

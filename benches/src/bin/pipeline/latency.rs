@@ -14,7 +14,7 @@ pub(super) fn b8_idle(ctx: &mut Ctx) -> R<()> {
             cmd.stdout(Stdio::null()).stderr(Stdio::null());
             let p = Proc(cmd.spawn().map_err(|e| format!("kcat: {e}"))?);
             std::thread::sleep(Duration::from_secs(2));
-            f.base.push(vm_hwm_kib(p.pid()).unwrap_or(0) as f64 / 1024.0);
+            f.base.push(peak_kib(&p)? as f64 / 1024.0);
             Ok(())
         };
         let mut run_worker = |ctx: &mut Ctx, is_java: bool| -> R<()> {
@@ -27,7 +27,7 @@ pub(super) fn b8_idle(ctx: &mut Ctx) -> R<()> {
                 Ok(http_ok(port))
             })?;
             std::thread::sleep(Duration::from_secs(2));
-            let mib = vm_hwm_kib(p.pid()).unwrap_or(0) as f64 / 1024.0;
+            let mib = peak_kib(&p)? as f64 / 1024.0;
             if is_java { &mut f.java } else { &mut f.ours }.push(mib);
             Ok(())
         };

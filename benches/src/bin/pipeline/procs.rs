@@ -145,6 +145,12 @@ impl Proc {
     }
 }
 
+/// The peak resident memory (VmHWM) of a running process; failing to read it is an error,
+/// never a zero that would count as a win.
+pub(super) fn peak_kib(p: &Proc) -> R<u64> {
+    vm_hwm_kib(p.pid()).ok_or_else(|| format!("cannot read VmHWM of process {}", p.pid()))
+}
+
 impl Drop for Proc {
     fn drop(&mut self) {
         let _ = self.0.kill();

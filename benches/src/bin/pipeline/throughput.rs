@@ -83,7 +83,7 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
                     Duration::from_millis(5),
                     || Ok(broker.high(&t_java).unwrap_or(0) >= n as i64),
                 )?;
-                let hwm = vm_hwm_kib(p.pid()).unwrap_or(0);
+                let hwm = peak_kib(&p)?;
                 drop(p);
                 check_count("B1 Java", broker.high(&t_java)?, n)?;
                 f.java.push(n as f64 / secs);
@@ -173,7 +173,7 @@ pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
                 Duration::from_millis(5),
                 || Ok(std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) >= bytes),
             )?;
-            let hwm = vm_hwm_kib(p.pid()).unwrap_or(0);
+            let hwm = peak_kib(&p)?;
             drop(p);
             check_count(
                 if is_java { "B2 Java" } else { "B2 ours" },

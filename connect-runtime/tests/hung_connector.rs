@@ -153,20 +153,24 @@ async fn a_connector_hanging_in_start_leaves_the_worker_answering() {
     }
 }
 
+/// A worker that knows `Hanging::<ID>` (as `test.Hanging<ID>`), and the config of a
+/// connector `name` of that class.
+async fn worker_with_hanging<const ID: usize>(name: &str) -> (Rest, RawConfig) {
+    let class = format!("test.Hanging{ID}");
+    let mut plugins = registry();
+    plugins
+        .register([PluginDescriptor::source(class.clone(), "1", || Box::new(Hanging::<ID>))])
+        .unwrap();
+    let config = raw(&[("connector.class", &class), ("name", name)]);
+    (Rest::start_with(plugins, &[]).await, config)
+}
+
 /// A creation whose caller gave up (its future dropped: a REST request whose client went
 /// away) while the connector was still starting still runs to its end: released, the
 /// connector runs with its task.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_whose_caller_went_away_still_completes() {
-    let mut registry = registry();
-    registry
-        .register([PluginDescriptor::source("test.Hanging1", "1", || Box::new(Hanging::<1>))])
-        .unwrap();
-    let rest = Rest::start_with(registry, &[]).await;
-    let config: RawConfig = [("connector.class", "test.Hanging1"), ("name", "left")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let (rest, config) = worker_with_hanging::<1>("left").await;
     let gave_up =
         tokio::time::timeout(Duration::from_secs(1), rest.worker().create_connector(config)).await;
     assert!(gave_up.is_err(), "the create returned while its connector hangs: {gave_up:?}");
@@ -178,15 +182,7 @@ async fn a_create_whose_caller_went_away_still_completes() {
 /// Shutting down does not wait for ever on a connector stuck in its own start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_does_not_wait_for_a_connector_stuck_in_start() {
-    let mut registry = registry();
-    registry
-        .register([PluginDescriptor::source("test.Hanging2", "1", || Box::new(Hanging::<2>))])
-        .unwrap();
-    let rest = Rest::start_with(registry, &[]).await;
-    let config: RawConfig = [("connector.class", "test.Hanging2"), ("name", "forever")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let (rest, config) = worker_with_hanging::<2>("forever").await;
     let worker = rest.worker().clone();
     // Stays pending: the connector never leaves its start.
     let _creating = tokio::spawn(async move { worker.create_connector(config).await });

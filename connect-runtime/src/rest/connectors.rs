@@ -13,9 +13,9 @@ use super::error::{ApiError, ApiResult, JsonBody};
 use super::{
     AppState, config_from_json, query_bool, query_pairs, query_values, strict_config_from_json,
 };
+use crate::herder::info::ConnectorInfo;
 use crate::status::State as RunState;
 use crate::task::TargetState;
-use crate::worker::info::ConnectorInfo;
 
 /// The message Kafka gives when a config names another connector than the request.
 fn name_mismatch(in_config: &str, in_request: &str) -> ApiError {

@@ -1,12 +1,7 @@
 //! The worker: runs connectors and their tasks, keeps their configs, target states and
 //! statuses, and answers what the REST API asks.
 
-pub mod info;
-mod lifecycle;
 mod offsets_api;
-pub mod store;
-mod validation;
-mod views;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,12 +16,12 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::worker::WorkerConfig;
+use crate::herder::store::{self, ConfigBackingStore, FileConfigStore, MemoryConfigStore};
 use crate::kafka::{EmbeddedBroker, KafkaClients};
 use crate::offsets::{FileOffsetStore, MemoryOffsetStore, OffsetStore};
 use crate::registry::PluginRegistry;
 use crate::status::{StatusBackingStore, StatusBoard};
 use crate::task::{ActiveTopics, TargetState};
-use store::{ConfigBackingStore, FileConfigStore, MemoryConfigStore};
 
 /// A running connector instance.
 pub(crate) enum Instance {

@@ -23,7 +23,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use serde_json::{Value, json};
 
 use super::Worker;
-use super::info::{ConnectorOffset, ConnectorOffsets};
+use crate::herder::info::{ConnectorOffset, ConnectorOffsets};
 use crate::task::TargetState;
 
 /// How long one Kafka request of an offsets operation may take.

@@ -6,8 +6,8 @@ use connect_api::config::{ConfigDef, ConfigInfos, RawConfig, Type};
 use connect_api::plugin::{PluginFactory, PluginKind};
 use connect_api::{ConnectError, Result};
 
-use super::Worker;
 use crate::config::connector::{sink_config_def, source_config_def};
+use crate::worker::Worker;
 
 impl Worker {
     /// The full definition a connector's config is checked against: the runtime's

@@ -5,13 +5,13 @@ use connect_api::config::RawConfig;
 use connect_api::plugin::PluginKind;
 use connect_api::{ConnectError, Result};
 
-use super::Worker;
 use super::info::{
     ConnectorInfo, ConnectorStateInfo, ConnectorTaskId, StateInfo, TaskInfo, TaskState,
 };
 use super::lifecycle::kind_name;
 use crate::status::State;
 use crate::task::TargetState;
+use crate::worker::Worker;
 
 impl Worker {
     /// Names of every connector.

@@ -13,9 +13,13 @@ use crate::kafka::KafkaClients;
 use crate::registry::PluginRegistry;
 use crate::task::TargetState;
 use crate::worker::Worker;
-use crate::worker::info::{
-    ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, TaskInfo, TaskState,
-};
+
+pub mod info;
+mod lifecycle;
+pub mod store;
+mod validation;
+mod views;
+use info::{ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, TaskInfo, TaskState};
 
 /// The operations of Kafka Connect's REST API, on whatever runs the cluster's connectors.
 #[async_trait]

@@ -14,19 +14,19 @@ use tracing::{info, warn};
 
 use super::info::{ConnectorInfo, ConnectorStateInfo};
 use super::store::StoredConnector;
-use super::{Instance, Slot, TaskHandle, Worker};
 use crate::config::connector::{connector_name, tasks_max};
 use crate::status::{State, Status};
 use crate::task::sink::{SinkDriver, SinkEnv};
 use crate::task::source::{SourceDriver, SourceEnv};
 use crate::task::{Converters, TargetState, TaskId, TaskSetup};
+use crate::worker::{Instance, Slot, TaskHandle, Worker};
 
 pub(super) fn kind_name(kind: PluginKind) -> String {
     kind.as_str().to_string()
 }
 
 impl Worker {
-    pub(super) fn status_of(&self, state: State, trace: Option<String>) -> Status {
+    pub(crate) fn status_of(&self, state: State, trace: Option<String>) -> Status {
         Status { state, worker_id: self.inner.worker_id.clone(), trace }
     }
 

@@ -220,7 +220,7 @@ async fn connector_asking_for_reconfiguration_gets_new_tasks() {
     )
     .await
     .unwrap();
-    let w = worker.worker().clone();
+    let w = worker.herder().clone();
     assert_eq!(w.info("reconf").await.unwrap().tasks.len(), 1);
     PLANNED.store(3, Ordering::SeqCst);
     let ctx = CONTEXT.get().unwrap().lock().unwrap().clone().unwrap();
@@ -364,8 +364,8 @@ async fn partitions_move_between_sink_tasks(bootstrap: Option<String>) {
     )
     .await
     .unwrap();
-    let w = worker.worker().clone();
-    w.kafka().create_topic(&topic, 2).await.unwrap();
+    let w = worker.herder().clone();
+    w.worker().kafka().create_topic(&topic, 2).await.unwrap();
     let config = raw(&[
         ("connector.class", "test.Recording"),
         ("topics", &topic),

@@ -70,7 +70,7 @@ async fn wait_for_lines(
         if Instant::now() > deadline {
             let mut states = String::new();
             for n in names {
-                states.push_str(&format!("{:?}\n", worker.worker().status(n).await));
+                states.push_str(&format!("{:?}\n", worker.herder().status(n).await));
             }
             panic!("committed lines {counts:?}, want {want} each; statuses:\n{states}");
         }

@@ -47,7 +47,7 @@ fn payload(v: &Value) -> &Value {
 }
 
 async fn connector_status(w: &Standalone, name: &str) -> Value {
-    serde_json::to_value(w.worker().status(name).await.unwrap()).unwrap()
+    serde_json::to_value(w.herder().status(name).await.unwrap()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,10 +3,11 @@
 //! The runtime of Kafka Connect for Rust: it drives the connectors and tasks defined with
 //! `connect-api`, moving their records through Kafka.
 //!
-//! - [`herder`]: the [`herder::Herder`] trait the REST API talks to; [`worker`]: the
-//!   standalone worker (its herder) — connectors, tasks, configs, target states, statuses.
+//! - [`herder`]: the [`herder::Herder`] trait the REST API talks to, and the
+//!   [`herder::StandaloneHerder`]: connector configs (behind a config store), target
+//!   states, task plans. [`worker`]: runs the connectors and tasks a herder tells it to.
+//! - [`status`] and [`offsets`]: the status and offset stores.
 //! - [`task`]: the source and sink task drivers.
-//! - [`offsets`]: source offset stores (memory, file; Kafka topic in distributed mode).
 //! - [`converters`]: JSON, String, ByteArray and numeric converters.
 //! - [`transforms`]: the chain of transformations and predicates a connector config names.
 //! - [`config`]: the worker and connector configuration keys.
@@ -37,5 +38,6 @@ pub mod task;
 pub mod transforms;
 pub mod worker;
 
+pub use herder::StandaloneHerder;
 pub use registry::PluginRegistry;
 pub use worker::Worker;

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::worker::WorkerConfig;
+use crate::herder::StandaloneHerder;
 use crate::registry::PluginRegistry;
 use crate::rest;
 use crate::service::RunningService;
@@ -32,7 +33,7 @@ pub struct StandaloneOptions {
 pub struct Standalone {
     /// The worker services started, by name.
     services: Vec<(String, Box<dyn RunningService>)>,
-    worker: Worker,
+    herder: StandaloneHerder,
     rest_addr: SocketAddr,
     rest_stop: CancellationToken,
     rest_task: JoinHandle<()>,
@@ -112,20 +113,20 @@ impl Standalone {
         };
         let worker_id = format!("{host}:{}", rest_addr.port());
         let services = start_services(&registry, &config).await?;
-        let worker = match Worker::start_with(config, registry, worker_id, options.connectors).await
-        {
-            Ok(w) => w,
-            Err(e) => {
-                for (_, s) in services {
-                    s.shutdown().await;
+        let herder =
+            match StandaloneHerder::start(config, registry, worker_id, options.connectors).await {
+                Ok(h) => h,
+                Err(e) => {
+                    for (_, s) in services {
+                        s.shutdown().await;
+                    }
+                    return Err(e);
                 }
-                return Err(e);
-            }
-        };
+            };
         let rest_stop = CancellationToken::new();
         // `/admin/loggers` changes what this process logs when `logging::init` set it up.
         let router = rest::router_with_control(
-            std::sync::Arc::new(worker.clone()),
+            std::sync::Arc::new(herder.clone()),
             crate::logging::log_control(),
         );
         let stop = rest_stop.clone();
@@ -137,7 +138,7 @@ impl Standalone {
             }
         });
         info!(url = %format!("http://{rest_addr}"), "REST server listening");
-        Ok(Standalone { services, worker, rest_addr, rest_stop, rest_task })
+        Ok(Standalone { services, herder, rest_addr, rest_stop, rest_task })
     }
 
     /// Loads the worker and connector files named on the command line.
@@ -150,9 +151,14 @@ impl Standalone {
         Ok(StandaloneOptions { worker_config, connectors })
     }
 
-    /// The worker.
+    /// The herder: connectors, their configs, statuses and lifecycle.
+    pub fn herder(&self) -> &StandaloneHerder {
+        &self.herder
+    }
+
+    /// The worker that runs the connectors and tasks (Kafka clients, worker config).
     pub fn worker(&self) -> &Worker {
-        &self.worker
+        self.herder.worker()
     }
 
     /// Where the REST server listens.
@@ -172,7 +178,7 @@ impl Standalone {
 
     /// Stops connectors (committing offsets), the REST server and the worker services.
     pub async fn shutdown(mut self) {
-        self.worker.shutdown().await;
+        self.herder.shutdown().await;
         self.rest_stop.cancel();
         // Requests still in flight (one waiting on a connector stuck in its own start) get
         // a few seconds to finish; then the server is dropped with them.

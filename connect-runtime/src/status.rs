@@ -1,4 +1,6 @@
-//! Connector and task states, as `GET /connectors/{name}/status` shows them.
+//! Connector and task states, as `GET /connectors/{name}/status` shows them, and the
+//! topics each connector used (`GET /connectors/{name}/topics`): what the status store
+//! keeps.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -49,6 +51,17 @@ pub struct Status {
     pub trace: Option<String>,
 }
 
+/// The set of topics a connector used, shared between its tasks (which add to it) and the
+/// REST API.
+pub type ActiveTopics = Arc<Mutex<std::collections::BTreeSet<String>>>;
+
+/// Locks an [`ActiveTopics`] set (a poisoned lock still holds usable data).
+pub fn lock_topics(
+    t: &ActiveTopics,
+) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<String>> {
+    t.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Where the statuses of connectors and tasks are kept: [`StatusBoard`] in memory for a
 /// standalone worker; the distributed mode keeps them in the status topic.
 pub trait StatusBackingStore: Send + Sync + std::fmt::Debug {
@@ -62,7 +75,10 @@ pub trait StatusBackingStore: Send + Sync + std::fmt::Debug {
     fn task(&self, connector: &str, task: u32) -> Option<Status>;
     /// Every task status of a connector, by task number.
     fn tasks(&self, connector: &str) -> Vec<(u32, Status)>;
-    /// Forgets a connector and its tasks.
+    /// The topics a connector used, as a set its tasks add to (created empty the first
+    /// time a connector's set is asked for).
+    fn topics(&self, connector: &str) -> ActiveTopics;
+    /// Forgets a connector, its tasks and its topics.
     fn remove_connector(&self, name: &str);
     /// Forgets tasks of a connector numbered `from` and above (after a reconfiguration
     /// that made fewer tasks).
@@ -80,6 +96,7 @@ pub struct StatusBoard {
 struct Board {
     connectors: BTreeMap<String, Status>,
     tasks: BTreeMap<(String, u32), Status>,
+    topics: BTreeMap<String, ActiveTopics>,
 }
 
 impl StatusBoard {
@@ -124,11 +141,16 @@ impl StatusBackingStore for StatusBoard {
             .collect()
     }
 
-    /// Forgets a connector and its tasks.
+    fn topics(&self, connector: &str) -> ActiveTopics {
+        self.lock().topics.entry(connector.to_string()).or_default().clone()
+    }
+
+    /// Forgets a connector, its tasks and its topics.
     fn remove_connector(&self, name: &str) {
         let mut b = self.lock();
         b.connectors.remove(name);
         b.tasks.retain(|(c, _), _| c != name);
+        b.topics.remove(name);
     }
 
     /// Forgets tasks of a connector numbered `from` and above (after a reconfiguration

@@ -172,7 +172,7 @@ async fn worker_with_hanging<const ID: usize>(name: &str) -> (Rest, RawConfig) {
 async fn a_create_whose_caller_went_away_still_completes() {
     let (rest, config) = worker_with_hanging::<1>("left").await;
     let gave_up =
-        tokio::time::timeout(Duration::from_secs(1), rest.worker().create_connector(config)).await;
+        tokio::time::timeout(Duration::from_secs(1), rest.herder().create_connector(config)).await;
     assert!(gave_up.is_err(), "the create returned while its connector hangs: {gave_up:?}");
     release(1);
     rest.wait_state("left", "RUNNING", 1).await;
@@ -183,9 +183,9 @@ async fn a_create_whose_caller_went_away_still_completes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_does_not_wait_for_a_connector_stuck_in_start() {
     let (rest, config) = worker_with_hanging::<2>("forever").await;
-    let worker = rest.worker().clone();
+    let herder = rest.herder().clone();
     // Stays pending: the connector never leaves its start.
-    let _creating = tokio::spawn(async move { worker.create_connector(config).await });
+    let _creating = tokio::spawn(async move { herder.create_connector(config).await });
     eventually(Duration::from_secs(10), "forever to be listed", || async {
         let a = rest.get("/connectors").await;
         a.body.as_array()?.contains(&json!("forever")).then_some(())

@@ -391,7 +391,7 @@ async fn passwords_are_masked_everywhere() {
     let a = rest.patch("/connectors/secret/config", json!({"batch.size": "7"})).await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert!(!a.text.contains("s3cret-value"));
-    let kept = rest.standalone.worker().connector_config("secret").await.unwrap();
+    let kept = rest.standalone.herder().connector_config("secret").await.unwrap();
     assert_eq!(kept["db.password"], "s3cret-value");
     rest.shutdown().await;
 }

@@ -100,12 +100,12 @@ async fn max_poll_records_bounds_every_put() {
     )
     .await
     .unwrap();
-    let w = worker.worker().clone();
+    let w = worker.herder().clone();
     let topic = unique("batches");
-    w.kafka().create_topic(&topic, 1).await.unwrap();
+    w.worker().kafka().create_topic(&topic, 1).await.unwrap();
     // Every record is in the topic before the sink starts, so without the limit the
     // consumer would hand over far more than MAX at once.
-    let bootstrap = w.kafka().bootstrap_servers().to_string();
+    let bootstrap = w.worker().kafka().bootstrap_servers().to_string();
     let t = topic.clone();
     tokio::task::spawn_blocking(move || {
         let p: BaseProducer =

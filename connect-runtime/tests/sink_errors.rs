@@ -55,7 +55,7 @@ async fn unreadable_record_fails_the_sink_task_and_its_offset_is_not_committed()
     let good = r#"{"schema":{"type":"string","optional":false},"payload":"ok"}"#;
     produce(&topic, &[good, good, good, "{not json", good]);
     worker
-        .worker()
+        .herder()
         .create_connector(raw(&[
             ("name", &name),
             ("connector.class", "FileStreamSink"),
@@ -64,7 +64,7 @@ async fn unreadable_record_fails_the_sink_task_and_its_offset_is_not_committed()
         ]))
         .await
         .unwrap();
-    let w = worker.worker().clone();
+    let w = worker.herder().clone();
     let n = name.clone();
     let mut trace = String::new();
     for _ in 0..600 {

@@ -44,7 +44,7 @@ async fn source_records_are_routed_to_the_topic_the_transformation_names() {
     })
     .await;
     assert_eq!(std::fs::read_to_string(&output).unwrap(), "keep 1\ndrop 2\nkeep 3\n");
-    let topics = worker.worker().active_topics("src").await.unwrap();
+    let topics = worker.herder().active_topics("src").await.unwrap();
     assert_eq!(topics, vec!["lines".to_string()]);
     worker.shutdown().await;
 }
@@ -54,7 +54,7 @@ async fn a_connector_with_an_unknown_transformation_is_refused_at_creation() {
     let dir = tempfile::tempdir().unwrap();
     let worker = standalone(&[], vec![]).await;
     let err = worker
-        .worker()
+        .herder()
         .create_connector(raw(&[
             ("name", "bad"),
             ("connector.class", "FileStreamSource"),

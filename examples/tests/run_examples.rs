@@ -50,7 +50,7 @@ async fn sequence_source_feeds_collect_sink_through_the_runtime() {
         assert!(Instant::now() < deadline, "collected {} of 50 numbers: {got:?}", got.len());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let status = worker.worker().status("numbers").await.unwrap();
+    let status = worker.herder().status("numbers").await.unwrap();
     assert_eq!(status.connector.state, connect_runtime::status::State::Running);
     worker.shutdown().await;
 }

@@ -1,35 +1,23 @@
-//! Connector and task lifecycle: create, reconfigure, pause, resume, stop, restart,
-//! delete. Checking configs is in `validation`, what the REST API shows in `views`.
-
-use std::collections::BTreeMap;
-use std::time::Duration;
+//! The standalone herder's connector lifecycle: create, reconfigure, pause, resume, stop,
+//! restart, delete. It decides and stores; its worker runs. Checking configs is in
+//! `validation`, what the REST API shows in `views`.
 
 use connect_api::config::RawConfig;
-use connect_api::context::ConnectorContext;
-use connect_api::plugin::{PluginFactory, PluginKind};
 use connect_api::{ConnectError, Result};
-use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::info::{ConnectorInfo, ConnectorStateInfo};
+use super::standalone::{ConnectorState, StandaloneHerder};
 use super::store::StoredConnector;
 use crate::config::connector::{connector_name, tasks_max};
-use crate::status::{State, Status};
-use crate::task::sink::{SinkDriver, SinkEnv};
-use crate::task::source::{SourceDriver, SourceEnv};
-use crate::task::{Converters, TargetState, TaskId, TaskSetup};
-use crate::worker::{Instance, Slot, TaskHandle, Worker};
+use crate::status::State;
+use crate::task::TargetState;
 
-pub(super) fn kind_name(kind: PluginKind) -> String {
-    kind.as_str().to_string()
+pub(super) fn not_found(name: &str) -> ConnectError {
+    ConnectError::not_found(format!("Connector {name} not found"))
 }
 
-impl Worker {
-    pub(crate) fn status_of(&self, state: State, trace: Option<String>) -> Status {
-        Status { state, worker_id: self.inner.worker_id.clone(), trace }
-    }
-
+impl StandaloneHerder {
     /// Creates a connector, or replaces the config of an existing one when `replace`.
     /// Returns its info and whether it was created.
     pub async fn put_connector(
@@ -38,12 +26,10 @@ impl Worker {
         config: RawConfig,
         replace: bool,
     ) -> Result<(ConnectorInfo, bool)> {
-        let (w, name) = (self.clone(), name.to_string());
-        self.detached(async move { w.put_connector_op(&name, config, replace).await }).await
+        let (h, name) = (self.clone(), name.to_string());
+        self.detached(async move { h.put_connector_op(&name, config, replace).await }).await
     }
 
-    /// Creates a connector, or replaces the config of an existing one when `replace`.
-    /// Returns its info and whether it was created.
     async fn put_connector_op(
         &self,
         name: &str,
@@ -51,25 +37,22 @@ impl Worker {
         replace: bool,
     ) -> Result<(ConnectorInfo, bool)> {
         config.insert("name".into(), name.to_string());
-        self.check_config(&config)?;
+        super::validation::check_config(self.registry(), &config)?;
         let _op = self.op_lock(name).await;
-        let existing = {
-            let map = self.inner.connectors.lock().await;
-            map.get(name).map(|s| *s.target.borrow())
-        };
+        let existing = self.inner.connectors.lock().await.get(name).map(|c| c.target);
         let created = existing.is_none();
         if !created && !replace {
             return Err(ConnectError::conflict(format!("Connector {name} already exists")));
         }
         if !created {
-            self.halt(name, true).await?;
+            self.inner.worker.stop_connector(name).await?;
         }
         let target = existing.unwrap_or(TargetState::Started);
         self.inner
             .store
             .put(name, StoredConnector { config: config.clone(), target_state: target })
             .await?;
-        self.launch(name.to_string(), config, target).await?;
+        self.launch(name, config, target).await?;
         Ok((self.info(name).await?, created))
     }
 
@@ -79,398 +62,157 @@ impl Worker {
         Ok(self.put_connector(&name, config, false).await?.0)
     }
 
-    /// Instantiates and starts a connector and its tasks in the given target state.
-    pub(crate) async fn launch(
+    /// Records connector `name` with `config` in state `target` and, unless STOPPED,
+    /// has the worker run it and its tasks.
+    pub(super) async fn launch(
         &self,
-        name: String,
+        name: &str,
         config: RawConfig,
         target: TargetState,
     ) -> Result<()> {
-        let (kind, instance) = self.instantiate(&config)?;
-        let (tx, _) = watch::channel(target);
-        let slot = Slot {
-            config: config.clone(),
-            kind,
-            instance: Some(instance),
-            target: tx,
-            task_configs: Vec::new(),
-            tasks: BTreeMap::new(),
-            topics: Default::default(),
-        };
-        self.inner.connectors.lock().await.insert(name.clone(), slot);
-        if target == TargetState::Stopped {
-            self.inner.status.set_connector(&name, self.status_of(State::Stopped, None));
-            return Ok(());
-        }
-        self.start_connector(&name).await
-    }
-
-    /// A new instance of the connector class `config` names.
-    fn instantiate(&self, config: &RawConfig) -> Result<(PluginKind, Instance)> {
         let class = config.get("connector.class").cloned().unwrap_or_default();
-        let plugin = self.inner.registry.connector(&class)?;
-        let instance = match plugin.factory() {
-            PluginFactory::Source(make) => Instance::Source(make()),
-            PluginFactory::Sink(make) => Instance::Sink(make()),
-            _ => return Err(ConnectError::not_found(format!("{class} is not a connector"))),
-        };
-        Ok((plugin.kind(), instance))
-    }
-
-    async fn start_connector(&self, name: &str) -> Result<()> {
-        // The instance leaves its slot while it starts: the table stays free meanwhile.
-        let (mut instance, config, target) = {
-            let mut map = self.inner.connectors.lock().await;
-            let Some(slot) = map.get_mut(name) else {
-                return Err(ConnectError::not_found(format!("Connector {name} not found")));
-            };
-            let Some(instance) = slot.instance.take() else {
-                return Err(ConnectError::fatal("connector instance missing"));
-            };
-            (instance, slot.config.clone(), *slot.target.borrow())
-        };
-        let started = self.start_instance(name, &mut instance, &config, target).await;
-        let mut map = self.inner.connectors.lock().await;
-        let Some(slot) = map.get_mut(name) else {
-            return Err(ConnectError::not_found(format!("Connector {name} not found")));
-        };
-        slot.instance = Some(instance);
-        let Some(task_configs) = started? else {
+        let kind = self.registry().connector(&class)?.kind();
+        let state = ConnectorState { config, kind, target, task_configs: Vec::new() };
+        self.inner.connectors.lock().await.insert(name.to_string(), state);
+        if target == TargetState::Stopped {
+            self.inner
+                .status
+                .set_connector(name, self.inner.worker.status_of(State::Stopped, None));
             return Ok(());
-        };
-        slot.task_configs = task_configs;
-        for i in 0..slot.task_configs.len() as u32 {
-            self.start_task(name, slot, i)?;
         }
-        Ok(())
+        self.run(name).await
     }
 
-    /// Starts a connector instance (taken out of its slot) and asks it for its task
-    /// configs (at most `tasks.max`); `None` when it failed to start (its status then says
-    /// why).
-    async fn start_instance(
-        &self,
-        name: &str,
-        instance: &mut Instance,
-        config: &RawConfig,
-        target: TargetState,
-    ) -> Result<Option<Vec<RawConfig>>> {
-        let events = self.inner.events.clone();
-        let n = name.to_string();
-        let ctx = ConnectorContext::new(move |e| {
-            let _ = events.send((n.clone(), e));
-        });
-        let max = tasks_max(config)?;
-        let started = match instance {
-            Instance::Source(c) => match c.start(ctx, config.clone()).await {
-                Ok(()) => c.task_configs(max).await,
-                Err(e) => Err(e),
-            },
-            Instance::Sink(c) => match c.start(ctx, config.clone()).await {
-                Ok(()) => c.task_configs(max).await,
-                Err(e) => Err(e),
-            },
+    /// Has the worker start connector `name` as recorded, asks it for its task configs
+    /// and starts its tasks.
+    async fn run(&self, name: &str) -> Result<()> {
+        let (config, target) = {
+            let map = self.inner.connectors.lock().await;
+            let c = map.get(name).ok_or_else(|| not_found(name))?;
+            (c.config.clone(), c.target)
         };
-        let task_configs = match started {
-            Ok(t) => t,
+        let max = tasks_max(&config)?;
+        let worker = &self.inner.worker;
+        if !worker.start_connector(name, config, target, self.context(name)).await? {
+            return Ok(());
+        }
+        self.plan_tasks(name, max, true).await
+    }
+
+    /// Asks running connector `name` for its task configs; when they differ from the
+    /// recorded ones (or `fresh`: none run yet) records them and (re)starts its tasks. A
+    /// connector that cannot give them is FAILED.
+    async fn plan_tasks(&self, name: &str, max: usize, fresh: bool) -> Result<()> {
+        let configs = match self.inner.worker.connector_task_configs(name, max).await {
+            Ok(c) => c,
             Err(e) => {
-                warn!(connector = %name, error = %e.trace(), "connector failed to start");
-                self.inner
-                    .status
-                    .set_connector(name, self.status_of(State::Failed, Some(e.trace())));
-                return Ok(None);
-            }
-        };
-        let state = if target == TargetState::Paused { State::Paused } else { State::Running };
-        self.inner.status.set_connector(name, self.status_of(state, None));
-        info!(connector = %name, tasks = task_configs.len(), "connector started");
-        Ok(Some(task_configs.into_iter().take(max).collect()))
-    }
-
-    /// Restarts the connector instance alone, as Kafka's plain restart does: its tasks keep
-    /// running, unless the new instance gives other task configs (then they are replaced).
-    async fn restart_instance(&self, name: &str) -> Result<()> {
-        let old = {
-            let mut map = self.inner.connectors.lock().await;
-            let slot = map
-                .get_mut(name)
-                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-            if *slot.target.borrow() == TargetState::Stopped {
+                warn!(connector = %name, error = %e.trace(), "connector failed to give task configs");
+                let failed = self.inner.worker.status_of(State::Failed, Some(e.trace()));
+                self.inner.status.set_connector(name, failed);
                 return Ok(());
             }
-            slot.instance.take()
         };
-        self.inner.status.set_connector(name, self.status_of(State::Restarting, None));
-        let stopped = match old {
-            Some(Instance::Source(mut c)) => c.stop().await,
-            Some(Instance::Sink(mut c)) => c.stop().await,
-            None => Ok(()),
-        };
-        if let Err(e) = stopped {
-            warn!(connector = %name, error = %e, "error while stopping the connector to restart it");
-        }
-        let (mut instance, config, target) = {
-            let map = self.inner.connectors.lock().await;
-            let slot = map
-                .get(name)
-                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-            (self.instantiate(&slot.config)?.1, slot.config.clone(), *slot.target.borrow())
-        };
-        let started = self.start_instance(name, &mut instance, &config, target).await;
-        let stale = {
+        {
             let mut map = self.inner.connectors.lock().await;
-            let slot = map
-                .get_mut(name)
-                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-            slot.instance = Some(instance);
-            match started? {
-                Some(configs) if configs != slot.task_configs => {
-                    slot.task_configs = configs;
-                    std::mem::take(&mut slot.tasks)
-                }
-                _ => return Ok(()),
+            let Some(c) = map.get_mut(name) else { return Ok(()) };
+            if !fresh && c.task_configs == configs {
+                return Ok(());
             }
-        };
-        info!(connector = %name, "the restarted connector gave new task configs: restarting its tasks");
-        self.replace_tasks(name, stale).await
-    }
-
-    fn start_task(&self, name: &str, slot: &mut Slot, index: u32) -> Result<()> {
-        let id = TaskId { connector: name.to_string(), task: index };
-        let task_config = slot.task_configs.get(index as usize).cloned().unwrap_or_default();
-        let cancel = CancellationToken::new();
-        self.inner.status.set_task(name, index, self.status_of(State::Unassigned, None));
-        let started = (|| -> Result<tokio::task::JoinHandle<()>> {
-            let converters =
-                Converters::build(&self.inner.registry, &self.inner.config, &slot.config)?;
-            let setup = TaskSetup {
-                id: id.clone(),
-                task_config,
-                connector_config: slot.config.clone(),
-                converters,
-                plugins: self.inner.registry.clone(),
-                state: slot.target.subscribe(),
-                cancel: cancel.clone(),
-            };
-            match slot.instance.as_ref() {
-                Some(Instance::Source(c)) => {
-                    let env = SourceEnv {
-                        worker_id: self.inner.worker_id.clone(),
-                        status: self.inner.status.clone(),
-                        kafka: self.inner.kafka.clone(),
-                        offsets: self.inner.offsets.clone(),
-                        flush_interval: self.inner.config.offset_flush_interval(),
-                        flush_timeout: self.inner.config.offset_flush_timeout(),
-                        active_topics: slot.topics.clone(),
-                        end_of_input: self.inner.end_of_input.clone(),
-                    };
-                    let driver = SourceDriver::new(c.create_task(), setup, env)?;
-                    Ok(tokio::spawn(driver.run()))
-                }
-                Some(Instance::Sink(c)) => {
-                    let env = SinkEnv {
-                        worker_id: self.inner.worker_id.clone(),
-                        status: self.inner.status.clone(),
-                        kafka: self.inner.kafka.clone(),
-                        commit_interval: self.inner.config.offset_flush_interval(),
-                        active_topics: slot.topics.clone(),
-                    };
-                    let driver = SinkDriver::new(c.create_task(), setup, env)?;
-                    Ok(tokio::spawn(driver.run()))
-                }
-                None => Err(ConnectError::fatal("connector instance missing")),
-            }
-        })();
-        match started {
-            Ok(join) => {
-                slot.tasks.insert(index, TaskHandle { cancel, join });
-            }
-            Err(e) => {
-                warn!(task = %id, error = %e.trace(), "task failed to start");
-                self.inner.status.set_task(
-                    name,
-                    index,
-                    self.status_of(State::Failed, Some(e.trace())),
-                );
-            }
+            c.task_configs = configs.clone();
+        }
+        if fresh {
+            info!(connector = %name, tasks = configs.len(), "connector started");
+        } else {
+            info!(connector = %name, tasks = configs.len(), "task configs changed; restarting tasks");
+            self.inner.worker.stop_tasks(name, None).await;
+        }
+        self.inner.status.remove_tasks_from(name, configs.len() as u32);
+        for (i, task_config) in configs.into_iter().enumerate() {
+            self.inner.worker.start_task(name, i as u32, task_config).await?;
         }
         Ok(())
-    }
-
-    async fn stop_tasks(&self, name: &str, tasks: BTreeMap<u32, TaskHandle>) {
-        let timeout = self.inner.config.graceful_shutdown_timeout().max(Duration::from_millis(100));
-        for handle in tasks.values() {
-            handle.cancel.cancel();
-        }
-        for (i, handle) in tasks {
-            let abort = handle.join.abort_handle();
-            if tokio::time::timeout(timeout, handle.join).await.is_err() {
-                warn!(connector = %name, task = i, "task did not stop in time; abandoning it");
-                abort.abort();
-            }
-        }
-    }
-
-    /// Stops a connector's tasks and the connector; `remove` forgets it entirely.
-    pub(crate) async fn halt(&self, name: &str, remove: bool) -> Result<()> {
-        let (tasks, instance) = {
-            let mut map = self.inner.connectors.lock().await;
-            let Some(slot) = map.get_mut(name) else {
-                return Err(ConnectError::not_found(format!("Connector {name} not found")));
-            };
-            let tasks = std::mem::take(&mut slot.tasks);
-            let instance = if remove { map.remove(name).and_then(|s| s.instance) } else { None };
-            (tasks, instance)
-        };
-        self.stop_tasks(name, tasks).await;
-        let stopped = match instance {
-            Some(Instance::Source(mut c)) => c.stop().await,
-            Some(Instance::Sink(mut c)) => c.stop().await,
-            None => {
-                // Kept (a stopped connector keeps its slot): out of the slot while it stops.
-                let kept = self
-                    .inner
-                    .connectors
-                    .lock()
-                    .await
-                    .get_mut(name)
-                    .and_then(|s| s.instance.take());
-                let Some(mut kept) = kept else { return Ok(()) };
-                let stopped = match &mut kept {
-                    Instance::Source(c) => c.stop().await,
-                    Instance::Sink(c) => c.stop().await,
-                };
-                if let Some(slot) = self.inner.connectors.lock().await.get_mut(name) {
-                    slot.instance.get_or_insert(kept);
-                }
-                stopped
-            }
-        };
-        if remove {
-            self.inner.status.remove_connector(name);
-        }
-        stopped
     }
 
     /// Asks the connector for task configs again and restarts the tasks if they changed.
     pub async fn reconfigure(&self, name: &str) -> Result<()> {
-        let (w, name) = (self.clone(), name.to_string());
-        self.detached(async move { w.reconfigure_op(&name).await }).await
+        let (h, name) = (self.clone(), name.to_string());
+        self.detached(async move { h.reconfigure_op(&name).await }).await
     }
 
-    /// Asks the connector for task configs again and restarts the tasks if they changed.
     async fn reconfigure_op(&self, name: &str) -> Result<()> {
         let _op = self.op_lock(name).await;
-        let (mut instance, max) = {
-            let mut map = self.inner.connectors.lock().await;
-            let Some(slot) = map.get_mut(name) else { return Ok(()) };
-            if *slot.target.borrow() == TargetState::Stopped {
-                return Ok(());
+        let config = {
+            let map = self.inner.connectors.lock().await;
+            match map.get(name) {
+                Some(c) if c.target != TargetState::Stopped => c.config.clone(),
+                _ => return Ok(()),
             }
-            let max = tasks_max(&slot.config)?;
-            let Some(instance) = slot.instance.take() else { return Ok(()) };
-            (instance, max)
         };
-        let asked = match &mut instance {
-            Instance::Source(c) => c.task_configs(max).await,
-            Instance::Sink(c) => c.task_configs(max).await,
-        };
-        let old_tasks = {
-            let mut map = self.inner.connectors.lock().await;
-            let Some(slot) = map.get_mut(name) else { return Ok(()) };
-            slot.instance = Some(instance);
-            let new: Vec<RawConfig> = asked?.into_iter().take(max).collect();
-            if new == slot.task_configs {
-                return Ok(());
-            }
-            info!(connector = %name, tasks = new.len(), "task configs changed; restarting tasks");
-            slot.task_configs = new;
-            std::mem::take(&mut slot.tasks)
-        };
-        self.replace_tasks(name, old_tasks).await
+        self.plan_tasks(name, tasks_max(&config)?, false).await
     }
 
-    /// Stops `old` tasks of `name`, forgets the statuses of task numbers beyond the new
-    /// plan and starts the tasks of its (already updated) task configs.
-    async fn replace_tasks(&self, name: &str, old: BTreeMap<u32, TaskHandle>) -> Result<()> {
-        self.stop_tasks(name, old).await;
-        let mut map = self.inner.connectors.lock().await;
-        if let Some(slot) = map.get_mut(name) {
-            self.inner.status.remove_tasks_from(name, slot.task_configs.len() as u32);
-            for i in 0..slot.task_configs.len() as u32 {
-                self.start_task(name, slot, i)?;
-            }
-        }
-        Ok(())
-    }
-
-    pub(crate) async fn fail_connector(&self, name: &str, error: &ConnectError) {
+    pub(super) fn fail_connector(&self, name: &str, error: &ConnectError) {
         warn!(connector = %name, error = %error.trace(), "connector raised an error");
-        self.inner.status.set_connector(name, self.status_of(State::Failed, Some(error.trace())));
+        let failed = self.inner.worker.status_of(State::Failed, Some(error.trace()));
+        self.inner.status.set_connector(name, failed);
     }
 
     /// Deletes a connector: stops it and forgets its config.
     pub async fn delete_connector(&self, name: &str) -> Result<()> {
-        let (w, name) = (self.clone(), name.to_string());
-        self.detached(async move { w.delete_connector_op(&name).await }).await
+        let (h, name) = (self.clone(), name.to_string());
+        self.detached(async move { h.delete_connector_op(&name).await }).await
     }
 
-    /// Deletes a connector: stops it and forgets its config.
     async fn delete_connector_op(&self, name: &str) -> Result<()> {
         let _op = self.op_lock(name).await;
-        self.halt(name, true).await?;
+        if !self.inner.connectors.lock().await.contains_key(name) {
+            return Err(not_found(name));
+        }
+        let stopped = self.inner.worker.stop_connector(name).await;
+        self.inner.connectors.lock().await.remove(name);
+        self.inner.status.remove_connector(name);
         self.inner.store.remove(name).await?;
         info!(connector = %name, "connector deleted");
-        Ok(())
+        stopped
     }
 
     /// Sets a connector's target state (`pause`, `resume`, `stop`).
     pub async fn set_target_state(&self, name: &str, target: TargetState) -> Result<()> {
-        let (w, name) = (self.clone(), name.to_string());
-        self.detached(async move { w.set_target_state_op(&name, target).await }).await
+        let (h, name) = (self.clone(), name.to_string());
+        self.detached(async move { h.set_target_state_op(&name, target).await }).await
     }
 
-    /// Sets a connector's target state (`pause`, `resume`, `stop`).
     async fn set_target_state_op(&self, name: &str, target: TargetState) -> Result<()> {
         let _op = self.op_lock(name).await;
         let (previous, config) = {
             let map = self.inner.connectors.lock().await;
-            let slot = map
-                .get(name)
-                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-            (*slot.target.borrow(), slot.config.clone())
+            let c = map.get(name).ok_or_else(|| not_found(name))?;
+            (c.target, c.config.clone())
         };
         if previous == target {
             return Ok(());
         }
-        self.inner
-            .store
-            .put(name, StoredConnector { config: config.clone(), target_state: target })
-            .await?;
+        self.inner.store.put(name, StoredConnector { config, target_state: target }).await?;
+        if let Some(c) = self.inner.connectors.lock().await.get_mut(name) {
+            c.target = target;
+            if target == TargetState::Stopped {
+                c.task_configs.clear();
+            }
+        }
+        let worker = &self.inner.worker;
         match (previous, target) {
             (_, TargetState::Stopped) => {
-                self.halt(name, false).await?;
-                let mut map = self.inner.connectors.lock().await;
-                if let Some(slot) = map.get_mut(name) {
-                    slot.target.send_replace(target);
-                    slot.task_configs.clear();
-                }
+                worker.stop_connector(name).await?;
                 self.inner.status.remove_tasks_from(name, 0);
-                self.inner.status.set_connector(name, self.status_of(State::Stopped, None));
+                self.inner.status.set_connector(name, worker.status_of(State::Stopped, None));
             }
-            (TargetState::Stopped, _) => {
-                self.halt(name, true).await?;
-                self.launch(name.to_string(), config, target).await?;
-            }
+            (TargetState::Stopped, _) => self.run(name).await?,
             _ => {
-                let map = self.inner.connectors.lock().await;
-                if let Some(slot) = map.get(name) {
-                    slot.target.send_replace(target);
-                }
+                worker.set_target_state(name, target).await?;
                 let state =
                     if target == TargetState::Paused { State::Paused } else { State::Running };
                 if self.inner.status.connector(name).map(|s| s.state) != Some(State::Failed) {
-                    self.inner.status.set_connector(name, self.status_of(state, None));
+                    self.inner.status.set_connector(name, worker.status_of(state, None));
                 }
             }
         }
@@ -486,16 +228,13 @@ impl Worker {
         include_tasks: bool,
         only_failed: bool,
     ) -> Result<Option<ConnectorStateInfo>> {
-        let (w, name) = (self.clone(), name.to_string());
+        let (h, name) = (self.clone(), name.to_string());
         self.detached(
-            async move { w.restart_connector_op(&name, include_tasks, only_failed).await },
+            async move { h.restart_connector_op(&name, include_tasks, only_failed).await },
         )
         .await
     }
 
-    /// Restarts a connector and, with `include_tasks`, its tasks; with `only_failed`,
-    /// only the failed ones. Returns the status with RESTARTING marks when tasks are
-    /// involved (Kafka's 202 body), `None` for a plain connector restart (204).
     async fn restart_connector_op(
         &self,
         name: &str,
@@ -503,7 +242,11 @@ impl Worker {
         only_failed: bool,
     ) -> Result<Option<ConnectorStateInfo>> {
         let _op = self.op_lock(name).await;
-        let config = self.connector_config(name).await?;
+        let (target, config) = {
+            let map = self.inner.connectors.lock().await;
+            let c = map.get(name).ok_or_else(|| not_found(name))?;
+            (c.target, c.config.clone())
+        };
         let connector_failed =
             self.inner.status.connector(name).map(|s| s.state) == Some(State::Failed);
         let failed_tasks: Vec<u32> = self
@@ -516,8 +259,12 @@ impl Worker {
             .collect();
         let restart_connector = !only_failed || connector_failed;
         if !include_tasks {
-            if restart_connector {
-                self.restart_instance(name).await?;
+            if restart_connector && target != TargetState::Stopped {
+                // Kafka's plain restart: the connector alone; its tasks are replaced only
+                // when the new instance gives other task configs.
+                if self.inner.worker.restart_connector(name, self.context(name)).await? {
+                    self.plan_tasks(name, tasks_max(&config)?, false).await?;
+                }
             }
             return Ok(None);
         }
@@ -531,7 +278,10 @@ impl Worker {
             }
         }
         if restart_connector {
-            self.restart_whole(name, config).await?;
+            let restarting = self.inner.worker.status_of(State::Restarting, None);
+            self.inner.status.set_connector(name, restarting);
+            self.inner.worker.stop_connector(name).await?;
+            self.launch(name, config, target).await?;
         } else {
             for t in failed_tasks {
                 self.restart_task_locked(name, t).await?;
@@ -540,47 +290,27 @@ impl Worker {
         Ok(Some(status))
     }
 
-    async fn restart_whole(&self, name: &str, config: RawConfig) -> Result<()> {
-        let target = {
-            let map = self.inner.connectors.lock().await;
-            map.get(name).map(|s| *s.target.borrow()).unwrap_or(TargetState::Started)
-        };
-        self.inner.status.set_connector(name, self.status_of(State::Restarting, None));
-        self.halt(name, true).await?;
-        self.launch(name.to_string(), config, target).await
-    }
-
     /// Restarts one task.
     pub async fn restart_task(&self, name: &str, task: u32) -> Result<()> {
-        let (w, name) = (self.clone(), name.to_string());
-        self.detached(async move { w.restart_task_op(&name, task).await }).await
-    }
-
-    /// Restarts one task.
-    async fn restart_task_op(&self, name: &str, task: u32) -> Result<()> {
-        let _op = self.op_lock(name).await;
-        self.restart_task_locked(name, task).await
+        let (h, name) = (self.clone(), name.to_string());
+        self.detached(async move {
+            let _op = h.op_lock(&name).await;
+            h.restart_task_locked(&name, task).await
+        })
+        .await
     }
 
     /// [`restart_task`](Self::restart_task) under the connector's lifecycle lock.
     async fn restart_task_locked(&self, name: &str, task: u32) -> Result<()> {
-        let old = {
-            let mut map = self.inner.connectors.lock().await;
-            let slot = map
-                .get_mut(name)
-                .ok_or_else(|| ConnectError::not_found(format!("Connector {name} not found")))?;
-            if task as usize >= slot.task_configs.len() {
-                return Err(ConnectError::not_found(format!("Task {name}-{task} not found")));
-            }
-            slot.tasks.remove(&task)
+        let task_config = {
+            let map = self.inner.connectors.lock().await;
+            let c = map.get(name).ok_or_else(|| not_found(name))?;
+            c.task_configs
+                .get(task as usize)
+                .cloned()
+                .ok_or_else(|| ConnectError::not_found(format!("Task {name}-{task} not found")))?
         };
-        if let Some(h) = old {
-            self.stop_tasks(name, BTreeMap::from([(task, h)])).await;
-        }
-        let mut map = self.inner.connectors.lock().await;
-        if let Some(slot) = map.get_mut(name) {
-            self.start_task(name, slot, task)?;
-        }
-        Ok(())
+        self.inner.worker.stop_tasks(name, Some(&[task])).await;
+        self.inner.worker.start_task(name, task, task_config).await
     }
 }

@@ -1,6 +1,7 @@
-//! [`Herder`]: the cluster's view of its connectors, what the REST API talks to. It owns
-//! connector configs, target states and task plans and answers every REST operation; the
-//! standalone worker ([`Worker`]) is the herder of a one-worker cluster, and the
+//! [`Herder`]: the cluster's view of its connectors, what the REST API talks to. A herder
+//! owns connector configs (in a [`store::ConfigBackingStore`]), target states and task
+//! plans, answers every REST operation, and tells its [`Worker`](crate::worker::Worker)
+//! what to run. [`StandaloneHerder`] is the herder of a one-worker cluster; the
 //! distributed mode adds one that agrees with the other workers through Kafka topics.
 
 use std::time::Duration;
@@ -12,14 +13,17 @@ use connect_api::config::{ConfigInfos, RawConfig};
 use crate::kafka::KafkaClients;
 use crate::registry::PluginRegistry;
 use crate::task::TargetState;
-use crate::worker::Worker;
 
 pub mod info;
 mod lifecycle;
+mod offsets;
+mod standalone;
 pub mod store;
-mod validation;
+pub mod validation;
 mod views;
+
 use info::{ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, TaskInfo, TaskState};
+pub use standalone::StandaloneHerder;
 
 /// The operations of Kafka Connect's REST API, on whatever runs the cluster's connectors.
 #[async_trait]
@@ -82,47 +86,47 @@ pub trait Herder: Send + Sync {
     async fn reset_connector_offsets(&self, name: &str) -> Result<bool>;
 }
 
-/// The standalone worker is the herder of its own one-worker cluster.
+/// The standalone herder answers with its inherent methods (usable without this trait).
 #[async_trait]
-impl Herder for Worker {
+impl Herder for StandaloneHerder {
     fn plugins(&self) -> &PluginRegistry {
-        Worker::registry(self)
+        StandaloneHerder::registry(self)
     }
     fn kafka(&self) -> &KafkaClients {
-        Worker::kafka(self)
+        self.worker().kafka()
     }
     async fn answers_within(&self, within: Duration) -> bool {
-        Worker::answers_within(self, within).await
+        StandaloneHerder::answers_within(self, within).await
     }
     async fn connector_names(&self) -> Vec<String> {
-        Worker::connector_names(self).await
+        StandaloneHerder::connector_names(self).await
     }
     async fn connector_config(&self, name: &str) -> Result<RawConfig> {
-        Worker::connector_config(self, name).await
+        StandaloneHerder::connector_config(self, name).await
     }
     async fn info(&self, name: &str) -> Result<ConnectorInfo> {
-        Worker::info(self, name).await
+        StandaloneHerder::info(self, name).await
     }
     async fn task_infos(&self, name: &str) -> Result<Vec<TaskInfo>> {
-        Worker::task_infos(self, name).await
+        StandaloneHerder::task_infos(self, name).await
     }
     async fn status(&self, name: &str) -> Result<ConnectorStateInfo> {
-        Worker::status(self, name).await
+        StandaloneHerder::status(self, name).await
     }
     async fn task_status(&self, name: &str, task: u32) -> Result<TaskState> {
-        Worker::task_status(self, name, task).await
+        StandaloneHerder::task_status(self, name, task).await
     }
     async fn active_topics(&self, name: &str) -> Result<Vec<String>> {
-        Worker::active_topics(self, name).await
+        StandaloneHerder::active_topics(self, name).await
     }
     async fn reset_active_topics(&self, name: &str) -> Result<()> {
-        Worker::reset_active_topics(self, name).await
+        StandaloneHerder::reset_active_topics(self, name).await
     }
     fn mask(&self, config: &RawConfig) -> RawConfig {
-        Worker::mask(self, config)
+        StandaloneHerder::mask(self, config)
     }
     fn validate(&self, class: &str, config: &RawConfig) -> Result<ConfigInfos> {
-        Worker::validate(self, class, config)
+        validation::validate(self.registry(), class, config)
     }
     async fn put_connector(
         &self,
@@ -130,13 +134,13 @@ impl Herder for Worker {
         config: RawConfig,
         replace: bool,
     ) -> Result<(ConnectorInfo, bool)> {
-        Worker::put_connector(self, name, config, replace).await
+        StandaloneHerder::put_connector(self, name, config, replace).await
     }
     async fn delete_connector(&self, name: &str) -> Result<()> {
-        Worker::delete_connector(self, name).await
+        StandaloneHerder::delete_connector(self, name).await
     }
     async fn set_target_state(&self, name: &str, target: TargetState) -> Result<()> {
-        Worker::set_target_state(self, name, target).await
+        StandaloneHerder::set_target_state(self, name, target).await
     }
     async fn restart_connector(
         &self,
@@ -144,18 +148,18 @@ impl Herder for Worker {
         include_tasks: bool,
         only_failed: bool,
     ) -> Result<Option<ConnectorStateInfo>> {
-        Worker::restart_connector(self, name, include_tasks, only_failed).await
+        StandaloneHerder::restart_connector(self, name, include_tasks, only_failed).await
     }
     async fn restart_task(&self, name: &str, task: u32) -> Result<()> {
-        Worker::restart_task(self, name, task).await
+        StandaloneHerder::restart_task(self, name, task).await
     }
     async fn connector_offsets(&self, name: &str) -> Result<ConnectorOffsets> {
-        Worker::connector_offsets(self, name).await
+        StandaloneHerder::connector_offsets(self, name).await
     }
     async fn alter_connector_offsets(&self, name: &str, request: ConnectorOffsets) -> Result<bool> {
-        Worker::alter_connector_offsets(self, name, request).await
+        StandaloneHerder::alter_connector_offsets(self, name, request).await
     }
     async fn reset_connector_offsets(&self, name: &str) -> Result<bool> {
-        Worker::reset_connector_offsets(self, name).await
+        StandaloneHerder::reset_connector_offsets(self, name).await
     }
 }

@@ -15,15 +15,7 @@ use connect_api::{ConnectError, Result};
 use crate::config::worker::WorkerConfig;
 use crate::registry::PluginRegistry;
 
-/// The set of topics a connector used, shared between its tasks and the REST API.
-pub type ActiveTopics = std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>;
-
-/// Locks an [`ActiveTopics`] set (a poisoned lock still holds usable data).
-pub fn lock_topics(
-    t: &ActiveTopics,
-) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<String>> {
-    t.lock().unwrap_or_else(|p| p.into_inner())
-}
+pub use crate::status::{ActiveTopics, lock_topics};
 
 /// Identifies a task: its connector and number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

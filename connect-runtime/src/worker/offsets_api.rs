@@ -4,8 +4,8 @@
 //! A source connector's offsets are the worker's offset store entries under its name.
 //! A sink connector's offsets are the committed offsets of its consumer group
 //! `connect-<name>`, read and written through a short-lived consumer of that group
-//! (which never subscribes, so it never joins the group). Altering or resetting
-//! requires the connector to be STOPPED, and calls the connector's `alter_offsets`
+//! (which never subscribes, so it never joins the group). Altering or resetting (which
+//! the herder allows only for a STOPPED connector) calls the connector's `alter_offsets`
 //! hook first, on a fresh instance, as Kafka does.
 
 use std::collections::{BTreeSet, HashMap};
@@ -24,7 +24,6 @@ use serde_json::{Value, json};
 
 use super::Worker;
 use crate::herder::info::{ConnectorOffset, ConnectorOffsets};
-use crate::task::TargetState;
 
 /// How long one Kafka request of an offsets operation may take.
 const KAFKA_TIMEOUT: Duration = Duration::from_secs(15);
@@ -219,12 +218,6 @@ fn commit_as_member(
     result
 }
 
-fn not_stopped(name: &str) -> ConnectError {
-    ConnectError::config(format!(
-        "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
-    ))
-}
-
 /// Reads an integer that may be given as a JSON number or a numeric string.
 fn json_int(v: &Value) -> Option<i64> {
     match v {
@@ -290,16 +283,6 @@ fn source_entry(entry: &ConnectorOffset) -> Result<(OffsetMap, Option<OffsetMap>
 }
 
 impl Worker {
-    /// The target state and config of a connector whose offsets are to change: it
-    /// must exist and be STOPPED.
-    async fn stopped_connector(&self, name: &str) -> Result<(PluginKind, RawConfig)> {
-        let (kind, target) = self.kind_and_target(name).await?;
-        if target != TargetState::Stopped {
-            return Err(not_stopped(name));
-        }
-        Ok((kind, self.connector_config(name).await?))
-    }
-
     fn offsets_consumer(&self, name: &str) -> ClientConfig {
         self.inner.kafka.consumer_config(
             &sink_group(name),
@@ -322,20 +305,24 @@ impl Worker {
                         .collect()
                 })
                 .unwrap_or_default();
-            set.extend(self.active_topics(name).await.unwrap_or_default());
+            set.extend(crate::status::lock_topics(&self.inner.status.topics(name)).iter().cloned());
             SinkTopics::Listed(set)
         };
         let cfg = self.offsets_consumer(name);
         blocking("reading sink offsets", move || read_committed(cfg, topics)).await
     }
 
-    /// `GET /connectors/{name}/offsets`: a source connector's stored offsets, or a sink
-    /// connector's committed consumer offsets.
-    pub async fn connector_offsets(&self, name: &str) -> Result<ConnectorOffsets> {
-        let (kind, _) = self.kind_and_target(name).await?;
+    /// `GET /connectors/{name}/offsets` for connector `name` of `kind` with `config`: a
+    /// source connector's stored offsets, or a sink connector's committed consumer
+    /// offsets.
+    pub async fn connector_offsets(
+        &self,
+        name: &str,
+        kind: PluginKind,
+        config: &RawConfig,
+    ) -> Result<ConnectorOffsets> {
         let offsets = if kind == PluginKind::Sink {
-            let config = self.connector_config(name).await?;
-            self.sink_committed(name, &config)
+            self.sink_committed(name, config)
                 .await?
                 .into_iter()
                 .map(|(topic, partition, offset)| ConnectorOffset {
@@ -355,27 +342,17 @@ impl Worker {
         Ok(ConnectorOffsets { offsets })
     }
 
-    /// `PATCH /connectors/{name}/offsets`, on its own task (see `Worker::detached`).
+    /// `PATCH /connectors/{name}/offsets`: alters the given offsets (a `null` offset
+    /// resets its partition) of connector `name`, which the herder made sure is not
+    /// running. Returns whether the connector said it also altered offsets it keeps
+    /// outside Kafka Connect.
     pub async fn alter_connector_offsets(
         &self,
         name: &str,
+        kind: PluginKind,
+        config: &RawConfig,
         request: ConnectorOffsets,
     ) -> Result<bool> {
-        let (w, name) = (self.clone(), name.to_string());
-        self.detached(async move { w.alter_connector_offsets_op(&name, request).await }).await
-    }
-
-    /// `PATCH /connectors/{name}/offsets`: alters the given offsets (a `null` offset
-    /// resets its partition) of a STOPPED connector. Returns whether the connector
-    /// said it also altered offsets it keeps outside Kafka Connect.
-    async fn alter_connector_offsets_op(
-        &self,
-        name: &str,
-        request: ConnectorOffsets,
-    ) -> Result<bool> {
-        // The connector stays STOPPED while its offsets change: no resume in between.
-        let _op = self.op_lock(name).await;
-        let (kind, config) = self.stopped_connector(name).await?;
         if request.offsets.is_empty() {
             return Err(ConnectError::data(
                 "Partitions / offsets need to be provided for an alter offsets request",
@@ -383,37 +360,34 @@ impl Worker {
         }
         if kind == PluginKind::Sink {
             let entries = request.offsets.iter().map(sink_entry).collect::<Result<Vec<_>>>()?;
-            self.apply_sink_offsets(name, &config, entries).await
+            self.apply_sink_offsets(name, config, entries).await
         } else {
             let entries = request.offsets.iter().map(source_entry).collect::<Result<Vec<_>>>()?;
-            self.apply_source_offsets(name, &config, entries).await
+            self.apply_source_offsets(name, config, entries).await
         }
     }
 
-    /// `DELETE /connectors/{name}/offsets`, on its own task (see `Worker::detached`).
-    pub async fn reset_connector_offsets(&self, name: &str) -> Result<bool> {
-        let (w, name) = (self.clone(), name.to_string());
-        self.detached(async move { w.reset_connector_offsets_op(&name).await }).await
-    }
-
-    /// `DELETE /connectors/{name}/offsets`: resets every offset of a STOPPED connector.
-    /// Returns whether the connector said it also reset offsets it keeps outside Kafka
-    /// Connect.
-    async fn reset_connector_offsets_op(&self, name: &str) -> Result<bool> {
-        let _op = self.op_lock(name).await;
-        let (kind, config) = self.stopped_connector(name).await?;
+    /// `DELETE /connectors/{name}/offsets`: resets every offset of connector `name`,
+    /// which the herder made sure is not running. Returns whether the connector said it
+    /// also reset offsets it keeps outside Kafka Connect.
+    pub async fn reset_connector_offsets(
+        &self,
+        name: &str,
+        kind: PluginKind,
+        config: &RawConfig,
+    ) -> Result<bool> {
         if kind == PluginKind::Sink {
             let entries = self
-                .sink_committed(name, &config)
+                .sink_committed(name, config)
                 .await?
                 .into_iter()
                 .map(|(t, p, _)| (TopicPartition::new(t, p), None))
                 .collect();
-            self.apply_sink_offsets(name, &config, entries).await
+            self.apply_sink_offsets(name, config, entries).await
         } else {
             let entries =
                 self.inner.offsets.all(name).await?.into_iter().map(|(p, _)| (p, None)).collect();
-            self.apply_source_offsets(name, &config, entries).await
+            self.apply_source_offsets(name, config, entries).await
         }
     }
 
@@ -518,12 +492,5 @@ mod tests {
         assert_eq!(source_entry(&entry(json!({"f": 1}), Value::Null)).unwrap().1, None);
         assert!(source_entry(&entry(Value::Null, Value::Null)).is_err());
         assert!(source_entry(&entry(json!({"f": {"nested": 1}}), Value::Null)).is_err());
-    }
-
-    #[test]
-    fn the_state_error_is_kafkas() {
-        let e = not_stopped("src");
-        assert!(e.message().starts_with("Connectors must be in the STOPPED state"));
-        assert!(e.message().ends_with("'/connectors/src/stop' endpoint"));
     }
 }

@@ -105,9 +105,9 @@ impl Rest {
         Rest { standalone, base, http, dir: tempfile::tempdir().unwrap() }
     }
 
-    /// The worker itself, for calls a REST request cannot make deterministically.
-    pub fn worker(&self) -> &connect_runtime::Worker {
-        self.standalone.worker()
+    /// The herder itself, for calls a REST request cannot make deterministically.
+    pub fn herder(&self) -> &connect_runtime::StandaloneHerder {
+        self.standalone.herder()
     }
 
     /// The worker's REST base URL.

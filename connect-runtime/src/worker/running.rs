@@ -1,0 +1,297 @@
+//! Running what the herder asks: connector instances (start, task configs, restart, stop)
+//! and their tasks (start, stop), and passing target-state changes to them.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use connect_api::config::RawConfig;
+use connect_api::context::ConnectorContext;
+use connect_api::plugin::PluginFactory;
+use connect_api::{ConnectError, Result};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
+use super::{Instance, Running, TaskHandle, Worker};
+use crate::status::State;
+use crate::task::sink::{SinkDriver, SinkEnv};
+use crate::task::source::{SourceDriver, SourceEnv};
+use crate::task::{Converters, TargetState, TaskId, TaskSetup};
+
+fn not_running(name: &str) -> ConnectError {
+    ConnectError::not_found(format!("Connector {name} is not running on this worker"))
+}
+
+async fn stop_instance(instance: &mut Instance) -> Result<()> {
+    match instance {
+        Instance::Source(c) => c.stop().await,
+        Instance::Sink(c) => c.stop().await,
+    }
+}
+
+impl Worker {
+    /// A new instance of the connector class `config` names.
+    fn instantiate(&self, config: &RawConfig) -> Result<Instance> {
+        let class = config.get("connector.class").cloned().unwrap_or_default();
+        match self.inner.registry.connector(&class)?.factory() {
+            PluginFactory::Source(make) => Ok(Instance::Source(make())),
+            PluginFactory::Sink(make) => Ok(Instance::Sink(make())),
+            _ => Err(ConnectError::not_found(format!("{class} is not a connector"))),
+        }
+    }
+
+    /// Starts connector `name` from `config` in state `target` (its tasks are started
+    /// apart, with [`start_task`](Self::start_task)). Returns whether it started; when
+    /// its own `start` failed, its status says why and it stays here, FAILED, until
+    /// stopped or restarted.
+    pub async fn start_connector(
+        &self,
+        name: &str,
+        config: RawConfig,
+        target: TargetState,
+        ctx: ConnectorContext,
+    ) -> Result<bool> {
+        let instance = self.instantiate(&config)?;
+        let generation = {
+            let mut running = self.inner.running.lock().await;
+            if running.contains_key(name) {
+                return Err(ConnectError::conflict(format!(
+                    "Connector {name} is already running on this worker"
+                )));
+            }
+            let generation =
+                self.inner.generations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (tx, _) = watch::channel(target);
+            running.insert(
+                name.to_string(),
+                Running {
+                    config: config.clone(),
+                    instance: None,
+                    generation,
+                    target: tx,
+                    tasks: BTreeMap::new(),
+                },
+            );
+            generation
+        };
+        self.run_start(name, instance, generation, config, target, ctx).await
+    }
+
+    /// Starts `instance` (out of its slot), sets the connector's status and puts the
+    /// instance back, unless its slot went or was replaced meanwhile: then it is stopped.
+    async fn run_start(
+        &self,
+        name: &str,
+        mut instance: Instance,
+        generation: u64,
+        config: RawConfig,
+        target: TargetState,
+        ctx: ConnectorContext,
+    ) -> Result<bool> {
+        let started = match &mut instance {
+            Instance::Source(c) => c.start(ctx, config).await,
+            Instance::Sink(c) => c.start(ctx, config).await,
+        };
+        let ok = match started {
+            Ok(()) => {
+                let state =
+                    if target == TargetState::Paused { State::Paused } else { State::Running };
+                self.inner.status.set_connector(name, self.status_of(state, None));
+                true
+            }
+            Err(e) => {
+                warn!(connector = %name, error = %e.trace(), "connector failed to start");
+                self.inner
+                    .status
+                    .set_connector(name, self.status_of(State::Failed, Some(e.trace())));
+                false
+            }
+        };
+        let orphan = {
+            let mut running = self.inner.running.lock().await;
+            match running.get_mut(name) {
+                Some(r) if r.generation == generation => {
+                    r.instance = Some(instance);
+                    None
+                }
+                _ => Some(instance),
+            }
+        };
+        if let Some(mut orphan) = orphan {
+            warn!(connector = %name, "connector was stopped while it started: stopping it");
+            if let Err(e) = stop_instance(&mut orphan).await {
+                warn!(connector = %name, error = %e, "error while stopping connector");
+            }
+            return Ok(false);
+        }
+        Ok(ok)
+    }
+
+    /// Takes connector `name`'s instance out of its slot, with what running it needs.
+    async fn take_instance(&self, name: &str) -> Result<(Instance, u64, RawConfig, TargetState)> {
+        let mut running = self.inner.running.lock().await;
+        let r = running.get_mut(name).ok_or_else(|| not_running(name))?;
+        let instance = r.instance.take().ok_or_else(|| {
+            ConnectError::retriable(format!("Connector {name} is busy in its own code"))
+        })?;
+        Ok((instance, r.generation, r.config.clone(), *r.target.borrow()))
+    }
+
+    /// Asks running connector `name` for at most `max` task configs.
+    pub async fn connector_task_configs(&self, name: &str, max: usize) -> Result<Vec<RawConfig>> {
+        let (mut instance, generation, ..) = self.take_instance(name).await?;
+        let asked = match &mut instance {
+            Instance::Source(c) => c.task_configs(max).await,
+            Instance::Sink(c) => c.task_configs(max).await,
+        };
+        let mut running = self.inner.running.lock().await;
+        match running.get_mut(name) {
+            Some(r) if r.generation == generation => r.instance = Some(instance),
+            _ => {
+                drop(running);
+                stop_instance(&mut instance).await?;
+                return Err(not_running(name));
+            }
+        }
+        Ok(asked?.into_iter().take(max).collect())
+    }
+
+    /// Restarts the connector instance alone, as Kafka's plain restart does: its tasks
+    /// keep running. Returns whether the new instance started.
+    pub async fn restart_connector(&self, name: &str, ctx: ConnectorContext) -> Result<bool> {
+        let (mut old, _, config, target) = self.take_instance(name).await?;
+        self.inner.status.set_connector(name, self.status_of(State::Restarting, None));
+        if let Err(e) = stop_instance(&mut old).await {
+            warn!(connector = %name, error = %e, "error while stopping the connector to restart it");
+        }
+        drop(old);
+        let instance = self.instantiate(&config)?;
+        let generation = {
+            let mut running = self.inner.running.lock().await;
+            let r = running.get_mut(name).ok_or_else(|| not_running(name))?;
+            r.generation =
+                self.inner.generations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            r.generation
+        };
+        self.run_start(name, instance, generation, config, target, ctx).await
+    }
+
+    /// Stops connector `name`'s tasks and the connector, and forgets it here. A
+    /// connector not running here is no error.
+    pub async fn stop_connector(&self, name: &str) -> Result<()> {
+        let Some(r) = self.inner.running.lock().await.remove(name) else {
+            return Ok(());
+        };
+        self.stop_task_handles(name, r.tasks).await;
+        match r.instance {
+            Some(mut instance) => stop_instance(&mut instance).await,
+            // Out in its own `start` or `task_configs`: stopped when it comes back.
+            None => Ok(()),
+        }
+    }
+
+    /// Passes a new target state (paused or started) to connector `name`'s tasks.
+    pub async fn set_target_state(&self, name: &str, target: TargetState) -> Result<()> {
+        let running = self.inner.running.lock().await;
+        running.get(name).ok_or_else(|| not_running(name))?.target.send_replace(target);
+        Ok(())
+    }
+
+    /// Starts task `index` of running connector `name` with `task_config`. A task that
+    /// cannot be built (a converter's config, say) is FAILED with the reason, not an error.
+    pub async fn start_task(&self, name: &str, index: u32, task_config: RawConfig) -> Result<()> {
+        let mut running = self.inner.running.lock().await;
+        let r = running.get_mut(name).ok_or_else(|| not_running(name))?;
+        let id = TaskId { connector: name.to_string(), task: index };
+        let cancel = CancellationToken::new();
+        self.inner.status.set_task(name, index, self.status_of(State::Unassigned, None));
+        let started = (|| -> Result<tokio::task::JoinHandle<()>> {
+            let converters =
+                Converters::build(&self.inner.registry, &self.inner.config, &r.config)?;
+            let setup = TaskSetup {
+                id: id.clone(),
+                task_config,
+                connector_config: r.config.clone(),
+                converters,
+                plugins: self.inner.registry.clone(),
+                state: r.target.subscribe(),
+                cancel: cancel.clone(),
+            };
+            let active_topics = self.inner.status.topics(name);
+            match r.instance.as_ref() {
+                Some(Instance::Source(c)) => {
+                    let env = SourceEnv {
+                        worker_id: self.inner.worker_id.clone(),
+                        status: self.inner.status.clone(),
+                        kafka: self.inner.kafka.clone(),
+                        offsets: self.inner.offsets.clone(),
+                        flush_interval: self.inner.config.offset_flush_interval(),
+                        flush_timeout: self.inner.config.offset_flush_timeout(),
+                        active_topics,
+                        end_of_input: self.inner.end_of_input.clone(),
+                    };
+                    let driver = SourceDriver::new(c.create_task(), setup, env)?;
+                    Ok(tokio::spawn(driver.run()))
+                }
+                Some(Instance::Sink(c)) => {
+                    let env = SinkEnv {
+                        worker_id: self.inner.worker_id.clone(),
+                        status: self.inner.status.clone(),
+                        kafka: self.inner.kafka.clone(),
+                        commit_interval: self.inner.config.offset_flush_interval(),
+                        active_topics,
+                    };
+                    let driver = SinkDriver::new(c.create_task(), setup, env)?;
+                    Ok(tokio::spawn(driver.run()))
+                }
+                None => Err(ConnectError::fatal("connector instance missing")),
+            }
+        })();
+        match started {
+            Ok(join) => {
+                if let Some(old) = r.tasks.insert(index, TaskHandle { cancel, join }) {
+                    // The herder stops a task before it starts it again; never leave one
+                    // running unseen.
+                    old.cancel.cancel();
+                }
+            }
+            Err(e) => {
+                warn!(task = %id, error = %e.trace(), "task failed to start");
+                self.inner.status.set_task(
+                    name,
+                    index,
+                    self.status_of(State::Failed, Some(e.trace())),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the tasks of connector `name` numbered in `which` (all of them when `None`),
+    /// each given the graceful shutdown timeout to commit.
+    pub async fn stop_tasks(&self, name: &str, which: Option<&[u32]>) {
+        let tasks = {
+            let mut running = self.inner.running.lock().await;
+            let Some(r) = running.get_mut(name) else { return };
+            match which {
+                None => std::mem::take(&mut r.tasks),
+                Some(ids) => ids.iter().filter_map(|i| r.tasks.remove_entry(i)).collect(),
+            }
+        };
+        self.stop_task_handles(name, tasks).await;
+    }
+
+    async fn stop_task_handles(&self, name: &str, tasks: BTreeMap<u32, TaskHandle>) {
+        let timeout = self.inner.config.graceful_shutdown_timeout().max(Duration::from_millis(100));
+        for handle in tasks.values() {
+            handle.cancel.cancel();
+        }
+        for (i, handle) in tasks {
+            let abort = handle.join.abort_handle();
+            if tokio::time::timeout(timeout, handle.join).await.is_err() {
+                warn!(connector = %name, task = i, "task did not stop in time; abandoning it");
+                abort.abort();
+            }
+        }
+    }
+}

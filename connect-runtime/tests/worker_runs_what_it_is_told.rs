@@ -1,0 +1,93 @@
+//! The worker, without a herder, runs exactly what it is told: a connector, the tasks it
+//! is given configs for, and stops them; it keeps no config of its own and refuses what
+//! it cannot do with an error that names the connector. This is the engine a herder
+//! (standalone now, distributed next) drives.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use connect_api::context::ConnectorContext;
+use connect_runtime::Worker;
+use connect_runtime::config::worker::WorkerConfig;
+use connect_runtime::offsets::MemoryOffsetStore;
+use connect_runtime::status::{State, StatusBackingStore, StatusBoard};
+use connect_runtime::task::TargetState;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_runs_the_connector_and_tasks_it_is_told_to_and_stops_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    let output = dir.path().join("out.txt");
+    write_lines(&input, 0, 1000);
+    let (config, _) = WorkerConfig::parse(&raw(&[
+        ("bootstrap.servers", &bootstrap()),
+        ("value.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        ("offset.flush.interval.ms", "200"),
+    ]))
+    .unwrap();
+    let status = Arc::new(StatusBoard::new());
+    let worker = Worker::new(
+        config,
+        Arc::new(registry()),
+        "test-worker:1".into(),
+        Arc::new(MemoryOffsetStore::new()),
+        status.clone(),
+    )
+    .await
+    .unwrap();
+    let topic = unique("told");
+    let source = raw(&[
+        ("name", "src"),
+        ("connector.class", "FileStreamSource"),
+        ("file", input.to_str().unwrap()),
+        ("topic", &topic),
+    ]);
+    let sink = raw(&[
+        ("name", "sink"),
+        ("connector.class", "FileStreamSink"),
+        ("file", output.to_str().unwrap()),
+        ("topics", &topic),
+    ]);
+    let ctx = || ConnectorContext::new(|_| {});
+
+    // Nothing runs until told; a task of a connector not running here is refused by name.
+    let e = worker.start_task("src", 0, raw(&[])).await.unwrap_err();
+    assert!(e.message().contains("src"), "{e}");
+    assert!(worker.running_connectors().await.is_empty());
+
+    for (name, config) in [("src", source.clone()), ("sink", sink)] {
+        assert!(worker.start_connector(name, config, TargetState::Started, ctx()).await.unwrap());
+        assert_eq!(status.connector(name).unwrap().state, State::Running);
+        let tasks = worker.connector_task_configs(name, 1).await.unwrap();
+        assert_eq!(tasks.len(), 1, "FileStream connectors plan one task");
+        worker.start_task(name, 0, tasks[0].clone()).await.unwrap();
+    }
+    // Told twice, it refuses rather than run the connector twice.
+    let e = worker.start_connector("src", source, TargetState::Started, ctx()).await.unwrap_err();
+    assert!(e.message().contains("already running"), "{e}");
+
+    wait_for(Duration::from_secs(60), "1000 lines through the worker", || {
+        line_count(&output) >= 1000
+    })
+    .await;
+    assert_eq!(status.task("src", 0).unwrap().state, State::Running);
+    assert_eq!(status.task("src", 0).unwrap().worker_id, "test-worker:1");
+    let topics = connect_runtime::status::lock_topics(&status.topics("src")).clone();
+    assert!(topics.contains(&topic), "the task did not record its topic: {topics:?}");
+
+    // Stopped, the source task reads nothing more.
+    worker.stop_connector("src").await.unwrap();
+    assert_eq!(worker.running_connectors().await, vec!["sink".to_string()]);
+    write_lines(&input, 1000, 10);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(line_count(&output), 1000, "a stopped source task still moved lines");
+    // Stopping what does not run is no error; a task of it can no longer be started.
+    worker.stop_connector("src").await.unwrap();
+    assert!(worker.start_task("src", 0, raw(&[])).await.is_err());
+    worker.stop_all().await;
+    assert!(worker.running_connectors().await.is_empty());
+}

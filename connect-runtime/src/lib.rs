@@ -6,7 +6,8 @@
 //! - [`herder`]: the [`herder::Herder`] trait the REST API talks to, and the
 //!   [`herder::StandaloneHerder`]: connector configs (behind a config store), target
 //!   states, task plans. [`worker`]: runs the connectors and tasks a herder tells it to.
-//! - [`status`] and [`offsets`]: the status and offset stores.
+//! - [`status`] and [`offsets`]: the status and offset stores; [`entities`]: the JSON
+//!   bodies of the REST API.
 //! - [`task`]: the source and sink task drivers.
 //! - [`converters`]: JSON, String, ByteArray and numeric converters.
 //! - [`transforms`]: the chain of transformations and predicates a connector config names.
@@ -24,6 +25,7 @@
 pub mod cli;
 pub mod config;
 pub mod converters;
+pub mod entities;
 pub mod herder;
 pub mod kafka;
 pub mod logging;

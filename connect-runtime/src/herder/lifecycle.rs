@@ -6,10 +6,10 @@ use connect_api::config::RawConfig;
 use connect_api::{ConnectError, Result};
 use tracing::{info, warn};
 
-use super::info::{ConnectorInfo, ConnectorStateInfo};
 use super::standalone::{ConnectorState, StandaloneHerder};
 use super::store::StoredConnector;
 use crate::config::connector::{connector_name, tasks_max};
+use crate::entities::{ConnectorInfo, ConnectorStateInfo};
 use crate::status::State;
 use crate::task::TargetState;
 

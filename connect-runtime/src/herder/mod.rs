@@ -14,7 +14,6 @@ use crate::kafka::KafkaClients;
 use crate::registry::PluginRegistry;
 use crate::task::TargetState;
 
-pub mod info;
 mod lifecycle;
 mod offsets;
 mod standalone;
@@ -22,7 +21,7 @@ pub mod store;
 pub mod validation;
 mod views;
 
-use info::{ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, TaskInfo, TaskState};
+use crate::entities::{ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, TaskInfo, TaskState};
 pub use standalone::StandaloneHerder;
 
 /// The operations of Kafka Connect's REST API, on whatever runs the cluster's connectors.

@@ -6,8 +6,8 @@ use connect_api::config::RawConfig;
 use connect_api::plugin::PluginKind;
 use connect_api::{ConnectError, Result};
 
-use super::info::ConnectorOffsets;
 use super::standalone::StandaloneHerder;
+use crate::entities::ConnectorOffsets;
 use crate::task::TargetState;
 
 fn not_stopped(name: &str) -> ConnectError {

@@ -5,11 +5,11 @@ use connect_api::config::RawConfig;
 use connect_api::plugin::PluginKind;
 use connect_api::{ConnectError, Result};
 
-use super::info::{
-    ConnectorInfo, ConnectorStateInfo, ConnectorTaskId, StateInfo, TaskInfo, TaskState,
-};
 use super::lifecycle::not_found;
 use super::standalone::{ConnectorState, StandaloneHerder};
+use crate::entities::{
+    ConnectorInfo, ConnectorStateInfo, ConnectorTaskId, StateInfo, TaskInfo, TaskState,
+};
 use crate::status::State;
 use crate::task::TargetState;
 

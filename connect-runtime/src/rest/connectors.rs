@@ -13,7 +13,7 @@ use super::error::{ApiError, ApiResult, JsonBody};
 use super::{
     AppState, config_from_json, query_bool, query_pairs, query_values, strict_config_from_json,
 };
-use crate::herder::info::ConnectorInfo;
+use crate::entities::ConnectorInfo;
 use crate::status::State as RunState;
 use crate::task::TargetState;
 

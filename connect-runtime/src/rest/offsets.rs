@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::error::{ApiResult, JsonBody};
-use crate::herder::info::ConnectorOffsets;
+use crate::entities::ConnectorOffsets;
 
 /// The answer to an alter when the connector keeps no offsets of its own.
 pub const ALTERED_FRAMEWORK_ONLY: &str = "The Connect framework-managed offsets for this connector have been altered successfully. However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses.";

@@ -23,7 +23,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use serde_json::{Value, json};
 
 use super::Worker;
-use crate::herder::info::{ConnectorOffset, ConnectorOffsets};
+use crate::entities::{ConnectorOffset, ConnectorOffsets};
 
 /// How long one Kafka request of an offsets operation may take.
 const KAFKA_TIMEOUT: Duration = Duration::from_secs(15);

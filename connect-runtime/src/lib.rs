@@ -25,6 +25,7 @@
 pub mod cli;
 pub mod config;
 pub mod converters;
+pub mod distributed;
 pub mod entities;
 pub mod herder;
 pub mod kafka;

@@ -4,6 +4,10 @@
 //!
 //! - [`protocol`]: the member metadata and assignment bytes, in Apache Kafka's layouts.
 //! - [`assignor`]: the leader's incremental cooperative (KIP-415) and eager assignment.
+//! - [`group`]: membership through Kafka's group coordinator, over [`wire`], a small
+//!   Kafka protocol client.
 
 pub mod assignor;
+pub mod group;
 pub mod protocol;
+pub mod wire;

@@ -4,10 +4,14 @@
 //!
 //! - [`protocol`]: the member metadata and assignment bytes, in Apache Kafka's layouts.
 //! - [`assignor`]: the leader's incremental cooperative (KIP-415) and eager assignment.
+//! - [`records`]: the config, status and offsets topics' records in Kafka's formats, and
+//!   the cluster's config as the config topic says ([`records::ClusterConfigState`]).
 //! - [`group`]: membership through Kafka's group coordinator, over [`wire`], a small
 //!   Kafka protocol client.
 
 pub mod assignor;
 pub mod group;
+pub mod kafka_log;
 pub mod protocol;
+pub mod records;
 pub mod wire;

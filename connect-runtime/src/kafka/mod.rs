@@ -50,6 +50,19 @@ const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
     ("topic.metadata.refresh.interval.ms", "2000"),
 ];
 
+/// An internal topic of a Connect cluster (configs, offsets or statuses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalTopic {
+    /// The topic.
+    pub name: String,
+    /// The worker property that names it (`config.storage.topic`), for messages.
+    pub property: String,
+    /// Partitions to create it with.
+    pub partitions: i32,
+    /// Replication factor to create it with (`-1`: the broker's default).
+    pub replication_factor: i32,
+}
+
 /// How the worker reaches Kafka: brokers, per-client settings, and the embedded broker
 /// when it runs one.
 #[derive(Clone)]
@@ -235,6 +248,101 @@ impl KafkaClients {
         }
         self.lock_known().insert(topic.to_string());
         Ok(())
+    }
+
+    /// An admin client of these brokers.
+    pub fn admin(&self) -> Result<AdminClient<DefaultClientContext>> {
+        let mut cfg = self.build(&[], &self.admin, &RawConfig::new());
+        cfg.set("client.id", "connect-admin");
+        cfg.create().map_err(|e| {
+            ConnectError::config(format!("cannot create Kafka admin client: {e}")).with_source(e)
+        })
+    }
+
+    /// Settings of a consumer that belongs to no group (it reads partitions it assigns
+    /// itself, from their beginning), for the internal topics.
+    pub fn reader_config(&self, client_id: &str) -> ClientConfig {
+        let mut cfg = self.build(CONSUMER_DEFAULTS, &self.consumer, &RawConfig::new());
+        cfg.set("client.id", client_id);
+        // librdkafka wants a group id on a consumer even if it never joins the group.
+        cfg.set("group.id", format!("{client_id}-unused"));
+        cfg.remove(MAX_POLL_RECORDS);
+        cfg
+    }
+
+    /// Makes sure an internal topic exists as `spec` asks, creating it compacted when
+    /// missing; refuses one whose `cleanup.policy` is not `compact` alone, as Kafka's
+    /// workers do. Where the broker cannot describe topic configs (the mock cluster),
+    /// warns instead.
+    pub async fn ensure_internal_topic(&self, spec: &InternalTopic) -> Result<()> {
+        if let Some(b) = &self.embedded {
+            let b = b.clone();
+            let (t, n) = (spec.name.clone(), spec.partitions);
+            tokio::task::spawn_blocking(move || b.create_topic(&t, n))
+                .await
+                .map_err(|e| ConnectError::fatal(format!("topic creation panicked: {e}")))??;
+            tracing::warn!(topic = %spec.name, "the embedded broker does not compact: internal topic kept whole");
+            return Ok(());
+        }
+        if !self.topic_exists(&spec.name).await {
+            let admin = self.admin()?;
+            let replication = TopicReplication::Fixed(spec.replication_factor);
+            let new = NewTopic::new(&spec.name, spec.partitions, replication)
+                .set("cleanup.policy", "compact");
+            let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+            let created = admin.create_topics([&new], &opts).await.map_err(|e| {
+                ConnectError::retriable(format!("cannot create topic {}: {e}", spec.name))
+                    .with_source(e)
+            })?;
+            for r in created {
+                match r {
+                    Ok(t) => {
+                        tracing::info!(topic = %t, partitions = spec.partitions, "created internal topic")
+                    }
+                    Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                    Err((t, code)) => {
+                        return Err(ConnectError::config(format!(
+                            "cannot create internal topic {t} ({}): {code}",
+                            spec.property
+                        )));
+                    }
+                }
+            }
+        }
+        let policy = match self.topic_config(&spec.name, "cleanup.policy").await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(topic = %spec.name, error = %e, "cannot check the internal topic's cleanup.policy");
+                return Ok(());
+            }
+        };
+        let policies: Vec<&str> = policy.split(',').map(str::trim).collect();
+        if policies != ["compact"] {
+            return Err(ConnectError::config(format!(
+                "Topic '{}' supplied via the '{}' property is required to have 'cleanup.policy=compact' to guarantee consistency and durability of connector configurations, but found the topic currently has 'cleanup.policy={policy}'. Continuing would likely result in eventually losing connector configurations and problems restarting this Connect cluster in the future. Change the '{}' property in the Connect worker configurations to use a topic with 'cleanup.policy=compact'.",
+                spec.name, spec.property, spec.property
+            )));
+        }
+        Ok(())
+    }
+
+    /// One config value of a topic, through DescribeConfigs.
+    pub async fn topic_config(&self, topic: &str, key: &str) -> Result<String> {
+        use rdkafka::admin::ResourceSpecifier;
+        let admin = self.admin()?;
+        let opts = AdminOptions::new().request_timeout(Some(Duration::from_secs(15)));
+        let mut results =
+            admin.describe_configs([&ResourceSpecifier::Topic(topic)], &opts).await.map_err(
+                |e| ConnectError::retriable(format!("cannot describe topic {topic}: {e}")),
+            )?;
+        let resource = results
+            .pop()
+            .ok_or_else(|| ConnectError::retriable(format!("no config of topic {topic}")))?
+            .map_err(|e| ConnectError::retriable(format!("cannot describe topic {topic}: {e}")))?;
+        resource
+            .get(key)
+            .and_then(|e| e.value.clone())
+            .ok_or_else(|| ConnectError::retriable(format!("topic {topic} has no {key}")))
     }
 
     /// Creates a topic through the Admin API; an existing topic is not an error.

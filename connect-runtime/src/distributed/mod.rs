@@ -6,6 +6,7 @@
 //! - [`assignor`]: the leader's incremental cooperative (KIP-415) and eager assignment.
 //! - [`records`]: the config, status and offsets topics' records in Kafka's formats, and
 //!   the cluster's config as the config topic says ([`records::ClusterConfigState`]).
+//! - [`stores`]: the offset and status stores on those topics ([`kafka_log`]).
 //! - [`group`]: membership through Kafka's group coordinator, over [`wire`], a small
 //!   Kafka protocol client.
 
@@ -14,4 +15,5 @@ pub mod group;
 pub mod kafka_log;
 pub mod protocol;
 pub mod records;
+pub mod stores;
 pub mod wire;

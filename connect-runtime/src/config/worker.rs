@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use connect_api::ConnectError;
 use connect_api::Result;
-use connect_api::config::{ConfigDef, ConfigKey, Importance, ParsedConfig, Range, RawConfig, Type};
+use connect_api::config::{
+    ConfigDef, ConfigKey, Importance, ParsedConfig, Range, RawConfig, Type, ValidString,
+};
 
 /// The JSON converter's class name, the default for keys and values.
 pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
@@ -72,6 +75,14 @@ pub fn worker_config_def() -> ConfigDef {
         .define(ConfigKey::new("session.timeout.ms", Type::Int, Importance::Low, "Group session timeout (distributed).").default_value(10000))
         .define(ConfigKey::new("rebalance.timeout.ms", Type::Int, Importance::Low, "Group rebalance timeout (distributed).").default_value(60000))
         .define(ConfigKey::new("scheduled.rebalance.max.delay.ms", Type::Int, Importance::Low, "Delay before reassigning a departed worker's work.").default_value(300000))
+        .define(s("connect.protocol", Importance::Low, "The Connect group protocol: eager, compatible or sessioned (distributed).").default_value("sessioned").validator(ValidString::in_list(["eager", "compatible", "sessioned"])))
+        .define(ConfigKey::new("worker.sync.timeout.ms", Type::Int, Importance::Medium, "How long a worker out of sync with the config topic tries to catch up before leaving the group (distributed).").default_value(3000).validator(Range::at_least(1)))
+        .define(ConfigKey::new("worker.unsync.backoff.ms", Type::Int, Importance::Medium, "How long a worker that could not catch up waits before rejoining (distributed).").default_value(300000).validator(Range::at_least(0)))
+        .define(s("group.instance.id", Importance::Low, "Static group membership: a bounced worker with the same id keeps its work (distributed).").optional())
+        .define(ConfigKey::new("request.timeout.ms", Type::Int, Importance::Low, "How long a request to a broker may take (distributed group membership).").default_value(40000).validator(Range::at_least(1)))
+        .define(s("inter.worker.key.generation.algorithm", Importance::Low, "Algorithm of the session key (distributed).").default_value("HmacSHA256").validator(ValidString::in_list(["HmacSHA256"])))
+        .define(s("inter.worker.signature.algorithm", Importance::Low, "Algorithm signing internal requests (distributed).").default_value("HmacSHA256").validator(ValidString::in_list(["HmacSHA256"])))
+        .define(ConfigKey::new("inter.worker.key.ttl.ms", Type::Int, Importance::Low, "How long a session key lives before the leader rotates it (distributed).").default_value(3600000).validator(Range::between(0, i32::MAX as i64)))
         .define(s("security.protocol", Importance::Medium, "Protocol used to talk to brokers.").default_value("PLAINTEXT"))
         .define(ConfigKey::new("exit.on.source.eof", Type::Boolean, Importance::Low, "Bounded mode (benchmarks): stop the worker once every source task reported end of input and everything was acknowledged.").default_value(false))
 }
@@ -178,6 +189,116 @@ impl WorkerConfig {
     }
 }
 
+/// The distributed-mode settings of a worker config (`connect-distributed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistributedSettings {
+    /// `bootstrap.servers`, split (required).
+    pub bootstrap: Vec<String>,
+    /// `group.id`.
+    pub group_id: String,
+    /// `group.instance.id`.
+    pub group_instance_id: Option<String>,
+    /// `config.storage.topic` (one partition, compacted).
+    pub config_topic: String,
+    /// `offset.storage.topic`.
+    pub offset_topic: String,
+    /// `status.storage.topic`.
+    pub status_topic: String,
+    /// `config.storage.replication.factor`.
+    pub config_replication: i16,
+    /// `offset.storage.replication.factor`.
+    pub offset_replication: i16,
+    /// `status.storage.replication.factor`.
+    pub status_replication: i16,
+    /// `offset.storage.partitions`.
+    pub offset_partitions: i32,
+    /// `status.storage.partitions`.
+    pub status_partitions: i32,
+    /// `session.timeout.ms`.
+    pub session_timeout: Duration,
+    /// `heartbeat.interval.ms`.
+    pub heartbeat_interval: Duration,
+    /// `rebalance.timeout.ms`.
+    pub rebalance_timeout: Duration,
+    /// `scheduled.rebalance.max.delay.ms`.
+    pub scheduled_rebalance_max_delay: Duration,
+    /// `connect.protocol`: `eager`, `compatible` or `sessioned`.
+    pub protocol: String,
+    /// `worker.sync.timeout.ms`.
+    pub sync_timeout: Duration,
+    /// `worker.unsync.backoff.ms`.
+    pub unsync_backoff: Duration,
+    /// `request.timeout.ms`.
+    pub request_timeout: Duration,
+    /// `inter.worker.key.ttl.ms`.
+    pub key_ttl: Duration,
+}
+
+impl WorkerConfig {
+    fn int_millis(&self, key: &str) -> Duration {
+        Duration::from_millis(self.parsed.get_int(key).unwrap_or(0).max(0) as u64)
+    }
+
+    /// The distributed-mode settings, with Kafka's defaults; fails when a distributed
+    /// worker cannot run with them (no `bootstrap.servers`, a heartbeat interval not
+    /// below the session timeout).
+    pub fn distributed(&self) -> Result<DistributedSettings> {
+        let bootstrap: Vec<String> =
+            self.parsed.get_list(key_bootstrap()).map(|l| l.to_vec()).unwrap_or_default();
+        if bootstrap.is_empty() {
+            return Err(ConnectError::config(
+                "Missing required configuration \"bootstrap.servers\": a distributed worker needs a Kafka cluster (Apache Kafka, or `connect-mock-broker` for a local try)",
+            ));
+        }
+        let string = |k: &str| self.string(k).unwrap_or_default();
+        let short = |k: &str| self.parsed.get_short(k).unwrap_or(3);
+        let int = |k: &str| self.parsed.get_int(k).unwrap_or(1);
+        let settings = DistributedSettings {
+            bootstrap,
+            group_id: string("group.id"),
+            group_instance_id: self.string("group.instance.id").filter(|s| !s.is_empty()),
+            config_topic: string("config.storage.topic"),
+            offset_topic: string("offset.storage.topic"),
+            status_topic: string("status.storage.topic"),
+            config_replication: short("config.storage.replication.factor"),
+            offset_replication: short("offset.storage.replication.factor"),
+            status_replication: short("status.storage.replication.factor"),
+            offset_partitions: int("offset.storage.partitions"),
+            status_partitions: int("status.storage.partitions"),
+            session_timeout: self.int_millis("session.timeout.ms"),
+            heartbeat_interval: self.int_millis("heartbeat.interval.ms"),
+            rebalance_timeout: self.int_millis("rebalance.timeout.ms"),
+            scheduled_rebalance_max_delay: self.int_millis("scheduled.rebalance.max.delay.ms"),
+            protocol: string("connect.protocol").to_ascii_lowercase(),
+            sync_timeout: self.int_millis("worker.sync.timeout.ms"),
+            unsync_backoff: self.int_millis("worker.unsync.backoff.ms"),
+            request_timeout: self.int_millis("request.timeout.ms"),
+            key_ttl: self.int_millis("inter.worker.key.ttl.ms"),
+        };
+        if settings.group_id.trim().is_empty() {
+            return Err(ConnectError::config(
+                "Invalid value for configuration group.id: must not be empty",
+            ));
+        }
+        if settings.heartbeat_interval >= settings.session_timeout {
+            return Err(ConnectError::config(format!(
+                "heartbeat.interval.ms ({} ms) must be lower than session.timeout.ms ({} ms)",
+                settings.heartbeat_interval.as_millis(),
+                settings.session_timeout.as_millis()
+            )));
+        }
+        let topics = [&settings.config_topic, &settings.offset_topic, &settings.status_topic];
+        for (i, t) in topics.iter().enumerate() {
+            if topics[..i].contains(t) {
+                return Err(ConnectError::config(format!(
+                    "config.storage.topic, offset.storage.topic and status.storage.topic must differ; {t} is given twice"
+                )));
+            }
+        }
+        Ok(settings)
+    }
+}
+
 fn key_bootstrap() -> &'static str {
     "bootstrap.servers"
 }
@@ -203,6 +324,48 @@ mod tests {
         assert_eq!(cfg.class("value.converter"), JSON_CONVERTER);
         assert_eq!(unknown, vec!["no.such.key".to_string()]);
         assert_eq!(cfg.client_settings("producer")["linger.ms"], "5");
+    }
+
+    #[test]
+    fn distributed_settings_have_kafkas_defaults_and_checks() {
+        let (cfg, unknown) =
+            WorkerConfig::parse(&raw(&[("bootstrap.servers", "k1:9092,k2:9092")])).unwrap();
+        assert!(unknown.is_empty());
+        let d = cfg.distributed().unwrap();
+        assert_eq!(d.bootstrap, vec!["k1:9092", "k2:9092"]);
+        assert_eq!(
+            (d.group_id.as_str(), d.config_topic.as_str()),
+            ("connect-cluster", "connect-configs")
+        );
+        assert_eq!((d.offset_partitions, d.status_partitions), (25, 5));
+        assert_eq!((d.config_replication, d.offset_replication, d.status_replication), (3, 3, 3));
+        assert_eq!(d.session_timeout, Duration::from_secs(10));
+        assert_eq!(d.heartbeat_interval, Duration::from_secs(3));
+        assert_eq!(d.rebalance_timeout, Duration::from_secs(60));
+        assert_eq!(d.scheduled_rebalance_max_delay, Duration::from_secs(300));
+        assert_eq!(d.protocol, "sessioned");
+        assert_eq!(d.sync_timeout, Duration::from_secs(3));
+        assert_eq!(d.group_instance_id, None);
+        let none = WorkerConfig::parse(&RawConfig::new()).unwrap().0.distributed().unwrap_err();
+        assert!(none.message().contains("bootstrap.servers"), "{none}");
+        let e = WorkerConfig::parse(&raw(&[
+            ("bootstrap.servers", "k:1"),
+            ("connect.protocol", "fast"),
+        ]))
+        .unwrap_err();
+        assert!(e.message().contains("connect.protocol"), "{e}");
+        let (cfg, _) = WorkerConfig::parse(&raw(&[
+            ("bootstrap.servers", "k:1"),
+            ("heartbeat.interval.ms", "10000"),
+        ]))
+        .unwrap();
+        assert!(cfg.distributed().unwrap_err().message().contains("heartbeat.interval.ms"));
+        let (cfg, _) = WorkerConfig::parse(&raw(&[
+            ("bootstrap.servers", "k:1"),
+            ("status.storage.topic", "connect-configs"),
+        ]))
+        .unwrap();
+        assert!(cfg.distributed().unwrap_err().message().contains("connect-configs"));
     }
 
     #[test]

@@ -66,7 +66,9 @@ pub enum TransactionBoundaries {
 /// A connector that imports data into Kafka.
 #[async_trait]
 pub trait SourceConnector: Connector {
-    /// A new, unstarted task of this connector.
+    /// A new, unstarted task of this connector. Called on instances that may never have
+    /// been started (in distributed mode a task runs on a worker where its connector does
+    /// not, as Kafka's `taskClass()` does), so it must not depend on `start`.
     fn create_task(&self) -> Box<dyn SourceTask>;
 
     /// Whether this configuration supports exactly-once delivery; `None` means the
@@ -96,7 +98,9 @@ pub trait SourceConnector: Connector {
 /// A connector that exports data from Kafka.
 #[async_trait]
 pub trait SinkConnector: Connector {
-    /// A new, unstarted task of this connector.
+    /// A new, unstarted task of this connector. Called on instances that may never have
+    /// been started (in distributed mode a task runs on a worker where its connector does
+    /// not, as Kafka's `taskClass()` does), so it must not depend on `start`.
     fn create_task(&self) -> Box<dyn SinkTask>;
 
     /// Called before the runtime alters or resets the consumer group's offsets; a

@@ -91,3 +91,67 @@ async fn a_worker_runs_the_connector_and_tasks_it_is_told_to_and_stops_them() {
     worker.stop_all().await;
     assert!(worker.running_connectors().await.is_empty());
 }
+
+/// Distributed mode assigns a connector and its tasks apart: a worker runs tasks whose
+/// connector runs elsewhere, and gives up a connector while keeping its tasks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_runs_tasks_without_their_connector() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    let output = dir.path().join("out.txt");
+    write_lines(&input, 0, 100);
+    let (config, _) = WorkerConfig::parse(&raw(&[
+        ("bootstrap.servers", &bootstrap()),
+        ("value.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        ("offset.flush.interval.ms", "200"),
+    ]))
+    .unwrap();
+    let status = Arc::new(StatusBoard::new());
+    let worker = Worker::new(
+        config,
+        Arc::new(registry()),
+        "test-worker:2".into(),
+        Arc::new(MemoryOffsetStore::new()),
+        status.clone(),
+    )
+    .await
+    .unwrap();
+    let topic = unique("apart");
+    let source = raw(&[
+        ("name", "src"),
+        ("connector.class", "FileStreamSource"),
+        ("file", input.to_str().unwrap()),
+        ("topic", &topic),
+    ]);
+    let sink = raw(&[
+        ("name", "sink"),
+        ("connector.class", "FileStreamSink"),
+        ("file", output.to_str().unwrap()),
+        ("topics", &topic),
+    ]);
+    // The sink's connector runs here first, then leaves; its task stays.
+    assert!(
+        worker
+            .start_connector("sink", sink, TargetState::Started, ConnectorContext::new(|_| {}))
+            .await
+            .unwrap()
+    );
+    let sink_task = worker.connector_task_configs("sink", 1).await.unwrap().remove(0);
+    worker.start_task("sink", 0, sink_task).await.unwrap();
+    worker.stop_connector_instance("sink").await.unwrap();
+    assert_eq!(worker.running_parts("sink").await, (false, vec![0]));
+    // The source's task runs here; its connector never did. The task config is what the
+    // connector would give (FileStream's task config is its connector's).
+    worker.start_task_of("src", source.clone(), TargetState::Started, 0, source).await.unwrap();
+    assert_eq!(worker.running_parts("src").await, (false, vec![0]));
+    assert!(worker.connector_task_configs("src", 1).await.is_err(), "no connector here to ask");
+    wait_for(Duration::from_secs(60), "100 lines through tasks alone", || {
+        line_count(&output) >= 100
+    })
+    .await;
+    assert_eq!(status.task("src", 0).unwrap().state, State::Running);
+    // The last task of a connector that does not run here takes its entry with it.
+    worker.stop_tasks("src", None).await;
+    assert_eq!(worker.running_connectors().await, vec!["sink".to_string()]);
+    worker.stop_all().await;
+}

@@ -40,8 +40,11 @@ struct Running {
     /// The config it was started with (its tasks' converters and runtime keys).
     config: RawConfig,
     /// Out of the slot (`None`) while the connector's own code runs (`start`, `stop`,
-    /// `task_configs`), so the table stays free meanwhile.
+    /// `task_configs`), so the table stays free meanwhile; `None` too when only tasks
+    /// of the connector run here (distributed mode).
     instance: Option<Instance>,
+    /// Whether the connector instance itself runs here (not only some of its tasks).
+    connector_here: bool,
     /// Tells `instance` apart from one that replaced it while it was out.
     generation: u64,
     target: watch::Sender<TargetState>,

@@ -54,24 +54,34 @@ impl Worker {
         let instance = self.instantiate(&config)?;
         let generation = {
             let mut running = self.inner.running.lock().await;
-            if running.contains_key(name) {
-                return Err(ConnectError::conflict(format!(
-                    "Connector {name} is already running on this worker"
-                )));
-            }
             let generation =
                 self.inner.generations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let (tx, _) = watch::channel(target);
-            running.insert(
-                name.to_string(),
-                Running {
-                    config: config.clone(),
-                    instance: None,
-                    generation,
-                    target: tx,
-                    tasks: BTreeMap::new(),
-                },
-            );
+            match running.get_mut(name) {
+                Some(r) if r.connector_here => {
+                    return Err(ConnectError::conflict(format!(
+                        "Connector {name} is already running on this worker"
+                    )));
+                }
+                // Tasks of it run here already (distributed mode): the connector joins them.
+                Some(r) => {
+                    r.connector_here = true;
+                    r.generation = generation;
+                }
+                None => {
+                    let (tx, _) = watch::channel(target);
+                    running.insert(
+                        name.to_string(),
+                        Running {
+                            config: config.clone(),
+                            instance: None,
+                            connector_here: true,
+                            generation,
+                            target: tx,
+                            tasks: BTreeMap::new(),
+                        },
+                    );
+                }
+            }
             generation
         };
         self.run_start(name, instance, generation, config, target, ctx).await
@@ -130,7 +140,8 @@ impl Worker {
     /// Takes connector `name`'s instance out of its slot, with what running it needs.
     async fn take_instance(&self, name: &str) -> Result<(Instance, u64, RawConfig, TargetState)> {
         let mut running = self.inner.running.lock().await;
-        let r = running.get_mut(name).ok_or_else(|| not_running(name))?;
+        let r =
+            running.get_mut(name).filter(|r| r.connector_here).ok_or_else(|| not_running(name))?;
         let instance = r.instance.take().ok_or_else(|| {
             ConnectError::retriable(format!("Connector {name} is busy in its own code"))
         })?;
@@ -190,6 +201,70 @@ impl Worker {
         }
     }
 
+    /// Stops connector `name`'s instance alone; its tasks here keep running (distributed
+    /// mode, where the connector and its tasks are assigned apart). A connector not
+    /// running here is no error.
+    pub async fn stop_connector_instance(&self, name: &str) -> Result<()> {
+        let instance = {
+            let mut running = self.inner.running.lock().await;
+            let Some(r) = running.get_mut(name).filter(|r| r.connector_here) else {
+                return Ok(());
+            };
+            r.connector_here = false;
+            let instance = r.instance.take();
+            if r.tasks.is_empty() {
+                running.remove(name);
+            }
+            instance
+        };
+        match instance {
+            Some(mut i) => stop_instance(&mut i).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Starts task `index` of connector `name` whether or not the connector itself runs
+    /// here (distributed mode): `config` is the connector's config, `target` its target
+    /// state when nothing of it runs here yet.
+    pub async fn start_task_of(
+        &self,
+        name: &str,
+        config: RawConfig,
+        target: TargetState,
+        index: u32,
+        task_config: RawConfig,
+    ) -> Result<()> {
+        {
+            let mut running = self.inner.running.lock().await;
+            if !running.contains_key(name) {
+                let generation =
+                    self.inner.generations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let (tx, _) = watch::channel(target);
+                running.insert(
+                    name.to_string(),
+                    Running {
+                        config,
+                        instance: None,
+                        connector_here: false,
+                        generation,
+                        target: tx,
+                        tasks: BTreeMap::new(),
+                    },
+                );
+            }
+        }
+        self.start_task(name, index, task_config).await
+    }
+
+    /// What of connector `name` runs here: whether the connector does, and its tasks.
+    pub async fn running_parts(&self, name: &str) -> (bool, Vec<u32>) {
+        let running = self.inner.running.lock().await;
+        running
+            .get(name)
+            .map(|r| (r.connector_here, r.tasks.keys().copied().collect()))
+            .unwrap_or_default()
+    }
+
     /// Passes a new target state (paused or started) to connector `name`'s tasks.
     pub async fn set_target_state(&self, name: &str, target: TargetState) -> Result<()> {
         let running = self.inner.running.lock().await;
@@ -218,8 +293,18 @@ impl Worker {
                 cancel: cancel.clone(),
             };
             let active_topics = self.inner.status.topics(name);
-            match r.instance.as_ref() {
-                Some(Instance::Source(c)) => {
+            // Tasks are made by the connector's class: where the connector does not run
+            // (or is busy in its own code), an unstarted instance makes them.
+            let fresh;
+            let maker = match r.instance.as_ref() {
+                Some(i) => i,
+                None => {
+                    fresh = self.instantiate(&r.config)?;
+                    &fresh
+                }
+            };
+            match maker {
+                Instance::Source(c) => {
                     let env = SourceEnv {
                         worker_id: self.inner.worker_id.clone(),
                         status: self.inner.status.clone(),
@@ -233,7 +318,7 @@ impl Worker {
                     let driver = SourceDriver::new(c.create_task(), setup, env)?;
                     Ok(tokio::spawn(driver.run()))
                 }
-                Some(Instance::Sink(c)) => {
+                Instance::Sink(c) => {
                     let env = SinkEnv {
                         worker_id: self.inner.worker_id.clone(),
                         status: self.inner.status.clone(),
@@ -244,7 +329,6 @@ impl Worker {
                     let driver = SinkDriver::new(c.create_task(), setup, env)?;
                     Ok(tokio::spawn(driver.run()))
                 }
-                None => Err(ConnectError::fatal("connector instance missing")),
             }
         })();
         match started {
@@ -273,10 +357,14 @@ impl Worker {
         let tasks = {
             let mut running = self.inner.running.lock().await;
             let Some(r) = running.get_mut(name) else { return };
-            match which {
+            let tasks = match which {
                 None => std::mem::take(&mut r.tasks),
                 Some(ids) => ids.iter().filter_map(|i| r.tasks.remove_entry(i)).collect(),
+            };
+            if r.tasks.is_empty() && !r.connector_here {
+                running.remove(name);
             }
+            tasks
         };
         self.stop_task_handles(name, tasks).await;
     }

@@ -74,6 +74,45 @@ pub fn run(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
     })
 }
 
+/// The command line [`run_distributed`] takes.
+pub const DISTRIBUTED_USAGE: &str = "usage: connect-distributed worker.properties";
+
+/// Runs a distributed worker as `connect-distributed` does: `args` is the worker config
+/// file. It joins the Connect cluster of its `group.id` on the Kafka cluster of its
+/// `bootstrap.servers`, serves the REST API, and leaves the group on SIGINT or SIGTERM.
+pub fn run_distributed(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
+    crate::logging::init("info,rdkafka=warn");
+    if args.len() != 1 || args.iter().any(|a| a == "-h" || a == "--help") {
+        eprintln!("{DISTRIBUTED_USAGE}");
+        return if args.iter().any(|a| a == "-h" || a == "--help") {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            error!(error = %e, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let worker = match crate::distributed::Distributed::start_from_file(&PathBuf::from(&args[0]), registry).await {
+            Ok(w) => w,
+            Err(e) => {
+                error!("{}", e.trace());
+                return ExitCode::FAILURE;
+            }
+        };
+        info!(rest = %worker.rest_url(), "Kafka Connect distributed worker started; Ctrl-C to stop");
+        wait_for_signal().await;
+        info!("stopping: committing offsets, closing tasks, leaving the group");
+        worker.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
 pub async fn wait_for_signal() {
     #[cfg(unix)]

@@ -123,17 +123,30 @@ pub struct KafkaStatusStore {
     log: KafkaLog,
     generation: AtomicI32,
     view: Mutex<Statuses>,
-    runtime: tokio::runtime::Handle,
+    /// Writes, sent one after the other in the order they were made (a task's RUNNING
+    /// then PAUSED must reach the topic in that order).
+    outbox: tokio::sync::mpsc::UnboundedSender<(String, Option<Vec<u8>>)>,
 }
 
 impl KafkaStatusStore {
-    /// A store on `log`, read to its end now; writes are sent on the current runtime.
+    /// A store on `log`, read to its end now; writes are sent in order by a task on the
+    /// current runtime.
     pub async fn open(log: KafkaLog) -> Result<Arc<Self>> {
+        let (outbox, mut queue) =
+            tokio::sync::mpsc::unbounded_channel::<(String, Option<Vec<u8>>)>();
+        let sender = log.clone();
+        tokio::spawn(async move {
+            while let Some((key, value)) = queue.recv().await {
+                if let Err(e) = sender.send(&key, value.as_deref()).await {
+                    warn!(key = %key, error = %e, "cannot write a status to the status topic");
+                }
+            }
+        });
         let store = Arc::new(KafkaStatusStore {
             log,
             generation: AtomicI32::new(-1),
             view: Mutex::new(Statuses::default()),
-            runtime: tokio::runtime::Handle::current(),
+            outbox,
         });
         store.catch_up().await?;
         Ok(store)
@@ -224,23 +237,11 @@ impl KafkaStatusStore {
                 StatusKey::Topic { .. } => None,
             };
         }
-        let log = self.log.clone();
-        let (k, v) = (key.key(), status_value(&record));
-        self.runtime.spawn(async move {
-            if let Err(e) = log.send(&k, Some(&v)).await {
-                warn!(key = %k, error = %e, "cannot write a status to the status topic");
-            }
-        });
+        let _ = self.outbox.send((key.key(), Some(status_value(&record))));
     }
 
     fn tombstone(&self, key: StatusKey) {
-        let log = self.log.clone();
-        let k = key.key();
-        self.runtime.spawn(async move {
-            if let Err(e) = log.send(&k, None).await {
-                warn!(key = %k, error = %e, "cannot remove a status from the status topic");
-            }
-        });
+        let _ = self.outbox.send((key.key(), None));
     }
 }
 

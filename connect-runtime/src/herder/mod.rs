@@ -15,11 +15,11 @@ use crate::registry::PluginRegistry;
 use crate::task::TargetState;
 
 mod lifecycle;
-mod offsets;
+pub(crate) mod offsets;
 mod standalone;
 pub mod store;
 pub mod validation;
-mod views;
+pub(crate) mod views;
 
 use crate::entities::{ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, TaskInfo, TaskState};
 pub use standalone::StandaloneHerder;
@@ -83,6 +83,20 @@ pub trait Herder: Send + Sync {
     async fn alter_connector_offsets(&self, name: &str, request: ConnectorOffsets) -> Result<bool>;
     /// `DELETE /connectors/{name}/offsets`.
     async fn reset_connector_offsets(&self, name: &str) -> Result<bool>;
+
+    /// `POST /connectors/{name}/tasks` (internal, between the workers of a cluster): the
+    /// task configs a follower's connector gave, the request `body` signed with the
+    /// session key. Refusals carry their HTTP status. A standalone worker has no such
+    /// endpoint.
+    async fn put_task_configs(
+        &self,
+        _name: &str,
+        _body: &[u8],
+        _algorithm: Option<&str>,
+        _signature: Option<&str>,
+    ) -> std::result::Result<(), (u16, String)> {
+        Err((404, "This worker is not part of a Connect cluster (standalone mode)".into()))
+    }
 }
 
 /// The standalone herder answers with its inherent methods (usable without this trait).

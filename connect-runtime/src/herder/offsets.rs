@@ -10,7 +10,8 @@ use super::standalone::StandaloneHerder;
 use crate::entities::ConnectorOffsets;
 use crate::task::TargetState;
 
-fn not_stopped(name: &str) -> ConnectError {
+/// Kafka's answer to an offsets change on a connector that is not STOPPED.
+pub(crate) fn not_stopped(name: &str) -> ConnectError {
     ConnectError::config(format!(
         "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
     ))

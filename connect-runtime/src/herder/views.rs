@@ -65,49 +65,19 @@ impl StandaloneHerder {
 
     /// `GET /connectors/{name}/status`.
     pub async fn status(&self, name: &str) -> Result<ConnectorStateInfo> {
-        let (kind, version) = self
-            .read(name, |c| (c.kind.as_str().to_string(), self.plugin_version(&c.config)))
-            .await?;
-        let status = &self.inner.status;
-        let c = status
-            .connector(name)
-            .unwrap_or_else(|| self.inner.worker.status_of(State::Unassigned, None));
-        Ok(ConnectorStateInfo {
-            name: name.to_string(),
-            connector: StateInfo {
-                state: c.state,
-                worker_id: c.worker_id,
-                version: version.clone(),
-                trace: c.trace,
-            },
-            tasks: status
-                .tasks(name)
-                .into_iter()
-                .map(|(id, s)| TaskState {
-                    id,
-                    state: s.state,
-                    worker_id: s.worker_id,
-                    version: version.clone(),
-                    trace: s.trace,
-                })
-                .collect(),
-            kind,
-        })
+        let (kind, version) =
+            self.read(name, |c| (c.kind, plugin_version(self.registry(), &c.config))).await?;
+        let unassigned = self.inner.worker.status_of(State::Unassigned, None);
+        Ok(state_info(self.inner.status.as_ref(), name, kind, version, unassigned))
     }
 
     /// `GET /connectors/{name}/tasks/{id}/status`.
     pub async fn task_status(&self, name: &str, task: u32) -> Result<TaskState> {
-        let version = self.read(name, |c| self.plugin_version(&c.config)).await?;
+        let version = self.read(name, |c| plugin_version(self.registry(), &c.config)).await?;
         let s = self.inner.status.task(name, task).ok_or_else(|| {
             ConnectError::not_found(format!("No status found for task {name}-{task}"))
         })?;
         Ok(TaskState { id: task, state: s.state, worker_id: s.worker_id, version, trace: s.trace })
-    }
-
-    /// The version of the connector plugin `config` names.
-    fn plugin_version(&self, config: &RawConfig) -> Option<String> {
-        let class = config.get("connector.class")?;
-        self.registry().connector(class).ok().map(|p| p.version().to_string())
     }
 
     /// `GET /connectors/{name}/topics`: topics the connector used.
@@ -127,5 +97,47 @@ impl StandaloneHerder {
     /// The connector's kind and target state.
     pub async fn kind_and_target(&self, name: &str) -> Result<(PluginKind, TargetState)> {
         self.read(name, |c| (c.kind, c.target)).await
+    }
+}
+
+/// The version of the connector plugin `config` names.
+pub(crate) fn plugin_version(
+    registry: &crate::registry::PluginRegistry,
+    config: &RawConfig,
+) -> Option<String> {
+    let class = config.get("connector.class")?;
+    registry.connector(class).ok().map(|p| p.version().to_string())
+}
+
+/// A connector's status body from a status store: its state (`unassigned` when the store
+/// has none) and its tasks'.
+pub(crate) fn state_info(
+    status: &dyn crate::status::StatusBackingStore,
+    name: &str,
+    kind: PluginKind,
+    version: Option<String>,
+    unassigned: crate::status::Status,
+) -> ConnectorStateInfo {
+    let c = status.connector(name).unwrap_or(unassigned);
+    ConnectorStateInfo {
+        name: name.to_string(),
+        connector: StateInfo {
+            state: c.state,
+            worker_id: c.worker_id,
+            version: version.clone(),
+            trace: c.trace,
+        },
+        tasks: status
+            .tasks(name)
+            .into_iter()
+            .map(|(id, s)| TaskState {
+                id,
+                state: s.state,
+                worker_id: s.worker_id,
+                version: version.clone(),
+                trace: s.trace,
+            })
+            .collect(),
+        kind: kind.as_str().to_string(),
     }
 }

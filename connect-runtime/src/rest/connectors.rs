@@ -273,6 +273,33 @@ pub async fn restart_task(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /connectors/{name}/tasks` (internal): task configs a follower hands the leader,
+/// signed with the cluster's session key (`X-Connect-Authorization`). 204 when accepted;
+/// 400 without the signature headers, 403 with a bad signature.
+pub async fn put_task_configs(
+    State(app): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<StatusCode> {
+    let header = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    app.herder
+        .put_task_configs(
+            &name,
+            &body,
+            header(crate::distributed::signature::ALGORITHM_HEADER),
+            header(crate::distributed::signature::SIGNATURE_HEADER),
+        )
+        .await
+        .map_err(|(status, message)| {
+            ApiError::new(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                message,
+            )
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `GET /connectors/{name}/topics`: `{"<name>": {"topics": [...]}}`.
 pub async fn topics(State(app): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
     let topics = app.herder.active_topics(&name).await?;

@@ -95,7 +95,10 @@ pub fn router_with_control(herder: Arc<dyn Herder>, loggers: LogControl) -> Rout
             get(connectors::get_config).put(connectors::put_config).patch(connectors::patch_config),
         )
         .route("/connectors/{name}/status", get(connectors::status))
-        .route("/connectors/{name}/tasks", get(connectors::tasks))
+        .route(
+            "/connectors/{name}/tasks",
+            get(connectors::tasks).post(connectors::put_task_configs),
+        )
         .route("/connectors/{name}/tasks/{task}/status", get(connectors::task_status))
         .route("/connectors/{name}/tasks/{task}/restart", post(connectors::restart_task))
         .route("/connectors/{name}/topics", get(connectors::topics))

@@ -1,0 +1,296 @@
+//! A Connect cluster of real `connect-distributed` processes on Apache Kafka (scenarios
+//! of the distributed-mode issue): three workers share four connectors of four tasks each,
+//! balanced, every task running once; REST writes sent to any worker reach the leader;
+//! an unsigned internal request is refused; after every worker stopped and started again,
+//! connectors, target states and tasks come back from the internal topics.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../../connect-runtime/tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Worker {
+    child: Child,
+    base: String,
+    log: std::path::PathBuf,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Worker {
+    /// Stops the worker as an operator does (SIGTERM) and waits for it to exit.
+    fn stop(mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("worker {} did not stop within 60 s", self.base);
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(dir: &Path, group: &str, n: usize, run: usize) -> Worker {
+    let port = free_port();
+    let props = dir.join(format!("worker-{n}.properties"));
+    std::fs::write(
+        &props,
+        format!(
+            "bootstrap.servers={}\nlisteners=http://127.0.0.1:{port}\ngroup.id={group}\n\
+             config.storage.topic={group}-configs\noffset.storage.topic={group}-offsets\n\
+             status.storage.topic={group}-status\nconfig.storage.replication.factor=1\n\
+             offset.storage.replication.factor=1\nstatus.storage.replication.factor=1\n\
+             offset.storage.partitions=5\nstatus.storage.partitions=3\n\
+             heartbeat.interval.ms=1000\nsession.timeout.ms=6000\n\
+             scheduled.rebalance.max.delay.ms=10000\noffset.flush.interval.ms=1000\n\
+             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n",
+            common::bootstrap()
+        ),
+    )
+    .unwrap();
+    let log = dir.join(format!("worker-{n}-run-{run}.log"));
+    let child = Command::new(env!("CARGO_BIN_EXE_connect-distributed"))
+        .arg(&props)
+        .env("RUST_LOG", "info,rdkafka=warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    Worker { child, base: format!("http://127.0.0.1:{port}"), log }
+}
+
+async fn call(method: reqwest::Method, url: String, body: Option<Value>) -> (u16, Value) {
+    let mut req = reqwest::Client::new().request(method, url).timeout(Duration::from_secs(60));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+async fn wait_until<T>(
+    workers: &[Worker],
+    what: &str,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if Instant::now() > deadline {
+            let logs: Vec<String> =
+                workers.iter().map(|w| format!("--- {} ---\n{}", w.base, w.log_tail())).collect();
+            panic!("{what} not seen within 120 s\n{}", logs.join("\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn wait_for_rest(workers: &[Worker]) {
+    for w in workers {
+        let base = w.base.clone();
+        wait_until(workers, &format!("{base}'s REST API"), async || {
+            let r = reqwest::get(format!("{base}/connectors")).await.ok()?;
+            r.status().is_success().then_some(())
+        })
+        .await;
+    }
+}
+
+/// Every connector's status, from one worker: connector state and worker, task states
+/// and workers.
+async fn statuses(base: &str, names: &[String]) -> Option<BTreeMap<String, Value>> {
+    let mut out = BTreeMap::new();
+    for n in names {
+        let (code, v) =
+            call(reqwest::Method::GET, format!("{base}/connectors/{n}/status"), None).await;
+        if code != 200 {
+            return None;
+        }
+        out.insert(n.clone(), v);
+    }
+    Some(out)
+}
+
+/// When every connector and its 4 tasks are RUNNING: who runs what.
+fn placement(
+    all: &BTreeMap<String, Value>,
+    want: &str,
+) -> Option<(BTreeMap<String, usize>, BTreeMap<String, usize>)> {
+    let mut connectors = BTreeMap::new();
+    let mut tasks = BTreeMap::new();
+    for s in all.values() {
+        if s["connector"]["state"] != want {
+            return None;
+        }
+        *connectors.entry(s["connector"]["worker_id"].as_str()?.to_string()).or_insert(0) += 1;
+        let ts = s["tasks"].as_array()?;
+        if ts.len() != 4 || ts.iter().any(|t| t["state"] != want) {
+            return None;
+        }
+        for t in ts {
+            *tasks.entry(t["worker_id"].as_str()?.to_string()).or_insert(0) += 1;
+        }
+    }
+    Some((connectors, tasks))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_share_four_connectors_and_come_back_after_a_full_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let group = common::unique("cluster");
+    let mut workers: Vec<Worker> = (0..3).map(|n| start(dir.path(), &group, n, 0)).collect();
+    wait_for_rest(&workers).await;
+
+    // Four sinks of four tasks each, each created through a different worker: at least
+    // two of them are followers, which forward to the leader.
+    let names: Vec<String> = (0..4).map(|i| format!("sink-{i}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        let topic = format!("{group}-in-{i}");
+        let file = dir.path().join(format!("out-{i}.txt"));
+        let base = &workers[i % 3].base;
+        let (code, body) = call(
+            reqwest::Method::POST,
+            format!("{base}/connectors"),
+            Some(json!({"name": name, "config": {
+                "connector.class": "FileStreamSink", "tasks.max": "4",
+                "topics": topic, "file": file.to_str().unwrap()}})),
+        )
+        .await;
+        assert_eq!(code, 201, "creating {name} through {base}: {body}");
+        assert_eq!(body["name"], json!(name));
+    }
+    let started = Instant::now();
+    let (connectors, tasks) = wait_until(&workers, "16 tasks RUNNING", async || {
+        placement(&statuses(&workers[0].base, &names).await?, "RUNNING")
+    })
+    .await;
+    eprintln!("balanced in {:?}: connectors {connectors:?}, tasks {tasks:?}", started.elapsed());
+    assert_eq!(tasks.len(), 3, "every worker runs tasks: {tasks:?}");
+    assert_eq!(tasks.values().sum::<usize>(), 16);
+    let (lo, hi) = (tasks.values().min().unwrap(), tasks.values().max().unwrap());
+    assert!(hi - lo <= 1, "tasks unbalanced: {tasks:?}");
+    let (lo, hi) = (connectors.values().min().unwrap(), connectors.values().max().unwrap());
+    assert!(hi - lo <= 1 && connectors.len() == 3, "connectors unbalanced: {connectors:?}");
+    // Every worker answers the same.
+    for w in &workers[1..] {
+        let other = statuses(&w.base, &names).await.unwrap();
+        assert_eq!(
+            placement(&other, "RUNNING").map(|p| p.1),
+            Some(tasks.clone()),
+            "{} differs",
+            w.base
+        );
+    }
+
+    // One name created through the three workers at once: the leader takes the writes one
+    // at a time, so one creation succeeds and the others conflict.
+    let create = |w: &Worker| {
+        call(
+            reqwest::Method::POST,
+            format!("{}/connectors", w.base),
+            Some(json!({"name": "dup", "config": {
+                "connector.class": "FileStreamSink", "tasks.max": "1",
+                "topics": format!("{group}-dup"), "file": dir.path().join("dup.txt").to_str().unwrap()}})),
+        )
+    };
+    let (a, b, c) = tokio::join!(create(&workers[0]), create(&workers[1]), create(&workers[2]));
+    let mut codes = vec![a.0, b.0, c.0];
+    codes.sort();
+    assert_eq!(codes, vec![201, 409, 409], "concurrent creations of one name");
+    let (code, _) =
+        call(reqwest::Method::DELETE, format!("{}/connectors/dup", workers[2].base), None).await;
+    assert_eq!(code, 204);
+
+    // An internal request without the session key's signature is refused.
+    let (code, body) = call(
+        reqwest::Method::POST,
+        format!("{}/connectors/sink-0/tasks", workers[1].base),
+        Some(json!([{"task": "forged"}])),
+    )
+    .await;
+    assert_eq!(code, 400, "unsigned task configs: {body}");
+    let forged = reqwest::Client::new()
+        .post(format!("{}/connectors/sink-0/tasks", workers[2].base))
+        .header("X-Connect-Authorization", "AAAA")
+        .header("X-Connect-Request-Signature-Algorithm", "HmacSHA256")
+        .json(&json!([{"task": "forged"}]))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(forged.status().as_u16(), 403 | 409),
+        "a forged signature: {}",
+        forged.status()
+    );
+
+    // Pause one connector through a worker, then stop the whole cluster and start it again.
+    let (code, _) =
+        call(reqwest::Method::PUT, format!("{}/connectors/sink-1/pause", workers[2].base), None)
+            .await;
+    assert_eq!(code, 202);
+    wait_until(&workers, "sink-1 PAUSED", async || {
+        let s = statuses(&workers[0].base, &names[1..2]).await?;
+        placement(&s, "PAUSED")
+    })
+    .await;
+    for w in workers.drain(..) {
+        w.stop();
+    }
+    let workers: Vec<Worker> = (0..3).map(|n| start(dir.path(), &group, n, 1)).collect();
+    let restarted = Instant::now();
+    wait_for_rest(&workers).await;
+    let all = wait_until(&workers, "the cluster back from its topics", async || {
+        let base = &workers[1].base;
+        let (code, list) = call(reqwest::Method::GET, format!("{base}/connectors"), None).await;
+        if code != 200 || list.as_array()?.len() != 4 {
+            return None;
+        }
+        let s = statuses(base, &names).await?;
+        let running: BTreeMap<String, Value> =
+            s.iter().filter(|(n, _)| *n != "sink-1").map(|(n, v)| (n.clone(), v.clone())).collect();
+        let paused: BTreeMap<String, Value> =
+            s.iter().filter(|(n, _)| *n == "sink-1").map(|(n, v)| (n.clone(), v.clone())).collect();
+        let (_, mut tasks) = placement(&running, "RUNNING")?;
+        for (w, n) in placement(&paused, "PAUSED")?.1 {
+            *tasks.entry(w).or_insert(0) += n;
+        }
+        // The workers came back one after another: wait for the rebalances to spread the
+        // work over all three again.
+        let (lo, hi) = (tasks.values().min()?, tasks.values().max()?);
+        (tasks.len() == 3 && hi - lo <= 1).then_some(s)
+    })
+    .await;
+    eprintln!("cluster back and balanced in {:?}", restarted.elapsed());
+    assert_eq!(all["sink-1"]["connector"]["state"], "PAUSED");
+    for w in workers {
+        w.stop();
+    }
+}

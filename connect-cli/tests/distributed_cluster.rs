@@ -402,3 +402,101 @@ async fn a_killed_workers_source_resumes_elsewhere_and_no_line_is_lost() {
         w.stop();
     }
 }
+
+/// The worker that leads now, from the workers' logs: the last assignment each applied
+/// says whether it led.
+fn leader_of(workers: &[Worker]) -> Option<usize> {
+    workers.iter().position(|w| {
+        let log = std::fs::read_to_string(&w.log).unwrap_or_default();
+        log.lines()
+            .rev()
+            .find(|l| l.contains("assignment applied"))
+            .is_some_and(|l| l.contains("leader=true"))
+    })
+}
+
+/// Scenarios 4 and 5: the leader is killed with SIGKILL; the other workers elect a new
+/// one, and REST writes sent to them (create, pause, resume, restart, delete) keep
+/// working cluster-wide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_keep_working_after_the_leader_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let group = common::unique("leaderless");
+    let mut workers: Vec<Worker> = (0..3).map(|n| start(dir.path(), &group, n, 0)).collect();
+    wait_for_rest(&workers).await;
+    let sink = |name: &str| {
+        json!({"name": name, "config": {"connector.class": "FileStreamSink", "tasks.max": "2",
+            "topics": format!("{group}-{name}"), "file": dir.path().join(name).to_str().unwrap()}})
+    };
+    let (code, body) = call(
+        reqwest::Method::POST,
+        format!("{}/connectors", workers[0].base),
+        Some(sink("before")),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    wait_until(&workers, "before's tasks RUNNING", async || {
+        placement_of(&workers[1].base, "before", 2, "RUNNING").await
+    })
+    .await;
+    let leader = wait_until(&workers, "a leader in the logs", async || leader_of(&workers)).await;
+    let mut dead = workers.remove(leader);
+    dead.child.kill().unwrap();
+    let _ = dead.child.wait();
+    let killed = Instant::now();
+    // A write right away: the survivors still name the dead leader until the group
+    // rebalances; the write waits for the new one (bounded) instead of failing.
+    let (code, body) =
+        call(reqwest::Method::POST, format!("{}/connectors", workers[0].base), Some(sink("after")))
+            .await;
+    assert_eq!(code, 201, "create after the leader died: {body}");
+    eprintln!(
+        "a write through a follower succeeded {:?} after the leader's SIGKILL",
+        killed.elapsed()
+    );
+    wait_until(&workers, "after's tasks RUNNING", async || {
+        placement_of(&workers[1].base, "after", 2, "RUNNING").await
+    })
+    .await;
+    let ops = [
+        (reqwest::Method::PUT, "pause", 202, "PAUSED"),
+        (reqwest::Method::PUT, "resume", 202, "RUNNING"),
+        (reqwest::Method::POST, "restart?includeTasks=true", 202, "RUNNING"),
+    ];
+    for (i, (method, op, want, state)) in ops.into_iter().enumerate() {
+        let via = &workers[i % 2].base;
+        let (code, body) = call(method, format!("{via}/connectors/after/{op}"), None).await;
+        assert_eq!(code, want, "{op} through {via}: {body}");
+        let other = workers[(i + 1) % 2].base.clone();
+        wait_until(&workers, &format!("after {state} after {op}"), async || {
+            placement_of(&other, "after", 2, state).await
+        })
+        .await;
+    }
+    let (code, _) =
+        call(reqwest::Method::DELETE, format!("{}/connectors/after", workers[1].base), None).await;
+    assert_eq!(code, 204);
+    for w in &workers {
+        let base = w.base.clone();
+        wait_until(&workers, &format!("the deletion on {base}"), async || {
+            let (_, list) = call(reqwest::Method::GET, format!("{base}/connectors"), None).await;
+            (list == json!(["before"])).then_some(())
+        })
+        .await;
+    }
+    for w in workers {
+        w.stop();
+    }
+}
+
+/// `Some(())` when `name`'s connector and its `tasks` tasks are all in `state`.
+async fn placement_of(base: &str, name: &str, tasks: usize, state: &str) -> Option<()> {
+    let (code, v) =
+        call(reqwest::Method::GET, format!("{base}/connectors/{name}/status"), None).await;
+    let ts = v["tasks"].as_array()?;
+    (code == 200
+        && v["connector"]["state"] == state
+        && ts.len() == tasks
+        && ts.iter().all(|t| t["state"] == state))
+    .then_some(())
+}

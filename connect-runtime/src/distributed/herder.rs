@@ -896,22 +896,40 @@ impl DistributedHerder {
         }
     }
 
-    /// Sends a REST request to the leader and returns its answer: status and JSON body;
-    /// an error status becomes the error the leader gave.
-    async fn forward(
+    /// Where a REST write goes: `None` when this worker leads (it does the write), else
+    /// the leader's answer to the same request: status and JSON body, an error status
+    /// becoming the error the leader gave. A leader that cannot be reached (it died, and
+    /// the group has not elected the next yet) is tried again until the write's bound,
+    /// with whichever worker leads then, this one included.
+    async fn via_leader(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<Value>,
-    ) -> Result<(u16, Value)> {
-        let url = format!("{}{}", self.leader_url()?, path.trim_start_matches('/'));
-        let mut req = self.inner.http.request(method, &url);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.map_err(|e| {
-            ConnectError::retriable(format!("cannot reach the leader at {url}: {e}"))
-        })?;
+    ) -> Result<Option<(u16, Value)>> {
+        let deadline = Instant::now() + WRITE_WAIT;
+        let resp = loop {
+            if self.await_leader().await? {
+                return Ok(None);
+            }
+            let url = format!("{}{}", self.leader_url()?, path.trim_start_matches('/'));
+            let mut req = self.inner.http.request(method.clone(), &url);
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            match req.send().await {
+                Ok(r) => break r,
+                Err(e) if Instant::now() < deadline => {
+                    warn!(leader = %url, error = %e, "cannot reach the leader; waiting for the group to settle");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => {
+                    return Err(ConnectError::retriable(format!(
+                        "cannot reach the leader at {url}: {e}"
+                    )));
+                }
+            }
+        };
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
         let value: Value = if text.is_empty() {
@@ -920,7 +938,7 @@ impl DistributedHerder {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         if status < 400 {
-            return Ok((status, value));
+            return Ok(Some((status, value)));
         }
         let message = value
             .get("message")
@@ -1083,18 +1101,14 @@ impl Herder for DistributedHerder {
         mut config: RawConfig,
         replace: bool,
     ) -> Result<(ConnectorInfo, bool)> {
-        if !self.await_leader().await? {
-            let path = if replace {
-                format!("connectors/{name}/config")
-            } else {
-                "connectors".to_string()
-            };
-            let (method, body) = if replace {
-                (reqwest::Method::PUT, serde_json::to_value(&config)?)
-            } else {
-                (reqwest::Method::POST, serde_json::json!({"name": name, "config": config}))
-            };
-            let (status, v) = self.forward(method, &path, Some(body)).await?;
+        let path =
+            if replace { format!("connectors/{name}/config") } else { "connectors".to_string() };
+        let (method, body) = if replace {
+            (reqwest::Method::PUT, serde_json::to_value(&config)?)
+        } else {
+            (reqwest::Method::POST, serde_json::json!({"name": name, "config": config}))
+        };
+        if let Some((status, v)) = self.via_leader(method, &path, Some(body)).await? {
             let info: ConnectorInfo = serde_json::from_value(v).map_err(|e| {
                 ConnectError::fatal(format!("the leader's answer is not a connector: {e}"))
             })?;
@@ -1112,11 +1126,9 @@ impl Herder for DistributedHerder {
         Ok((self.info_of(name)?, !exists))
     }
     async fn delete_connector(&self, name: &str) -> Result<()> {
-        if !self.await_leader().await? {
-            return self
-                .forward(reqwest::Method::DELETE, &format!("connectors/{name}"), None)
-                .await
-                .map(drop);
+        let path = format!("connectors/{name}");
+        if self.via_leader(reqwest::Method::DELETE, &path, None).await?.is_some() {
+            return Ok(());
         }
         let _one = self.inner.writes.lock().await;
         self.existing(name)?;
@@ -1124,16 +1136,14 @@ impl Herder for DistributedHerder {
         self.read_back("the deletion", |s| !s.connectors.contains_key(name)).await
     }
     async fn set_target_state(&self, name: &str, target: TargetState) -> Result<()> {
-        if !self.await_leader().await? {
-            let verb = match target {
-                TargetState::Started => "resume",
-                TargetState::Paused => "pause",
-                TargetState::Stopped => "stop",
-            };
-            return self
-                .forward(reqwest::Method::PUT, &format!("connectors/{name}/{verb}"), None)
-                .await
-                .map(drop);
+        let verb = match target {
+            TargetState::Started => "resume",
+            TargetState::Paused => "pause",
+            TargetState::Stopped => "stop",
+        };
+        let path = format!("connectors/{name}/{verb}");
+        if self.via_leader(reqwest::Method::PUT, &path, None).await?.is_some() {
+            return Ok(());
         }
         let _one = self.inner.writes.lock().await;
         self.existing(name)?;
@@ -1150,11 +1160,10 @@ impl Herder for DistributedHerder {
         include_tasks: bool,
         only_failed: bool,
     ) -> Result<Option<ConnectorStateInfo>> {
-        if !self.await_leader().await? {
-            let path = format!(
-                "connectors/{name}/restart?includeTasks={include_tasks}&onlyFailed={only_failed}"
-            );
-            let (status, v) = self.forward(reqwest::Method::POST, &path, None).await?;
+        let path = format!(
+            "connectors/{name}/restart?includeTasks={include_tasks}&onlyFailed={only_failed}"
+        );
+        if let Some((status, v)) = self.via_leader(reqwest::Method::POST, &path, None).await? {
             return Ok(if status == 202 { serde_json::from_value(v).ok() } else { None });
         }
         self.existing(name)?;

@@ -115,6 +115,7 @@ impl PluginFactory {
 #[derive(Clone)]
 pub struct PluginDescriptor {
     class_name: String,
+    task_class: Option<String>,
     aliases: Vec<String>,
     version: String,
     factory: PluginFactory,
@@ -129,6 +130,7 @@ impl PluginDescriptor {
     ) -> Self {
         PluginDescriptor {
             class_name: class_name.into(),
+            task_class: None,
             aliases: Vec::new(),
             version: version.into(),
             factory,
@@ -237,9 +239,30 @@ impl PluginDescriptor {
         self
     }
 
+    /// Names the class of a connector's tasks as Kafka's task configs carry it
+    /// (`task.class`): a Java worker in the same Connect cluster starts a task by it.
+    pub fn with_task_class(mut self, class_name: impl Into<String>) -> Self {
+        self.task_class = Some(class_name.into());
+        self
+    }
+
     /// The class name.
     pub fn class_name(&self) -> &str {
         &self.class_name
+    }
+
+    /// The class name of a connector's tasks (`task.class` in the task configs a
+    /// distributed worker publishes): the one given with
+    /// [`with_task_class`](Self::with_task_class), else Kafka's naming convention, the
+    /// connector's class name with `Connector` replaced by `Task`.
+    pub fn task_class(&self) -> String {
+        match &self.task_class {
+            Some(t) => t.clone(),
+            None => match self.class_name.strip_suffix("Connector") {
+                Some(stem) => format!("{stem}Task"),
+                None => format!("{}Task", self.class_name),
+            },
+        }
     }
 
     /// The aliases.

@@ -49,6 +49,7 @@ pub const SINK_CLASS: &str = "io.confluent.connect.jdbc.JdbcSinkConnector";
 pub fn plugins() -> Vec<PluginDescriptor> {
     vec![
         PluginDescriptor::sink(SINK_CLASS, VERSION, || Box::new(JdbcSinkConnector::new()))
+            .with_task_class("io.confluent.connect.jdbc.sink.JdbcSinkTask")
             .with_aliases(["JdbcSinkConnector", "JdbcSink", "connect_jdbc::JdbcSinkConnector"]),
     ]
 }

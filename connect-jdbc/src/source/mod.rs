@@ -49,6 +49,7 @@ pub const SOURCE_CLASS: &str = "io.confluent.connect.jdbc.JdbcSourceConnector";
 pub fn plugins() -> Vec<PluginDescriptor> {
     vec![
         PluginDescriptor::source(SOURCE_CLASS, VERSION, || Box::new(JdbcSourceConnector::new()))
+            .with_task_class("io.confluent.connect.jdbc.source.JdbcSourceTask")
             .with_aliases([
                 "JdbcSourceConnector",
                 "JdbcSource",

@@ -806,7 +806,7 @@ impl DistributedHerder {
             }
             let Ok(max) = tasks_max(config) else { continue };
             let configs = match self.inner.worker.connector_task_configs(&c, max).await {
-                Ok(t) => t,
+                Ok(t) => self.as_kafka_task_configs(config, t),
                 Err(e) => {
                     warn!(connector = %c, error = %e.trace(), "connector failed to give task configs");
                     self.inner.status.set_connector(
@@ -829,6 +829,36 @@ impl DistributedHerder {
                 self.view(|v| v.reconfigure.insert(c));
             }
         }
+    }
+
+    /// Task configs as Kafka's workers write them: each names its task class
+    /// (`task.class`), and a sink's carry the connector's `topics` or `topics.regex`, so
+    /// a Java worker of the same cluster can run them.
+    fn as_kafka_task_configs(
+        &self,
+        connector: &RawConfig,
+        configs: Vec<RawConfig>,
+    ) -> Vec<RawConfig> {
+        let class = connector.get("connector.class").cloned().unwrap_or_default();
+        let Ok(plugin) = self.inner.worker.registry().connector(&class) else {
+            return configs;
+        };
+        let task_class = plugin.task_class();
+        let sink = plugin.kind() == PluginKind::Sink;
+        configs
+            .into_iter()
+            .map(|mut t| {
+                t.insert("task.class".into(), task_class.clone());
+                if sink {
+                    for key in ["topics", "topics.regex"] {
+                        if let Some(v) = connector.get(key) {
+                            t.insert(key.into(), v.clone());
+                        }
+                    }
+                }
+                t
+            })
+            .collect()
     }
 
     async fn forward_task_configs(

@@ -75,11 +75,13 @@ pub fn run(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
 }
 
 /// The command line [`run_distributed`] takes.
+#[cfg(feature = "distributed")]
 pub const DISTRIBUTED_USAGE: &str = "usage: connect-distributed worker.properties";
 
 /// Runs a distributed worker as `connect-distributed` does: `args` is the worker config
 /// file. It joins the Connect cluster of its `group.id` on the Kafka cluster of its
 /// `bootstrap.servers`, serves the REST API, and leaves the group on SIGINT or SIGTERM.
+#[cfg(feature = "distributed")]
 pub fn run_distributed(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
     crate::logging::init("info,rdkafka=warn");
     if args.len() != 1 || args.iter().any(|a| a == "-h" || a == "--help") {

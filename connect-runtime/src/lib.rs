@@ -25,6 +25,7 @@
 pub mod cli;
 pub mod config;
 pub mod converters;
+#[cfg(feature = "distributed")]
 pub mod distributed;
 pub mod entities;
 pub mod herder;

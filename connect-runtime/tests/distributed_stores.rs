@@ -1,6 +1,7 @@
 //! The distributed worker's offset and status stores on Apache Kafka: what one worker
 //! writes, another reads (and a restarted one reads again), in Kafka's formats, with
 //! Kafka's generation rules for statuses.
+#![cfg(feature = "distributed")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -4,6 +4,7 @@
 //! the leader alone sees everyone's metadata and hands out assignments through SyncGroup,
 //! heartbeats announce a rebalance when a member joins or leaves, and a member that
 //! stopped heartbeating past its session is fenced.
+#![cfg(feature = "distributed")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

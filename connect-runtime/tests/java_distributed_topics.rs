@@ -4,6 +4,7 @@
 //! raw with our log reader and decoded with our record formats (scenario 8 of the
 //! distributed-mode issue). Our producer puts an offset key in the partition Java's
 //! murmur2 partitioner chose, and a non-compacted internal topic is refused.
+#![cfg(feature = "distributed")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

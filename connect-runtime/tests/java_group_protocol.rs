@@ -4,6 +4,7 @@
 //! back reads with ours as the same values; where the layout leaves no ordering choice
 //! (one connector per list) the bytes are identical. Runs Kafka's classes through
 //! `scripts/lib/connect-java/src/ConnectProtocolCli.java`.
+#![cfg(feature = "distributed")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

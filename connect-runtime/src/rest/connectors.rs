@@ -287,8 +287,9 @@ pub async fn put_task_configs(
         .put_task_configs(
             &name,
             &body,
-            header(crate::distributed::signature::ALGORITHM_HEADER),
-            header(crate::distributed::signature::SIGNATURE_HEADER),
+            // Kafka's headers of a signed internal request (KIP-507).
+            header("X-Connect-Request-Signature-Algorithm"),
+            header("X-Connect-Authorization"),
         )
         .await
         .map_err(|(status, message)| {

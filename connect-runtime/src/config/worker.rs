@@ -77,7 +77,6 @@ pub fn worker_config_def() -> ConfigDef {
         .define(ConfigKey::new("scheduled.rebalance.max.delay.ms", Type::Int, Importance::Low, "Delay before reassigning a departed worker's work.").default_value(300000))
         .define(s("connect.protocol", Importance::Low, "The Connect group protocol: eager, compatible or sessioned (distributed).").default_value("sessioned").validator(ValidString::in_list(["eager", "compatible", "sessioned"])))
         .define(ConfigKey::new("worker.sync.timeout.ms", Type::Int, Importance::Medium, "How long a worker out of sync with the config topic tries to catch up before leaving the group (distributed).").default_value(3000).validator(Range::at_least(1)))
-        .define(ConfigKey::new("worker.unsync.backoff.ms", Type::Int, Importance::Medium, "How long a worker that could not catch up waits before rejoining (distributed).").default_value(300000).validator(Range::at_least(0)))
         .define(s("group.instance.id", Importance::Low, "Static group membership: a bounced worker with the same id keeps its work (distributed).").optional())
         .define(ConfigKey::new("request.timeout.ms", Type::Int, Importance::Low, "How long a request to a broker may take (distributed group membership).").default_value(40000).validator(Range::at_least(1)))
         .define(s("inter.worker.key.generation.algorithm", Importance::Low, "Algorithm of the session key (distributed).").default_value("HmacSHA256").validator(ValidString::in_list(["HmacSHA256"])))
@@ -226,8 +225,6 @@ pub struct DistributedSettings {
     pub protocol: String,
     /// `worker.sync.timeout.ms`.
     pub sync_timeout: Duration,
-    /// `worker.unsync.backoff.ms`.
-    pub unsync_backoff: Duration,
     /// `request.timeout.ms`.
     pub request_timeout: Duration,
     /// `inter.worker.key.ttl.ms`.
@@ -271,7 +268,6 @@ impl WorkerConfig {
             scheduled_rebalance_max_delay: self.int_millis("scheduled.rebalance.max.delay.ms"),
             protocol: string("connect.protocol").to_ascii_lowercase(),
             sync_timeout: self.int_millis("worker.sync.timeout.ms"),
-            unsync_backoff: self.int_millis("worker.unsync.backoff.ms"),
             request_timeout: self.int_millis("request.timeout.ms"),
             key_ttl: self.int_millis("inter.worker.key.ttl.ms"),
         };
@@ -346,6 +342,13 @@ mod tests {
         assert_eq!(d.protocol, "sessioned");
         assert_eq!(d.sync_timeout, Duration::from_secs(3));
         assert_eq!(d.group_instance_id, None);
+        // Kafka's unsync back-off is not implemented: the key is reported, not silently taken.
+        let (_, unknown) = WorkerConfig::parse(&raw(&[
+            ("bootstrap.servers", "k:1"),
+            ("worker.unsync.backoff.ms", "5"),
+        ]))
+        .unwrap();
+        assert_eq!(unknown, vec!["worker.unsync.backoff.ms".to_string()]);
         let none = WorkerConfig::parse(&RawConfig::new()).unwrap().0.distributed().unwrap_err();
         assert!(none.message().contains("bootstrap.servers"), "{none}");
         let e = WorkerConfig::parse(&raw(&[

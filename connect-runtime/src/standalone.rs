@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 
 use connect_api::config::RawConfig;
 use connect_api::{ConnectError, Result};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::worker::WorkerConfig;
@@ -16,9 +14,6 @@ use crate::registry::PluginRegistry;
 use crate::rest;
 use crate::service::RunningService;
 use crate::worker::Worker;
-
-/// How long a stopping worker lets REST requests in flight finish.
-const REST_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What to start.
 #[derive(Debug, Clone)]
@@ -34,9 +29,7 @@ pub struct Standalone {
     /// The worker services started, by name.
     services: Vec<(String, Box<dyn RunningService>)>,
     herder: StandaloneHerder,
-    rest_addr: SocketAddr,
-    rest_stop: CancellationToken,
-    rest_task: JoinHandle<()>,
+    rest: rest::server::RestServer,
 }
 
 /// Turns a Kafka Connect listener (`http://host:port`, `http://:8083`) into an address to
@@ -97,21 +90,8 @@ impl Standalone {
         if config.originals().contains_key("plugin.path") {
             warn!("plugin.path is ignored: plugins are compiled into this worker");
         }
-        let listeners = config.listeners();
-        let first = listeners.first().cloned().unwrap_or_else(|| "http://:8083".to_string());
-        let bind = listener_addr(&first)?;
-        let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| {
-            ConnectError::config(format!("cannot listen on {bind} (listeners={first}): {e}"))
-                .with_source(e)
-        })?;
-        let rest_addr = listener
-            .local_addr()
-            .map_err(|e| ConnectError::fatal(format!("no local address: {e}")))?;
-        let host = match rest_addr.ip() {
-            ip if ip.is_unspecified() => "localhost".to_string(),
-            ip => ip.to_string(),
-        };
-        let worker_id = format!("{host}:{}", rest_addr.port());
+        let listener = rest::server::BoundListener::bind(&config).await?;
+        let worker_id = format!("{}:{}", listener.host(), listener.addr().port());
         let services = start_services(&registry, &config).await?;
         let herder =
             match StandaloneHerder::start(config, registry, worker_id, options.connectors).await {
@@ -123,22 +103,8 @@ impl Standalone {
                     return Err(e);
                 }
             };
-        let rest_stop = CancellationToken::new();
-        // `/admin/loggers` changes what this process logs when `logging::init` set it up.
-        let router = rest::router_with_control(
-            std::sync::Arc::new(herder.clone()),
-            crate::logging::log_control(),
-        );
-        let stop = rest_stop.clone();
-        let rest_task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router)
-                .with_graceful_shutdown(async move { stop.cancelled().await });
-            if let Err(e) = serve.await {
-                warn!(error = %e, "REST server stopped with an error");
-            }
-        });
-        info!(url = %format!("http://{rest_addr}"), "REST server listening");
-        Ok(Standalone { services, herder, rest_addr, rest_stop, rest_task })
+        let rest = listener.serve(std::sync::Arc::new(herder.clone()));
+        Ok(Standalone { services, herder, rest })
     }
 
     /// Loads the worker and connector files named on the command line.
@@ -163,12 +129,12 @@ impl Standalone {
 
     /// Where the REST server listens.
     pub fn rest_addr(&self) -> SocketAddr {
-        self.rest_addr
+        self.rest.addr()
     }
 
     /// The REST base URL (`http://127.0.0.1:8083`).
     pub fn rest_url(&self) -> String {
-        format!("http://{}", self.rest_addr)
+        format!("http://{}", self.rest.addr())
     }
 
     /// The URL of the started worker service named `name` (`schema-registry`).
@@ -177,15 +143,9 @@ impl Standalone {
     }
 
     /// Stops connectors (committing offsets), the REST server and the worker services.
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
         self.herder.shutdown().await;
-        self.rest_stop.cancel();
-        // Requests still in flight (one waiting on a connector stuck in its own start) get
-        // a few seconds to finish; then the server is dropped with them.
-        if tokio::time::timeout(REST_DRAIN, &mut self.rest_task).await.is_err() {
-            warn!("REST requests still running after {REST_DRAIN:?}: closing them");
-            self.rest_task.abort();
-        }
+        self.rest.shutdown().await;
         for (_, s) in self.services {
             s.shutdown().await;
         }

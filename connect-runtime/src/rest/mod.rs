@@ -15,6 +15,7 @@ pub mod connectors;
 pub mod error;
 pub mod offsets;
 pub mod plugins;
+pub mod server;
 
 use std::sync::Arc;
 

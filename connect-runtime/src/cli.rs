@@ -35,14 +35,7 @@ pub fn run(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
         eprintln!("{USAGE}");
         return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            error!(error = %e, "cannot start the async runtime");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(async move {
+    block_on(async move {
         let worker_file = PathBuf::from(&args[0]);
         let connector_files: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
         let started = async {
@@ -60,7 +53,9 @@ pub fn run(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
         info!(rest = %standalone.rest_url(), "Kafka Connect standalone worker started; Ctrl-C to stop");
         if standalone.worker().config().exit_on_source_eof() {
             let eof = standalone.worker().end_of_input().clone();
-            info!("bounded mode (exit.on.source.eof=true): stopping once every source task read all its input and every record was acknowledged");
+            info!(
+                "bounded mode (exit.on.source.eof=true): stopping once every source task read all its input and every record was acknowledged"
+            );
             tokio::select! {
                 _ = wait_for_signal() => {}
                 _ = eof.wait_all_finished() => info!("every source task reached the end of its input"),
@@ -92,15 +87,13 @@ pub fn run_distributed(registry: PluginRegistry, args: Vec<String>) -> ExitCode 
             ExitCode::from(2)
         };
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            error!(error = %e, "cannot start the async runtime");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(async move {
-        let worker = match crate::distributed::Distributed::start_from_file(&PathBuf::from(&args[0]), registry).await {
+    block_on(async move {
+        let worker = match crate::distributed::Distributed::start_from_file(
+            &PathBuf::from(&args[0]),
+            registry,
+        )
+        .await
+        {
             Ok(w) => w,
             Err(e) => {
                 error!("{}", e.trace());
@@ -113,6 +106,17 @@ pub fn run_distributed(registry: PluginRegistry, args: Vec<String>) -> ExitCode 
         worker.shutdown().await;
         ExitCode::SUCCESS
     })
+}
+
+/// Runs a command's body on a multi-threaded tokio runtime.
+fn block_on(body: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(body),
+        Err(e) => {
+            error!(error = %e, "cannot start the async runtime");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

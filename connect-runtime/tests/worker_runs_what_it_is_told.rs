@@ -17,12 +17,23 @@ use connect_runtime::offsets::MemoryOffsetStore;
 use connect_runtime::status::{State, StatusBackingStore, StatusBoard};
 use connect_runtime::task::TargetState;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_runs_the_connector_and_tasks_it_is_told_to_and_stops_them() {
+/// A worker with no herder, a file of `lines` lines, and the configs of a FileStream
+/// source reading it and a sink writing `out.txt`, through a fresh topic.
+struct Setup {
+    _dir: tempfile::TempDir,
+    input: std::path::PathBuf,
+    output: std::path::PathBuf,
+    status: Arc<StatusBoard>,
+    worker: Worker,
+    source: connect_api::config::RawConfig,
+    sink: connect_api::config::RawConfig,
+}
+
+async fn setup(worker_id: &str, lines: usize) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.txt");
     let output = dir.path().join("out.txt");
-    write_lines(&input, 0, 1000);
+    write_lines(&input, 0, lines);
     let (config, _) = WorkerConfig::parse(&raw(&[
         ("bootstrap.servers", &bootstrap()),
         ("value.converter", "org.apache.kafka.connect.storage.StringConverter"),
@@ -33,7 +44,7 @@ async fn a_worker_runs_the_connector_and_tasks_it_is_told_to_and_stops_them() {
     let worker = Worker::new(
         config,
         Arc::new(registry()),
-        "test-worker:1".into(),
+        worker_id.into(),
         Arc::new(MemoryOffsetStore::new()),
         status.clone(),
     )
@@ -52,6 +63,14 @@ async fn a_worker_runs_the_connector_and_tasks_it_is_told_to_and_stops_them() {
         ("file", output.to_str().unwrap()),
         ("topics", &topic),
     ]);
+    Setup { _dir: dir, input, output, status, worker, source, sink }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_runs_the_connector_and_tasks_it_is_told_to_and_stops_them() {
+    let Setup { _dir, input, output, status, worker, source, sink } =
+        setup("test-worker:1", 1000).await;
+    let topic = source["topic"].clone();
     let ctx = || ConnectorContext::new(|_| {});
 
     // Nothing runs until told; a task of a connector not running here is refused by name.
@@ -96,39 +115,8 @@ async fn a_worker_runs_the_connector_and_tasks_it_is_told_to_and_stops_them() {
 /// connector runs elsewhere, and gives up a connector while keeping its tasks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_runs_tasks_without_their_connector() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.txt");
-    let output = dir.path().join("out.txt");
-    write_lines(&input, 0, 100);
-    let (config, _) = WorkerConfig::parse(&raw(&[
-        ("bootstrap.servers", &bootstrap()),
-        ("value.converter", "org.apache.kafka.connect.storage.StringConverter"),
-        ("offset.flush.interval.ms", "200"),
-    ]))
-    .unwrap();
-    let status = Arc::new(StatusBoard::new());
-    let worker = Worker::new(
-        config,
-        Arc::new(registry()),
-        "test-worker:2".into(),
-        Arc::new(MemoryOffsetStore::new()),
-        status.clone(),
-    )
-    .await
-    .unwrap();
-    let topic = unique("apart");
-    let source = raw(&[
-        ("name", "src"),
-        ("connector.class", "FileStreamSource"),
-        ("file", input.to_str().unwrap()),
-        ("topic", &topic),
-    ]);
-    let sink = raw(&[
-        ("name", "sink"),
-        ("connector.class", "FileStreamSink"),
-        ("file", output.to_str().unwrap()),
-        ("topics", &topic),
-    ]);
+    let Setup { _dir, output, status, worker, source, sink, .. } =
+        setup("test-worker:2", 100).await;
     // The sink's connector runs here first, then leaves; its task stays.
     assert!(
         worker

@@ -1,0 +1,202 @@
+//! What every cluster scenario uses: real `connect-distributed` processes on Apache Kafka,
+//! their REST API, and waits that print the workers' logs when they time out.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common;
+
+/// A `connect-distributed` process, killed when dropped.
+pub struct Worker {
+    /// The process.
+    pub child: Child,
+    /// Its REST base URL.
+    pub base: String,
+    /// Its log file (standard error).
+    pub log: std::path::PathBuf,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Worker {
+    /// Stops the worker as an operator does (SIGTERM) and waits for it to exit.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("worker {} did not stop within 60 s", self.base);
+    }
+
+    pub fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn start(dir: &Path, group: &str, n: usize, run: usize) -> Worker {
+    let port = free_port();
+    let props = dir.join(format!("worker-{n}.properties"));
+    std::fs::write(
+        &props,
+        format!(
+            "bootstrap.servers={}\nlisteners=http://127.0.0.1:{port}\ngroup.id={group}\n\
+             config.storage.topic={group}-configs\noffset.storage.topic={group}-offsets\n\
+             status.storage.topic={group}-status\nconfig.storage.replication.factor=1\n\
+             offset.storage.replication.factor=1\nstatus.storage.replication.factor=1\n\
+             offset.storage.partitions=5\nstatus.storage.partitions=3\n\
+             heartbeat.interval.ms=1000\nsession.timeout.ms=6000\n\
+             scheduled.rebalance.max.delay.ms=10000\noffset.flush.interval.ms=1000\n\
+             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n",
+            common::bootstrap()
+        ),
+    )
+    .unwrap();
+    let log = dir.join(format!("worker-{n}-run-{run}.log"));
+    let child = Command::new(env!("CARGO_BIN_EXE_connect-distributed"))
+        .arg(&props)
+        .env("RUST_LOG", "info,rdkafka=warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    Worker { child, base: format!("http://127.0.0.1:{port}"), log }
+}
+
+pub async fn call(method: reqwest::Method, url: String, body: Option<Value>) -> (u16, Value) {
+    let mut req = reqwest::Client::new().request(method, url).timeout(Duration::from_secs(60));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+pub async fn wait_until<T>(
+    workers: &[Worker],
+    what: &str,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if Instant::now() > deadline {
+            let logs: Vec<String> =
+                workers.iter().map(|w| format!("--- {} ---\n{}", w.base, w.log_tail())).collect();
+            panic!("{what} not seen within 120 s\n{}", logs.join("\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+pub async fn wait_for_rest(workers: &[Worker]) {
+    for w in workers {
+        let base = w.base.clone();
+        wait_until(workers, &format!("{base}'s REST API"), async || {
+            let r = reqwest::get(format!("{base}/connectors")).await.ok()?;
+            r.status().is_success().then_some(())
+        })
+        .await;
+    }
+}
+
+/// Every connector's status, from one worker: connector state and worker, task states
+/// and workers.
+pub async fn statuses(base: &str, names: &[String]) -> Option<BTreeMap<String, Value>> {
+    let mut out = BTreeMap::new();
+    for n in names {
+        let (code, v) =
+            call(reqwest::Method::GET, format!("{base}/connectors/{n}/status"), None).await;
+        if code != 200 {
+            return None;
+        }
+        out.insert(n.clone(), v);
+    }
+    Some(out)
+}
+
+/// When every connector and its 4 tasks are RUNNING: who runs what.
+pub fn placement(
+    all: &BTreeMap<String, Value>,
+    want: &str,
+) -> Option<(BTreeMap<String, usize>, BTreeMap<String, usize>)> {
+    let mut connectors = BTreeMap::new();
+    let mut tasks = BTreeMap::new();
+    for s in all.values() {
+        if s["connector"]["state"] != want {
+            return None;
+        }
+        *connectors.entry(s["connector"]["worker_id"].as_str()?.to_string()).or_insert(0) += 1;
+        let ts = s["tasks"].as_array()?;
+        if ts.len() != 4 || ts.iter().any(|t| t["state"] != want) {
+            return None;
+        }
+        for t in ts {
+            *tasks.entry(t["worker_id"].as_str()?.to_string()).or_insert(0) += 1;
+        }
+    }
+    Some((connectors, tasks))
+}
+
+pub fn line_count(path: &Path) -> usize {
+    std::fs::read(path).map(|b| b.iter().filter(|c| **c == b'\n').count()).unwrap_or(0)
+}
+
+/// The worker (REST host:port) that runs a task, from any live worker's answer.
+pub async fn task_owner(workers: &[&Worker], name: &str) -> Option<String> {
+    for w in workers {
+        let (code, v) =
+            call(reqwest::Method::GET, format!("{}/connectors/{name}/status", w.base), None).await;
+        if code == 200 && v["tasks"][0]["state"] == "RUNNING" {
+            return v["tasks"][0]["worker_id"].as_str().map(str::to_string);
+        }
+    }
+    None
+}
+
+/// The worker that leads now, from the workers' logs: the last assignment each applied
+/// says whether it led.
+pub fn leader_of(workers: &[Worker]) -> Option<usize> {
+    workers.iter().position(|w| {
+        let log = std::fs::read_to_string(&w.log).unwrap_or_default();
+        log.lines()
+            .rev()
+            .find(|l| l.contains("assignment applied"))
+            .is_some_and(|l| l.contains("leader=true"))
+    })
+}
+
+/// `Some(())` when `name`'s connector and its `tasks` tasks are all in `state`.
+pub async fn placement_of(base: &str, name: &str, tasks: usize, state: &str) -> Option<()> {
+    let (code, v) =
+        call(reqwest::Method::GET, format!("{base}/connectors/{name}/status"), None).await;
+    let ts = v["tasks"].as_array()?;
+    (code == 200
+        && v["connector"]["state"] == state
+        && ts.len() == tasks
+        && ts.iter().all(|t| t["state"] == state))
+    .then_some(())
+}

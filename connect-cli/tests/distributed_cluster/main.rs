@@ -1,0 +1,12 @@
+//! A Connect cluster of real `connect-distributed` processes on Apache Kafka: the
+//! scenarios of the distributed-mode issue, one module per group of scenarios, on one
+//! harness.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../../../connect-runtime/tests/common/mod.rs"]
+mod common;
+
+mod balance;
+mod failover;
+mod harness;
+mod mixed;

@@ -371,7 +371,22 @@ impl GroupMember {
                     _ = stop.cancelled() => break,
                     _ = tick.tick() => {}
                 }
-                let event = heartbeat_once(&cfg, &mut conn, &member_id, generation).await;
+                // A coordinator that hangs may hold the answer up to `request_timeout`, which
+                // can be longer than the session: say it is unreachable while the caller
+                // still has time to stop its work, then keep waiting for the answer.
+                let alarm = last_ok + cfg.session_timeout.saturating_sub(cfg.heartbeat_interval);
+                let event = {
+                    let beat = heartbeat_once(&cfg, &mut conn, &member_id, generation);
+                    tokio::pin!(beat);
+                    tokio::select! {
+                        biased;
+                        event = &mut beat => event,
+                        _ = tokio::time::sleep_until(alarm.into()) => {
+                            tx.send_replace(HeartbeatEvent::Unreachable(last_ok));
+                            beat.await
+                        }
+                    }
+                };
                 let event = match event {
                     Ok(None) => {
                         last_ok = Instant::now();

@@ -78,6 +78,15 @@ pub trait StatusBackingStore: Send + Sync + std::fmt::Debug {
     /// The topics a connector used, as a set its tasks add to (created empty the first
     /// time a connector's set is asked for).
     fn topics(&self, connector: &str) -> ActiveTopics;
+    /// Records that task `task` of `connector` used `topic` (added to [`Self::topics`]).
+    fn add_topic(&self, connector: &str, task: u32, topic: &str) {
+        let _ = task;
+        lock_topics(&self.topics(connector)).insert(topic.to_string());
+    }
+    /// Forgets the topics a connector used (`PUT /connectors/{name}/topics/reset`).
+    fn reset_topics(&self, connector: &str) {
+        lock_topics(&self.topics(connector)).clear();
+    }
     /// Forgets a connector, its tasks and its topics.
     fn remove_connector(&self, name: &str);
     /// Forgets tasks of a connector numbered `from` and above (after a reconfiguration

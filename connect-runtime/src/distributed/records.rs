@@ -396,7 +396,8 @@ pub fn parse_status(key: &str, value: &[u8]) -> Result<StatusRecord> {
     })
 }
 
-/// A topic status value.
+/// A `status-topic-<t>:connector-<c>` value: task `task` of `connector` used `topic`,
+/// first seen at `discovered_ms` (milliseconds since the epoch), as Kafka writes it.
 pub fn topic_status_value(topic: &str, connector: &str, task: u32, discovered_ms: i64) -> Vec<u8> {
     json_bytes(&json!({ "topic": {
         "name": topic, "connector": connector, "task": task, "discoverTimestamp": discovered_ms

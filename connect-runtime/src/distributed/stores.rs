@@ -13,7 +13,7 @@ use connect_api::record::OffsetMap;
 use tracing::warn;
 
 use super::kafka_log::KafkaLog;
-use super::records::{StatusKey, StatusRecord, parse_status, status_value};
+use super::records::{StatusKey, StatusRecord, parse_status, status_value, topic_status_value};
 use crate::offsets::{MemoryOffsetStore, OffsetStore, offset_key, parse_offset_key};
 use crate::status::{ActiveTopics, State, Status, StatusBackingStore};
 use crate::task::TaskId;
@@ -175,7 +175,11 @@ impl KafkaStatusStore {
                         StatusKey::Task(t) => {
                             view.tasks.remove(&t);
                         }
-                        StatusKey::Topic { .. } => {}
+                        StatusKey::Topic { topic, connector } => {
+                            if let Some(set) = view.topics.get(&connector) {
+                                crate::status::lock_topics(set).remove(&topic);
+                            }
+                        }
                     }
                     continue;
                 }
@@ -280,7 +284,28 @@ impl StatusBackingStore for KafkaStatusStore {
         self.lock().topics.entry(connector.to_string()).or_default().clone()
     }
 
+    fn add_topic(&self, connector: &str, task: u32, topic: &str) {
+        let added = crate::status::lock_topics(&self.topics(connector)).insert(topic.to_string());
+        if added {
+            let key =
+                StatusKey::Topic { topic: topic.to_string(), connector: connector.to_string() };
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            let value = topic_status_value(topic, connector, task, now);
+            let _ = self.outbox.send((key.key(), Some(value)));
+        }
+    }
+
+    fn reset_topics(&self, connector: &str) {
+        let topics = std::mem::take(&mut *crate::status::lock_topics(&self.topics(connector)));
+        for topic in topics {
+            self.tombstone(StatusKey::Topic { topic, connector: connector.to_string() });
+        }
+    }
+
     fn remove_connector(&self, name: &str) {
+        self.reset_topics(name);
         let tasks: Vec<TaskId> = {
             let mut view = self.lock();
             view.connectors.remove(name);

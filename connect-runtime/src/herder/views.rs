@@ -90,7 +90,7 @@ impl StandaloneHerder {
     /// `PUT /connectors/{name}/topics/reset`.
     pub async fn reset_active_topics(&self, name: &str) -> Result<()> {
         self.read(name, |_| ()).await?;
-        crate::status::lock_topics(&self.inner.status.topics(name)).clear();
+        self.inner.status.reset_topics(name);
         Ok(())
     }
 

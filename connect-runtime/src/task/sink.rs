@@ -179,8 +179,6 @@ pub struct SinkEnv {
     pub kafka: KafkaClients,
     /// How often consumer offsets are committed.
     pub commit_interval: Duration,
-    /// Topics the connector has read from (`GET /connectors/{name}/topics`).
-    pub active_topics: super::ActiveTopics,
 }
 
 /// Drives one sink task until cancelled or failed.
@@ -366,8 +364,9 @@ impl SinkDriver {
             RebalanceEvent::Assigned(parts, reply) => {
                 debug!(task = %self.id, partitions = ?parts, "partitions assigned");
                 self.assigned.extend(parts.iter().cloned());
-                super::lock_topics(&self.env.active_topics)
-                    .extend(parts.iter().map(|tp| tp.topic.clone()));
+                for tp in &parts {
+                    self.env.status.add_topic(&self.id.connector, self.id.task, &tp.topic);
+                }
                 self.ctx.set_assignment(self.assigned.iter().cloned());
                 self.task.open(&parts).await?;
                 // Seeks the task asked for while opening apply at assignment.

@@ -108,8 +108,6 @@ pub struct SourceEnv {
     pub flush_interval: Duration,
     /// How long the final flush may take.
     pub flush_timeout: Duration,
-    /// Topics the connector has written to (`GET /connectors/{name}/topics`).
-    pub active_topics: super::ActiveTopics,
     /// Where the task reports reaching the end of its input (bounded mode).
     pub end_of_input: super::EndOfInput,
 }
@@ -302,7 +300,7 @@ impl SourceDriver {
             let Prepared { topic, partition, timestamp, key, value, headers } = prepared;
             if !self.seen_topics.contains(&topic) {
                 self.env.kafka.ensure_topic(&topic).await?;
-                super::lock_topics(&self.env.active_topics).insert(topic.clone());
+                self.env.status.add_topic(&self.id.connector, self.id.task, &topic);
                 self.seen_topics.insert(topic.clone());
             }
             let seq = self.push_in_flight(record, false);

@@ -292,7 +292,6 @@ impl Worker {
                 state: r.target.subscribe(),
                 cancel: cancel.clone(),
             };
-            let active_topics = self.inner.status.topics(name);
             // Tasks are made by the connector's class: where the connector does not run
             // (or is busy in its own code), an unstarted instance makes them.
             let fresh;
@@ -312,7 +311,6 @@ impl Worker {
                         offsets: self.inner.offsets.clone(),
                         flush_interval: self.inner.config.offset_flush_interval(),
                         flush_timeout: self.inner.config.offset_flush_timeout(),
-                        active_topics,
                         end_of_input: self.inner.end_of_input.clone(),
                     };
                     let driver = SourceDriver::new(c.create_task(), setup, env)?;
@@ -324,7 +322,6 @@ impl Worker {
                         status: self.inner.status.clone(),
                         kafka: self.inner.kafka.clone(),
                         commit_interval: self.inner.config.offset_flush_interval(),
-                        active_topics,
                     };
                     let driver = SinkDriver::new(c.create_task(), setup, env)?;
                     Ok(tokio::spawn(driver.run()))

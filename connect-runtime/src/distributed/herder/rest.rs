@@ -226,7 +226,7 @@ impl Herder for DistributedHerder {
     }
     async fn reset_active_topics(&self, name: &str) -> Result<()> {
         self.existing(name)?;
-        crate::status::lock_topics(&self.inner.status.topics(name)).clear();
+        self.inner.status.reset_topics(name);
         Ok(())
     }
     fn mask(&self, config: &RawConfig) -> RawConfig {

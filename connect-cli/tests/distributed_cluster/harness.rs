@@ -200,3 +200,43 @@ pub async fn placement_of(base: &str, name: &str, tasks: usize, state: &str) -> 
         && ts.iter().all(|t| t["state"] == state))
     .then_some(())
 }
+
+/// Every record of `topic` from its beginning, as (key, value as JSON or `None` for a
+/// tombstone), read with a plain Kafka consumer: no code of ours decodes them.
+pub fn read_raw(topic: &str) -> Vec<(String, Option<Value>)> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::{Message, Offset, TopicPartitionList};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", common::bootstrap())
+        .set("group.id", common::unique("raw-reader"))
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    let timeout = Duration::from_secs(20);
+    let metadata = consumer.fetch_metadata(Some(topic), timeout).unwrap();
+    let partitions = metadata.topics()[0].partitions().len() as i32;
+    let mut assignment = TopicPartitionList::new();
+    let mut ends = BTreeMap::new();
+    for p in 0..partitions {
+        let (low, high) = consumer.fetch_watermarks(topic, p, timeout).unwrap();
+        if high > low {
+            assignment.add_partition_offset(topic, p, Offset::Beginning).unwrap();
+            ends.insert(p, high);
+        }
+    }
+    consumer.assign(&assignment).unwrap();
+    let mut out = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ends.is_empty() {
+        assert!(Instant::now() < deadline, "{topic} not read to its end within 60 s");
+        let Some(m) = consumer.poll(Duration::from_millis(500)) else { continue };
+        let m = m.unwrap();
+        let key = String::from_utf8(m.key().unwrap_or_default().to_vec()).unwrap();
+        let value = m.payload().map(|v| serde_json::from_slice(v).unwrap());
+        out.push((key, value));
+        if ends.get(&m.partition()).is_some_and(|end| m.offset() + 1 >= *end) {
+            ends.remove(&m.partition());
+        }
+    }
+    out
+}

@@ -128,6 +128,8 @@ impl DistributedHerder {
                 self.view(|v| v.task_configs.remove(t));
             }
             if connector_here {
+                // A stopped connector has no tasks (KIP-875): its worker drops their statuses.
+                self.inner.status.remove_tasks_from(c, 0);
                 self.inner.status.set_connector(c, worker.status_of(State::Stopped, None));
             }
             return;

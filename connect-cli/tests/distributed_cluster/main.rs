@@ -9,4 +9,5 @@ mod common;
 mod balance;
 mod failover;
 mod harness;
+mod joining;
 mod mixed;

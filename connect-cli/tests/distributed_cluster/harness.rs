@@ -53,6 +53,11 @@ pub fn free_port() -> u16 {
 }
 
 pub fn start(dir: &Path, group: &str, n: usize, run: usize) -> Worker {
+    start_with(dir, group, n, run, "")
+}
+
+/// Starts worker `n` of `group` (its `run`th start), with `extra` properties lines.
+pub fn start_with(dir: &Path, group: &str, n: usize, run: usize, extra: &str) -> Worker {
     let port = free_port();
     let props = dir.join(format!("worker-{n}.properties"));
     std::fs::write(
@@ -66,7 +71,7 @@ pub fn start(dir: &Path, group: &str, n: usize, run: usize) -> Worker {
              heartbeat.interval.ms=1000\nsession.timeout.ms=6000\n\
              scheduled.rebalance.max.delay.ms=10000\noffset.flush.interval.ms=1000\n\
              key.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             value.converter=org.apache.kafka.connect.storage.StringConverter\n",
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n{extra}",
             common::bootstrap()
         ),
     )

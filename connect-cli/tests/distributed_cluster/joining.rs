@@ -39,9 +39,21 @@ async fn running_tasks(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fourth_worker_joins_under_load_and_no_task_runs_twice() {
+    fourth_worker_joins("").await;
+}
+
+/// The same with `connect.protocol=eager` on every worker: each rebalance stops all work
+/// and starts it again, and still no task runs twice and no line is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fourth_worker_joins_an_eager_cluster_and_no_task_runs_twice() {
+    fourth_worker_joins("connect.protocol=eager\n").await;
+}
+
+async fn fourth_worker_joins(extra: &str) {
     let dir = tempfile::tempdir().unwrap();
     let group = common::unique("joining");
-    let mut workers: Vec<Worker> = (0..3).map(|n| start(dir.path(), &group, n, 0)).collect();
+    let start = |n| start_with(dir.path(), &group, n, 0, extra);
+    let mut workers: Vec<Worker> = (0..3).map(start).collect();
     wait_for_rest(&workers).await;
     let input = dir.path().join("input.txt");
     common::write_lines(&input, 0, 500);
@@ -92,7 +104,7 @@ async fn a_fourth_worker_joins_under_load_and_no_task_runs_twice() {
         })
     };
     tokio::time::sleep(Duration::from_secs(1)).await;
-    workers.push(start(dir.path(), &group, 3, 0));
+    workers.push(start(3));
     let joined = Instant::now();
     wait_for_rest(&workers).await;
     let newcomer = workers[3].base.trim_start_matches("http://").to_string();
@@ -119,7 +131,7 @@ async fn a_fourth_worker_joins_under_load_and_no_task_runs_twice() {
         assert_eq!(missing, 0, "{s} lost lines");
     }
     eprintln!(
-        "4th worker joined: balanced after {balanced:?} as {spread:?}; {total} lines; {}",
+        "4th worker joined ({extra:?}): balanced after {balanced:?} as {spread:?}; {total} lines; {}",
         report.join("; ")
     );
     // Every worker stops first, so every run in the logs has its end.

@@ -120,6 +120,12 @@ impl DistributedHerder {
             v.rejoin_at = None;
             v.rebalancing = true;
         });
+        // Under the eager protocol a member gives up all its work before it joins (Kafka's
+        // onJoinPrepare), so no connector or task runs on two workers while the new
+        // assignment starts them elsewhere.
+        if self.view(|v| v.protocol == ConnectProtocol::Eager && !v.assignment.is_empty()) {
+            self.stop_everything().await;
+        }
         let offset = self.inner.config.read(|s| s.offset);
         let (current, leader, leader_url, generation) = self.view(|v| {
             (v.assignment.clone(), v.leader_id.clone(), v.leader_url.clone(), v.generation)
@@ -283,22 +289,13 @@ impl DistributedHerder {
             .collect()
     }
 
-    /// Stops what `a` revokes (with the eager protocol, everything not assigned again) and
-    /// starts what it assigns.
+    /// Stops what `a` revokes (with the eager protocol, everything: what runs here was
+    /// given up before joining, unless the group just moved from a cooperative protocol)
+    /// and starts what it assigns.
     pub(super) async fn apply(&self, a: &Assignment, chosen: ConnectProtocol) {
         let current = self.assignment();
-        let revoked = if chosen == ConnectProtocol::Eager {
-            ConnectorsAndTasks {
-                connectors: current
-                    .connectors
-                    .difference(&a.assigned.connectors)
-                    .cloned()
-                    .collect(),
-                tasks: current.tasks.difference(&a.assigned.tasks).cloned().collect(),
-            }
-        } else {
-            a.revoked.clone()
-        };
+        let revoked =
+            if chosen == ConnectProtocol::Eager { current.clone() } else { a.revoked.clone() };
         for t in &revoked.tasks {
             self.inner.worker.stop_tasks(&t.connector, Some(&[t.task])).await;
             self.view(|v| v.task_configs.remove(t));

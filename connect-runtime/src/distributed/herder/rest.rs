@@ -139,7 +139,9 @@ impl DistributedHerder {
     }
 
     /// `POST /connectors/{name}/tasks` on the leader: task configs a follower's connector
-    /// gave, accepted only with a valid session-key signature.
+    /// gave, accepted only with a valid session-key signature while the group speaks the
+    /// `sessioned` protocol (under `eager` and `compatible` no worker has a key, as in
+    /// Kafka).
     pub async fn accept_task_configs(
         &self,
         name: &str,
@@ -147,9 +149,11 @@ impl DistributedHerder {
         algorithm: Option<&str>,
         signature_b64: Option<&str>,
     ) -> std::result::Result<(), (u16, String)> {
-        let key = self.inner.config.read(|s| s.session_key.clone());
-        signature::verify(key.as_ref(), algorithm, signature_b64, body)
-            .map_err(|r| (r.status(), r.message().to_string()))?;
+        if self.view(|v| v.protocol == ConnectProtocol::Sessioned) {
+            let key = self.inner.config.read(|s| s.session_key.clone());
+            signature::verify(key.as_ref(), algorithm, signature_b64, body)
+                .map_err(|r| (r.status(), r.message().to_string()))?;
+        }
         if !self.is_leader() {
             return Err((
                 409,

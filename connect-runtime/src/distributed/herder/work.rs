@@ -273,20 +273,20 @@ impl DistributedHerder {
         configs: &[RawConfig],
         snapshot: &ClusterConfigState,
     ) -> Result<()> {
-        let key = snapshot
-            .session_key
-            .as_ref()
-            .ok_or_else(|| ConnectError::retriable("no session key yet"))?;
         let body = serde_json::to_vec(configs)?;
-        let sig = signature::sign(key, &body)?;
         let url = format!("{}connectors/{c}/tasks?forward=true", self.leader_url()?);
-        let resp = self
-            .inner
-            .http
-            .post(url)
-            .header("content-type", "application/json")
-            .header(signature::SIGNATURE_HEADER, sig)
-            .header(signature::ALGORITHM_HEADER, signature::HMAC_SHA256)
+        let mut request = self.inner.http.post(url).header("content-type", "application/json");
+        // Signed with the session key under `sessioned`; the other protocols have none.
+        if self.view(|v| v.protocol == ConnectProtocol::Sessioned) {
+            let key = snapshot
+                .session_key
+                .as_ref()
+                .ok_or_else(|| ConnectError::retriable("no session key yet"))?;
+            request = request
+                .header(signature::SIGNATURE_HEADER, signature::sign(key, &body)?)
+                .header(signature::ALGORITHM_HEADER, signature::HMAC_SHA256);
+        }
+        let resp = request
             .body(body)
             .send()
             .await

@@ -1,7 +1,9 @@
 //! `connect-mock-broker [--topic NAME[:PARTITIONS]]... [--bootstrap-file PATH]`: hosts
 //! librdkafka's mock cluster on loopback so several processes (a worker, `kcat`, tests)
 //! share one in-memory broker. Prints the bootstrap servers on stdout and stays up until
-//! killed. Data lives in memory only.
+//! killed. Data lives in memory only. The lines `down` and `up` on standard input take
+//! the broker down (its connections closed, new ones refused) and bring it back, data
+//! kept: a broker outage on demand.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -34,7 +36,8 @@ fn main() -> ExitCode {
             "--bootstrap-file" => bootstrap_file = args.next(),
             "-h" | "--help" => {
                 println!(
-                    "usage: connect-mock-broker [--topic NAME[:PARTITIONS]]... [--bootstrap-file PATH]"
+                    "usage: connect-mock-broker [--topic NAME[:PARTITIONS]]... [--bootstrap-file PATH]\n\
+                     standard input: `down` takes the broker down, `up` brings it back"
                 );
                 return ExitCode::SUCCESS;
             }
@@ -65,6 +68,22 @@ fn main() -> ExitCode {
     }
     println!("{}", broker.bootstrap_servers());
     let _ = std::io::stdout().flush();
+    for line in std::io::stdin().lines() {
+        let Ok(line) = line else { break };
+        let reachable = match line.trim() {
+            "down" => false,
+            "up" => true,
+            "" => continue,
+            other => {
+                eprintln!("unknown command {other:?}: `down` or `up`");
+                continue;
+            }
+        };
+        match broker.set_reachable(reachable) {
+            Ok(()) => eprintln!("broker {}", line.trim()),
+            Err(e) => eprintln!("{}", e.trace()),
+        }
+    }
     loop {
         std::thread::park();
     }

@@ -12,6 +12,7 @@ use rdkafka::mocking::MockCluster;
 
 enum Command {
     CreateTopic { name: String, partitions: i32, reply: mpsc::Sender<Result<()>> },
+    SetReachable { reachable: bool, reply: mpsc::Sender<Result<()>> },
     Shutdown,
 }
 
@@ -51,6 +52,23 @@ impl EmbeddedBroker {
                             });
                             let _ = reply.send(r);
                         }
+                        Command::SetReachable { reachable, reply } => {
+                            let mut r = Ok(());
+                            for id in 1..=brokers {
+                                let done = if reachable {
+                                    cluster.broker_up(id)
+                                } else {
+                                    cluster.broker_down(id)
+                                };
+                                if let Err(e) = done {
+                                    r = Err(ConnectError::fatal(format!(
+                                        "could not set broker {id} of the embedded cluster {}: {e}",
+                                        if reachable { "up" } else { "down" }
+                                    )));
+                                }
+                            }
+                            let _ = reply.send(r);
+                        }
                         Command::Shutdown => break,
                     }
                 }
@@ -74,6 +92,16 @@ impl EmbeddedBroker {
         let (reply, answer) = mpsc::channel();
         self.commands
             .send(Command::CreateTopic { name: name.to_string(), partitions, reply })
+            .map_err(|_| ConnectError::fatal("the embedded broker has stopped"))?;
+        answer.recv().map_err(|_| ConnectError::fatal("the embedded broker has stopped"))?
+    }
+
+    /// Takes every broker of the cluster down (connections closed, new ones refused) or
+    /// brings them back up, keeping the data: an outage for tests of what clients do.
+    pub fn set_reachable(&self, reachable: bool) -> Result<()> {
+        let (reply, answer) = mpsc::channel();
+        self.commands
+            .send(Command::SetReachable { reachable, reply })
             .map_err(|_| ConnectError::fatal("the embedded broker has stopped"))?;
         answer.recv().map_err(|_| ConnectError::fatal("the embedded broker has stopped"))?
     }

@@ -73,6 +73,10 @@ pub struct KafkaClients {
     admin: RawConfig,
     embedded: Option<Arc<EmbeddedBroker>>,
     known_topics: Arc<Mutex<HashSet<String>>>,
+    /// Set once DescribeConfigs went unanswered (librdkafka's mock cluster ignores it):
+    /// later internal topics are not described again, so a worker starts without one
+    /// request timeout per topic.
+    configs_undescribable: Arc<std::sync::atomic::AtomicBool>,
     default_partitions: i32,
 }
 
@@ -100,6 +104,7 @@ impl KafkaClients {
             admin,
             embedded: None,
             known_topics: Arc::default(),
+            configs_undescribable: Arc::default(),
             default_partitions: 1,
         }
     }
@@ -133,6 +138,9 @@ impl KafkaClients {
     ) -> ClientConfig {
         let mut cfg = ClientConfig::new();
         cfg.set("bootstrap.servers", &self.bootstrap);
+        // Java's clients back off reconnecting to at most 1 s; librdkafka's 10 s would
+        // leave a worker blind for up to 10 s after the brokers come back.
+        cfg.set("reconnect.backoff.max.ms", "1000");
         for (k, v) in defaults {
             cfg.set(*k, *v);
         }
@@ -309,9 +317,15 @@ impl KafkaClients {
                 }
             }
         }
+        use std::sync::atomic::Ordering;
+        if self.configs_undescribable.load(Ordering::Relaxed) {
+            tracing::warn!(topic = %spec.name, "cannot check the internal topic's cleanup.policy: the brokers left DescribeConfigs unanswered");
+            return Ok(());
+        }
         let policy = match self.topic_config(&spec.name, "cleanup.policy").await {
             Ok(p) => p,
             Err(e) => {
+                self.configs_undescribable.store(true, Ordering::Relaxed);
                 tracing::warn!(topic = %spec.name, error = %e, "cannot check the internal topic's cleanup.policy");
                 return Ok(());
             }

@@ -138,14 +138,25 @@ impl KafkaLog {
             }
             let mut out = Vec::new();
             let behind = |next: &[i64]| next.iter().zip(&ends).any(|(n, h)| *h > 0 && *n < *h);
+            // Errors while polling (the brokers gone a moment, or queued while they were
+            // gone) are passed over until the deadline, then reported.
+            let mut last_error = None;
             while behind(&next) {
                 if Instant::now() > deadline {
+                    let why = last_error.map(|e| format!(": {e}")).unwrap_or_default();
                     return Err(ConnectError::retriable(format!(
-                        "could not read {topic} to its end within {timeout:?}"
+                        "could not read {topic} to its end within {timeout:?}{why}"
                     )));
                 }
-                let Some(m) = consumer.poll(Duration::from_millis(100)) else { continue };
-                let m = m.map_err(|e| kafka(&format!("cannot read {topic}"), e))?;
+                let m = match consumer.poll(Duration::from_millis(100)) {
+                    None => continue,
+                    Some(Err(e)) => {
+                        tracing::debug!(topic = %topic, error = %e, "error while reading; polling again");
+                        last_error = Some(e);
+                        continue;
+                    }
+                    Some(Ok(m)) => m,
+                };
                 next[m.partition() as usize] = m.offset() + 1;
                 let Some(key) = m.key().and_then(|k| std::str::from_utf8(k).ok()) else {
                     tracing::warn!(topic = %topic, offset = m.offset(), "record without a UTF-8 key skipped");

@@ -10,7 +10,23 @@ impl DistributedHerder {
             if self.inner.stop.is_cancelled() {
                 break;
             }
-            match self.inner.config.refresh().await {
+            // Reading the config topic can take its whole timeout when the brokers are
+            // gone: the heartbeats are watched meanwhile, so the work still stops before
+            // this worker's session can expire.
+            let refreshed = {
+                let refresh = self.inner.config.refresh();
+                tokio::pin!(refresh);
+                loop {
+                    tokio::select! {
+                        r = &mut refresh => break r,
+                        why = lost_the_group(&mut beats, self.fence_limit()) => {
+                            self.fence(&why).await;
+                            beats = None;
+                        }
+                    }
+                }
+            };
+            match refreshed {
                 Ok(changes) => self.on_config(changes).await,
                 Err(e) => warn!(error = %e, "cannot read the config topic"),
             }
@@ -73,20 +89,12 @@ impl DistributedHerder {
                     HeartbeatEvent::Alive => {}
                     HeartbeatEvent::RebalanceNeeded => self.view(|v| v.need_rejoin = true),
                     HeartbeatEvent::Fenced(why) => {
-                        warn!(reason = %why, "this worker is out of the group: stopping its work");
-                        self.stop_everything().await;
-                        self.view(|v| v.need_rejoin = true);
+                        self.fence(&format!("this worker is out of the group ({why})")).await;
                     }
                     HeartbeatEvent::Unreachable(since) => {
-                        let s = &self.inner.settings;
-                        let limit = s.session_timeout.saturating_sub(s.heartbeat_interval);
-                        if since.elapsed() >= limit && !self.assignment().is_empty() {
-                            warn!(
-                                "no heartbeat got through for {:?}: stopping this worker's work before another worker takes it",
-                                since.elapsed()
-                            );
-                            self.stop_everything().await;
-                            self.view(|v| v.need_rejoin = true);
+                        if since.elapsed() >= self.fence_limit() {
+                            let why = format!("no heartbeat got through for {:?}", since.elapsed());
+                            self.fence(&why).await;
                         }
                     }
                 }
@@ -100,6 +108,23 @@ impl DistributedHerder {
             warn!(error = %e, "could not leave the group");
         }
         info!("distributed herder stopped");
+    }
+
+    /// How long heartbeats may fail before this worker stops its work: one interval
+    /// short of the session, so it stops before the coordinator can give it away.
+    fn fence_limit(&self) -> Duration {
+        let s = &self.inner.settings;
+        s.session_timeout.saturating_sub(s.heartbeat_interval)
+    }
+
+    /// This worker lost (or may have lost) its place in the group: it stops its work, so
+    /// no connector or task runs here and on the worker the work moves to, and rejoins.
+    async fn fence(&self, why: &str) {
+        if !self.assignment().is_empty() {
+            warn!(reason = %why, "stopping this worker's work before another worker takes it");
+            self.stop_everything().await;
+        }
+        self.view(|v| v.need_rejoin = true);
     }
 
     /// Stops every connector and task running here and forgets the assignment.
@@ -321,6 +346,42 @@ impl DistributedHerder {
         }
         for t in &start.tasks {
             self.start_task_here(t, &snapshot).await;
+        }
+    }
+}
+
+/// Waits until the heartbeats say this member is out of the group, or have not got
+/// through for `limit`; never returns without heartbeats. The reason, for the log.
+async fn lost_the_group(
+    beats: &mut Option<(CancellationToken, watch::Receiver<HeartbeatEvent>)>,
+    limit: Duration,
+) -> String {
+    let Some((_, rx)) = beats.as_mut() else { return std::future::pending().await };
+    loop {
+        let event = rx.borrow_and_update().clone();
+        let deadline = match event {
+            HeartbeatEvent::Fenced(why) => {
+                return format!("this worker is out of the group ({why})");
+            }
+            HeartbeatEvent::Unreachable(since) if since.elapsed() >= limit => {
+                return format!("no heartbeat got through for {:?}", since.elapsed());
+            }
+            HeartbeatEvent::Unreachable(since) => Some(since + limit),
+            HeartbeatEvent::Alive | HeartbeatEvent::RebalanceNeeded => None,
+        };
+        let changed = async {
+            match deadline {
+                Some(d) => {
+                    tokio::select! {
+                        r = rx.changed() => r.is_ok(),
+                        _ = tokio::time::sleep_until(d.into()) => true,
+                    }
+                }
+                None => rx.changed().await.is_ok(),
+            }
+        };
+        if !changed.await {
+            return std::future::pending().await;
         }
     }
 }

@@ -46,19 +46,7 @@ async fn a_killed_workers_source_resumes_elsewhere_and_no_line_is_lost() {
     })
     .await;
     // Lines keep coming while the source's worker dies.
-    let appending = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let writer = {
-        let (input, appending) = (input.clone(), appending.clone());
-        std::thread::spawn(move || {
-            let mut n = 1000;
-            while appending.load(std::sync::atomic::Ordering::SeqCst) {
-                common::write_lines(&input, n, 50);
-                n += 50;
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            n
-        })
-    };
+    let appender = Appender::start(&input, 1000, 50);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let victim =
         workers.iter().position(|w| w.base.ends_with(&owner)).expect("the owner is one of ours");
@@ -73,23 +61,14 @@ async fn a_killed_workers_source_resumes_elsewhere_and_no_line_is_lost() {
     .await;
     let recovered = killed.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    appending.store(false, std::sync::atomic::Ordering::SeqCst);
-    let total = writer.join().unwrap();
+    let total = appender.finish();
     wait_until(&workers, "every line in the sink file", async || {
         (line_count(&output) >= total).then_some(())
     })
     .await;
     // Let the sink catch up with any duplicates, then count.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let text = std::fs::read_to_string(&output).unwrap();
-    let mut seen = std::collections::BTreeMap::new();
-    for l in text.lines() {
-        *seen.entry(l.to_string()).or_insert(0usize) += 1;
-    }
-    let missing = (0..total)
-        .filter(|i| !seen.contains_key(&format!("line {i:07} of the test input")))
-        .count();
-    let duplicates: usize = seen.values().map(|n| n - 1).sum();
+    let (missing, duplicates) = missing_and_duplicates(&output, total);
     eprintln!(
         "SIGKILL of {owner}: src moved to {new_owner} after {recovered:?}; {total} lines, {missing} missing, {duplicates} duplicates"
     );

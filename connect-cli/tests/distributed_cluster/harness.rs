@@ -58,12 +58,24 @@ pub fn start(dir: &Path, group: &str, n: usize, run: usize) -> Worker {
 
 /// Starts worker `n` of `group` (its `run`th start), with `extra` properties lines.
 pub fn start_with(dir: &Path, group: &str, n: usize, run: usize, extra: &str) -> Worker {
+    start_on(&common::bootstrap(), dir, group, n, run, extra)
+}
+
+/// [`start_with`] on the broker at `bootstrap`.
+pub fn start_on(
+    bootstrap: &str,
+    dir: &Path,
+    group: &str,
+    n: usize,
+    run: usize,
+    extra: &str,
+) -> Worker {
     let port = free_port();
     let props = dir.join(format!("worker-{n}.properties"));
     std::fs::write(
         &props,
         format!(
-            "bootstrap.servers={}\nlisteners=http://127.0.0.1:{port}\ngroup.id={group}\n\
+            "bootstrap.servers={bootstrap}\nlisteners=http://127.0.0.1:{port}\ngroup.id={group}\n\
              config.storage.topic={group}-configs\noffset.storage.topic={group}-offsets\n\
              status.storage.topic={group}-status\nconfig.storage.replication.factor=1\n\
              offset.storage.replication.factor=1\nstatus.storage.replication.factor=1\n\
@@ -72,7 +84,6 @@ pub fn start_with(dir: &Path, group: &str, n: usize, run: usize, extra: &str) ->
              scheduled.rebalance.max.delay.ms=10000\noffset.flush.interval.ms=1000\n\
              key.converter=org.apache.kafka.connect.storage.StringConverter\n\
              value.converter=org.apache.kafka.connect.storage.StringConverter\n{extra}",
-            common::bootstrap()
         ),
     )
     .unwrap();
@@ -244,4 +255,68 @@ pub fn read_raw(topic: &str) -> Vec<(String, Option<Value>)> {
         }
     }
     out
+}
+
+/// Lines of the test input missing from `file`, and extra copies.
+pub fn missing_and_duplicates(file: &Path, total: usize) -> (usize, usize) {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let mut seen = BTreeMap::new();
+    for l in text.lines() {
+        *seen.entry(l.to_string()).or_insert(0usize) += 1;
+    }
+    let missing = (0..total)
+        .filter(|i| !seen.contains_key(&format!("line {i:07} of the test input")))
+        .count();
+    (missing, seen.values().map(|n| n - 1).sum())
+}
+
+/// A thread that appends `batch` test lines to a file every 50 ms, as a live input does.
+pub struct Appender {
+    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<usize>,
+}
+
+impl Appender {
+    /// Starts appending to `input` from line `from`.
+    pub fn start(input: &Path, from: usize, batch: usize) -> Appender {
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (input, flag) = (input.to_path_buf(), running.clone());
+        let thread = std::thread::spawn(move || {
+            let mut n = from;
+            while flag.load(std::sync::atomic::Ordering::SeqCst) {
+                common::write_lines(&input, n, batch);
+                n += batch;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            n
+        });
+        Appender { running, thread }
+    }
+
+    /// Stops appending; the number of lines the input now has.
+    pub fn finish(self) -> usize {
+        self.running.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.thread.join().unwrap()
+    }
+}
+
+/// The time a log line starts with (`2026-12-05T03:39:51.522643Z`, UTC).
+pub fn log_time(line: &str) -> Option<std::time::SystemTime> {
+    let stamp = line.split_whitespace().next()?.strip_suffix('Z')?;
+    let (date, time) = stamp.split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>());
+    let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
+    let mut t = hms.split(':').map(|p| p.parse::<i64>());
+    let (h, min, sec) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
+    // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + min * 60 + sec;
+    let nanos: u32 = format!("{frac:0<9}")[..9].parse().ok()?;
+    Some(std::time::UNIX_EPOCH + Duration::new(u64::try_from(secs).ok()?, nanos))
 }

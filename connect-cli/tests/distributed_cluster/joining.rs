@@ -5,8 +5,6 @@
 //! later generation).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -90,19 +88,7 @@ async fn fourth_worker_joins(extra: &str) {
     .await;
 
     // Lines keep coming while the fourth worker joins.
-    let appending = Arc::new(AtomicBool::new(true));
-    let writer = {
-        let (input, appending) = (input.clone(), appending.clone());
-        std::thread::spawn(move || {
-            let mut n = 500;
-            while appending.load(Ordering::SeqCst) {
-                common::write_lines(&input, n, 20);
-                n += 20;
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            n
-        })
-    };
+    let appender = Appender::start(&input, 500, 20);
     tokio::time::sleep(Duration::from_secs(1)).await;
     workers.push(start(3));
     let joined = Instant::now();
@@ -117,8 +103,7 @@ async fn fourth_worker_joins(extra: &str) {
     let balanced = joined.elapsed();
     assert!(spread.contains_key(&newcomer), "the newcomer runs tasks: {spread:?}");
     tokio::time::sleep(Duration::from_secs(2)).await;
-    appending.store(false, Ordering::SeqCst);
-    let total = writer.join().unwrap();
+    let total = appender.finish();
     let mut report = Vec::new();
     for s in sinks {
         let file = dir.path().join(format!("{s}.txt"));
@@ -145,19 +130,6 @@ async fn fourth_worker_joins(extra: &str) {
     let moved = no_task_ran_twice_in_the_logs(&logs);
     assert!(moved > 0, "no task moved to the newcomer: the check proved nothing");
     no_task_ran_twice_in_the_status_topic(&format!("{group}-status"));
-}
-
-/// Lines of the test input missing from `file`, and extra copies.
-fn missing_and_duplicates(file: &std::path::Path, total: usize) -> (usize, usize) {
-    let text = std::fs::read_to_string(file).unwrap();
-    let mut seen = BTreeMap::new();
-    for l in text.lines() {
-        *seen.entry(l.to_string()).or_insert(0usize) += 1;
-    }
-    let missing = (0..total)
-        .filter(|i| !seen.contains_key(&format!("line {i:07} of the test input")))
-        .count();
-    (missing, seen.values().map(|n| n - 1).sum())
 }
 
 /// From every worker's log: each task's runs (started, stopped) by worker. Fails if two

@@ -11,3 +11,4 @@ mod failover;
 mod harness;
 mod joining;
 mod mixed;
+mod outage;

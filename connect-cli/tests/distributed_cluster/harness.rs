@@ -87,6 +87,23 @@ pub fn start_on(
         ),
     )
     .unwrap();
+    launch(dir, n, run, port)
+}
+
+/// Starts worker `n` again with the properties file (and so the REST port) of its first
+/// start.
+pub fn restart(dir: &Path, n: usize, run: usize) -> Worker {
+    let props = std::fs::read_to_string(dir.join(format!("worker-{n}.properties"))).unwrap();
+    let port = props
+        .lines()
+        .find_map(|l| l.strip_prefix("listeners=http://127.0.0.1:"))
+        .and_then(|p| p.parse().ok())
+        .unwrap();
+    launch(dir, n, run, port)
+}
+
+fn launch(dir: &Path, n: usize, run: usize, port: u16) -> Worker {
+    let props = dir.join(format!("worker-{n}.properties"));
     let log = dir.join(format!("worker-{n}-run-{run}.log"));
     let child = Command::new(env!("CARGO_BIN_EXE_connect-distributed"))
         .arg(&props)

@@ -7,6 +7,7 @@
 mod common;
 
 mod balance;
+mod bounce;
 mod failover;
 mod harness;
 mod joining;

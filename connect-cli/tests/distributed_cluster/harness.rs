@@ -156,6 +156,19 @@ pub async fn wait_for_rest(workers: &[Worker]) {
     }
 }
 
+/// Waits until every worker has joined the group and applied an assignment (its log
+/// says so): REST writes made before then wait for the group, at most 30 s, then answer
+/// 409, and a loaded machine can take longer than that to form a group.
+pub async fn wait_for_group(workers: &[Worker]) {
+    for w in workers {
+        wait_until(workers, &format!("{} in the group", w.base), async || {
+            let log = std::fs::read_to_string(&w.log).unwrap_or_default();
+            log.contains("assignment applied").then_some(())
+        })
+        .await;
+    }
+}
+
 /// Every connector's status, from one worker: connector state and worker, task states
 /// and workers.
 pub async fn statuses(base: &str, names: &[String]) -> Option<BTreeMap<String, Value>> {

@@ -76,6 +76,7 @@ async fn workers_stop_their_tasks_while_the_broker_is_down_and_resume_after() {
     let workers: Vec<Worker> =
         (0..2).map(|n| start_on(&bootstrap, dir.path(), &group, n, 0, "")).collect();
     wait_for_rest(&workers).await;
+    wait_for_group(&workers).await;
     let input = dir.path().join("input.txt");
     let output = dir.path().join("output.txt");
     common::write_lines(&input, 0, 1000);

@@ -85,18 +85,10 @@ impl DistributedHerder {
             }
             if let Some((_, rx)) = &beats {
                 let event = rx.borrow().clone();
-                match event {
-                    HeartbeatEvent::Alive => {}
-                    HeartbeatEvent::RebalanceNeeded => self.view(|v| v.need_rejoin = true),
-                    HeartbeatEvent::Fenced(why) => {
-                        self.fence(&format!("this worker is out of the group ({why})")).await;
-                    }
-                    HeartbeatEvent::Unreachable(since) => {
-                        if since.elapsed() >= self.fence_limit() {
-                            let why = format!("no heartbeat got through for {:?}", since.elapsed());
-                            self.fence(&why).await;
-                        }
-                    }
+                if event == HeartbeatEvent::RebalanceNeeded {
+                    self.view(|v| v.need_rejoin = true);
+                } else if let Some(why) = fence_reason(&event, self.fence_limit()) {
+                    self.fence(&why).await;
                 }
             }
         }
@@ -350,6 +342,18 @@ impl DistributedHerder {
     }
 }
 
+/// Why this worker must stop its work, if the heartbeats say so: it is out of the group,
+/// or none got through for `limit`.
+fn fence_reason(event: &HeartbeatEvent, limit: Duration) -> Option<String> {
+    match event {
+        HeartbeatEvent::Fenced(why) => Some(format!("this worker is out of the group ({why})")),
+        HeartbeatEvent::Unreachable(since) if since.elapsed() >= limit => {
+            Some(format!("no heartbeat got through for {:?}", since.elapsed()))
+        }
+        _ => None,
+    }
+}
+
 /// Waits until the heartbeats say this member is out of the group, or have not got
 /// through for `limit`; never returns without heartbeats. The reason, for the log.
 async fn lost_the_group(
@@ -359,15 +363,12 @@ async fn lost_the_group(
     let Some((_, rx)) = beats.as_mut() else { return std::future::pending().await };
     loop {
         let event = rx.borrow_and_update().clone();
+        if let Some(why) = fence_reason(&event, limit) {
+            return why;
+        }
         let deadline = match event {
-            HeartbeatEvent::Fenced(why) => {
-                return format!("this worker is out of the group ({why})");
-            }
-            HeartbeatEvent::Unreachable(since) if since.elapsed() >= limit => {
-                return format!("no heartbeat got through for {:?}", since.elapsed());
-            }
             HeartbeatEvent::Unreachable(since) => Some(since + limit),
-            HeartbeatEvent::Alive | HeartbeatEvent::RebalanceNeeded => None,
+            _ => None,
         };
         let changed = async {
             match deadline {

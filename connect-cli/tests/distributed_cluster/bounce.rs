@@ -93,12 +93,5 @@ async fn a_bounced_static_member_keeps_its_work_and_the_others_keep_theirs() {
 
 /// How many times a worker's log says a task started or stopped, or a connector started.
 fn task_moves(log: &std::path::Path) -> usize {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    text.lines()
-        .filter(|l| {
-            l.contains(" task started")
-                || l.contains(" task stopped")
-                || l.contains("Connector starting")
-        })
-        .count()
+    log_lines_with(log, &[" task started", " task stopped", "Connector starting"])
 }

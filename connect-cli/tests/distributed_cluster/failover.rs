@@ -20,24 +20,7 @@ async fn a_killed_workers_source_resumes_elsewhere_and_no_line_is_lost() {
     let output = dir.path().join("output.txt");
     common::write_lines(&input, 0, 1000);
     let topic = format!("{group}-lines");
-    for (name, config) in [
-        (
-            "src",
-            json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": topic}),
-        ),
-        (
-            "dst",
-            json!({"connector.class": "FileStreamSink", "file": output.to_str().unwrap(), "topics": topic}),
-        ),
-    ] {
-        let (code, body) = call(
-            reqwest::Method::POST,
-            format!("{}/connectors", workers[0].base),
-            Some(json!({"name": name, "config": config})),
-        )
-        .await;
-        assert_eq!(code, 201, "{body}");
-    }
+    create_file_pipeline(&workers[0].base, &input, &output, &topic).await;
     let all: Vec<&Worker> = workers.iter().collect();
     let owner =
         wait_until(&workers, "src's task RUNNING", async || task_owner(&all, "src").await).await;

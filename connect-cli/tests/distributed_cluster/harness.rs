@@ -350,3 +350,35 @@ pub fn log_time(line: &str) -> Option<std::time::SystemTime> {
     let nanos: u32 = format!("{frac:0<9}")[..9].parse().ok()?;
     Some(std::time::UNIX_EPOCH + Duration::new(u64::try_from(secs).ok()?, nanos))
 }
+
+/// Creates, through `base`, the file pipeline the failover scenarios run: `src`, a
+/// FileStreamSource reading `input` into `topic`, and `dst`, a FileStreamSink writing
+/// `topic` to `output`.
+pub async fn create_file_pipeline(base: &str, input: &Path, output: &Path, topic: &str) {
+    for (name, config) in [
+        (
+            "src",
+            serde_json::json!({"connector.class": "FileStreamSource",
+                "file": input.to_str().unwrap(), "topic": topic}),
+        ),
+        (
+            "dst",
+            serde_json::json!({"connector.class": "FileStreamSink",
+                "file": output.to_str().unwrap(), "topics": topic}),
+        ),
+    ] {
+        let (code, body) = call(
+            reqwest::Method::POST,
+            format!("{base}/connectors"),
+            Some(serde_json::json!({"name": name, "config": config})),
+        )
+        .await;
+        assert_eq!(code, 201, "creating {name}: {body}");
+    }
+}
+
+/// How many lines of a worker's log contain one of `needles`.
+pub fn log_lines_with(log: &Path, needles: &[&str]) -> usize {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines().filter(|l| needles.iter().any(|n| l.contains(n))).count()
+}

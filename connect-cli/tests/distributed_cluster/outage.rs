@@ -9,8 +9,6 @@ use std::io::{BufRead, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use crate::common;
 use crate::harness::*;
 
@@ -80,24 +78,7 @@ async fn workers_stop_their_tasks_while_the_broker_is_down_and_resume_after() {
     let input = dir.path().join("input.txt");
     let output = dir.path().join("output.txt");
     common::write_lines(&input, 0, 1000);
-    for (name, config) in [
-        (
-            "src",
-            json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": topic}),
-        ),
-        (
-            "dst",
-            json!({"connector.class": "FileStreamSink", "file": output.to_str().unwrap(), "topics": topic}),
-        ),
-    ] {
-        let (code, body) = call(
-            reqwest::Method::POST,
-            format!("{}/connectors", workers[1].base),
-            Some(json!({"name": name, "config": config})),
-        )
-        .await;
-        assert_eq!(code, 201, "{body}");
-    }
+    create_file_pipeline(&workers[1].base, &input, &output, &topic).await;
     wait_until(&workers, "the first 1000 lines through", async || {
         (line_count(&output) >= 1000).then_some(())
     })
@@ -106,7 +87,8 @@ async fn workers_stop_their_tasks_while_the_broker_is_down_and_resume_after() {
         assert_eq!(health(&w.base).await, (200, "healthy".into()), "{} before the outage", w.base);
     }
     let appender = Appender::start(&input, 1000, 20);
-    let stops_before: Vec<usize> = workers.iter().map(|w| work_stops(&w.log)).collect();
+    let stops_before: Vec<usize> =
+        workers.iter().map(|w| log_lines_with(&w.log, &[FENCED])).collect();
 
     broker.set("down");
     let down = Instant::now();
@@ -115,7 +97,7 @@ async fn workers_stop_their_tasks_while_the_broker_is_down_and_resume_after() {
     // waits for the brokers, says so.
     for (w, before) in workers.iter().zip(&stops_before) {
         wait_until(&workers, &format!("{} stopping its work", w.base), async || {
-            (work_stops(&w.log) > *before).then_some(())
+            (log_lines_with(&w.log, &[FENCED]) > *before).then_some(())
         })
         .await;
     }
@@ -127,7 +109,7 @@ async fn workers_stop_their_tasks_while_the_broker_is_down_and_resume_after() {
         let log = std::fs::read_to_string(&w.log).unwrap();
         let at = log
             .lines()
-            .filter(|l| l.contains("stopping this worker's work"))
+            .filter(|l| l.contains(FENCED))
             .filter_map(log_time)
             .find(|t| *t >= down_at)
             .unwrap();
@@ -185,13 +167,5 @@ async fn workers_stop_their_tasks_while_the_broker_is_down_and_resume_after() {
     }
 }
 
-/// How many times a worker's log says it stopped its work because it lost the group.
-fn work_stops(log: &std::path::Path) -> usize {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    text.lines()
-        .filter(|l| {
-            l.contains("stopping this worker's work")
-                || l.contains("out of the group: stopping its work")
-        })
-        .count()
-}
+/// The line a worker logs when it stops its work because it lost the group.
+const FENCED: &str = "stopping this worker's work";

@@ -8,7 +8,8 @@
 //!   states, task plans. [`worker`]: runs the connectors and tasks a herder tells it to.
 //! - [`status`] and [`offsets`]: the status and offset stores; [`entities`]: the JSON
 //!   bodies of the REST API.
-//! - [`task`]: the source and sink task drivers.
+//! - [`task`]: the source and sink task drivers; [`errors`]: retries, error tolerance,
+//!   the error log and the dead letter queue (`errors.*`).
 //! - [`converters`]: JSON, String, ByteArray and numeric converters.
 //! - [`transforms`]: the chain of transformations and predicates a connector config names.
 //! - [`config`]: the worker and connector configuration keys.
@@ -28,6 +29,7 @@ pub mod converters;
 #[cfg(feature = "distributed")]
 pub mod distributed;
 pub mod entities;
+pub mod errors;
 pub mod herder;
 pub mod kafka;
 pub mod logging;

@@ -77,7 +77,36 @@ pub struct KafkaClients {
     /// later internal topics are not described again, so a worker starts without one
     /// request timeout per topic.
     configs_undescribable: Arc<std::sync::atomic::AtomicBool>,
+    /// Set once CreateTopics went unanswered (the mock cluster has no such API): later
+    /// topics are left to the broker's auto-creation at once.
+    creates_unanswered: Arc<std::sync::atomic::AtomicBool>,
     default_partitions: i32,
+}
+
+/// A topic the runtime creates when it is missing (a dead letter queue, a source
+/// connector's topic under `topic.creation.*`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopicSpec {
+    /// The topic.
+    pub name: String,
+    /// Partitions; `None` for the broker's default.
+    pub partitions: Option<i32>,
+    /// Replication factor; `None` (or -1) for the broker's default.
+    pub replication: Option<i16>,
+    /// Topic configs (`cleanup.policy`, `retention.ms`, …).
+    pub configs: Vec<(String, String)>,
+}
+
+/// What [`KafkaClients::ensure_topic_spec`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ensured {
+    /// The topic was there already.
+    Existed,
+    /// It was created as asked.
+    Created,
+    /// The brokers answer no CreateTopics: the topic is left to their auto-creation
+    /// when the first record is produced (a warning says so).
+    LeftToAutoCreation,
 }
 
 impl std::fmt::Debug for KafkaClients {
@@ -105,6 +134,7 @@ impl KafkaClients {
             embedded: None,
             known_topics: Arc::default(),
             configs_undescribable: Arc::default(),
+            creates_unanswered: Arc::default(),
             default_partitions: 1,
         }
     }
@@ -189,25 +219,12 @@ impl KafkaClients {
         }
     }
 
-    /// Makes sure a topic exists, creating it when it does not (never relying on the
-    /// broker's auto-creation). Known topics are remembered, so this costs nothing
-    /// after the first call per topic.
+    /// Makes sure a topic exists, creating it with the brokers' default partitions and
+    /// replication when it does not (see [`KafkaClients::ensure_topic_spec`]). Known
+    /// topics are remembered, so this costs nothing after the first call per topic.
     pub async fn ensure_topic(&self, topic: &str) -> Result<()> {
-        if self.lock_known().contains(topic) {
-            return Ok(());
-        }
-        if let Some(b) = &self.embedded {
-            let b = b.clone();
-            let t = topic.to_string();
-            let partitions = self.default_partitions;
-            tokio::task::spawn_blocking(move || b.create_topic(&t, partitions))
-                .await
-                .map_err(|e| ConnectError::fatal(format!("topic creation panicked: {e}")))??;
-        } else if !self.topic_exists(topic).await {
-            self.create_topic_admin(topic, self.default_partitions, 1).await?;
-        }
-        self.lock_known().insert(topic.to_string());
-        Ok(())
+        let spec = TopicSpec { name: topic.to_string(), ..TopicSpec::default() };
+        self.ensure_topic_spec(&spec).await.map(|_| ())
     }
 
     /// Whether the cluster's metadata already lists `topic` with partitions. Asks for
@@ -357,6 +374,92 @@ impl KafkaClients {
             .get(key)
             .and_then(|e| e.value.clone())
             .ok_or_else(|| ConnectError::retriable(format!("topic {topic} has no {key}")))
+    }
+
+    /// Makes sure a topic exists, creating it as `spec` asks when it does not. Brokers
+    /// that leave CreateTopics unanswered (librdkafka's mock cluster, which auto-creates
+    /// topics on metadata requests instead) get a warning, and the topic is left to
+    /// auto-creation; other refusals are errors naming the topic (retriable where the
+    /// cause is).
+    pub async fn ensure_topic_spec(&self, spec: &TopicSpec) -> Result<Ensured> {
+        use std::sync::atomic::Ordering;
+        if self.lock_known().contains(&spec.name) {
+            return Ok(Ensured::Existed);
+        }
+        if let Some(b) = &self.embedded {
+            let b = b.clone();
+            let t = spec.name.clone();
+            let partitions = spec.partitions.unwrap_or(self.default_partitions).max(1);
+            tokio::task::spawn_blocking(move || b.create_topic(&t, partitions))
+                .await
+                .map_err(|e| ConnectError::fatal(format!("topic creation panicked: {e}")))??;
+            self.lock_known().insert(spec.name.clone());
+            return Ok(Ensured::Created);
+        }
+        if self.topic_exists(&spec.name).await {
+            self.lock_known().insert(spec.name.clone());
+            return Ok(Ensured::Existed);
+        }
+        let auto = || {
+            tracing::warn!(topic = %spec.name, "the brokers answer no CreateTopics request: leaving the topic to their auto-creation when the first record is produced (its partitions and replication are then the broker's defaults)");
+            Ok(Ensured::LeftToAutoCreation)
+        };
+        if self.creates_unanswered.load(Ordering::Relaxed) {
+            return auto();
+        }
+        let admin = self.admin()?;
+        let partitions = spec.partitions.unwrap_or(-1);
+        let replication = TopicReplication::Fixed(spec.replication.map_or(-1, i32::from));
+        let mut new = NewTopic::new(&spec.name, partitions, replication);
+        for (k, v) in &spec.configs {
+            new = new.set(k, v);
+        }
+        let opts = AdminOptions::new()
+            .operation_timeout(Some(Duration::from_secs(30)))
+            .request_timeout(Some(Duration::from_secs(15)));
+        let results = match admin.create_topics([&new], &opts).await {
+            Ok(r) => r,
+            Err(rdkafka::error::KafkaError::AdminOp(
+                RDKafkaErrorCode::OperationTimedOut | RDKafkaErrorCode::UnsupportedFeature,
+            )) => {
+                self.creates_unanswered.store(true, Ordering::Relaxed);
+                return auto();
+            }
+            Err(e) => {
+                return Err(ConnectError::retriable(format!(
+                    "cannot create topic {}: {e}",
+                    spec.name
+                ))
+                .with_source(e));
+            }
+        };
+        let mut outcome = Ensured::Created;
+        for r in results {
+            match r {
+                Ok(_) => {
+                    tracing::info!(topic = %spec.name, partitions, replication = ?spec.replication, "created topic")
+                }
+                Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => outcome = Ensured::Existed,
+                Err((
+                    t,
+                    code @ (RDKafkaErrorCode::RequestTimedOut
+                    | RDKafkaErrorCode::NotController
+                    | RDKafkaErrorCode::OperationTimedOut),
+                )) => {
+                    return Err(ConnectError::retriable(format!(
+                        "cannot create topic {t}: {code}"
+                    )));
+                }
+                Err((t, code)) => {
+                    return Err(ConnectError::config(format!(
+                        "cannot create topic {t} ({partitions} partitions, replication factor {}): {code}",
+                        spec.replication.map_or(-1, i32::from)
+                    )));
+                }
+            }
+        }
+        self.lock_known().insert(spec.name.clone());
+        Ok(outcome)
     }
 
     /// Creates a topic through the Admin API; an existing topic is not an error.

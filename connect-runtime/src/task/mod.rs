@@ -70,6 +70,8 @@ pub struct Converters {
     pub value: Box<dyn Converter>,
     /// For header values.
     pub header: Box<dyn HeaderConverter>,
+    /// The classes of the three, in that order (for error reports).
+    pub classes: [String; 3],
 }
 
 impl Converters {
@@ -109,6 +111,7 @@ impl Converters {
             Ok(c)
         };
         let (hclass, hsettings) = pick("header");
+        let classes = [pick("key").0, pick("value").0, hclass.clone()];
         let mut header = registry.header_converter(&hclass).map_err(|e| {
             ConnectError::config(format!(
                 "Invalid value {hclass} for configuration header.converter: {}",
@@ -118,7 +121,7 @@ impl Converters {
         header
             .configure(&hsettings)
             .map_err(|e| e.context(format!("header.converter {hclass}")))?;
-        Ok(Converters { key: make("key", true)?, value: make("value", false)?, header })
+        Ok(Converters { key: make("key", true)?, value: make("value", false)?, header, classes })
     }
 }
 

@@ -25,8 +25,11 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
+mod delivery;
+
 use super::{Converters, TargetState, TaskId, TaskSetup};
-use crate::config::connector::{ErrorPolicy, Tolerance, client_overrides};
+use crate::config::connector::client_overrides;
+use crate::errors::{ErrorHandler, Failure, RawRecord, Retriable as _, Stage, StageError};
 use crate::kafka::KafkaClients;
 use crate::status::{State, Status, StatusBackingStore};
 use crate::transforms::TransformChain;
@@ -109,24 +112,15 @@ impl ConsumerContext for SinkConsumerContext {
     }
 }
 
-/// A consumed message, owned, so nothing borrowed from the consumer outlives a poll.
-struct Consumed {
-    topic: String,
-    partition: i32,
-    offset: i64,
-    key: Option<Vec<u8>>,
-    value: Option<Vec<u8>>,
-    timestamp: Option<(i64, TimestampType)>,
-    headers: Vec<(String, Option<Vec<u8>>)>,
-}
-
 type Poller = Arc<BaseConsumer<SinkConsumerContext>>;
 
+/// Polls up to `max` messages, owned (so nothing borrowed from the consumer outlives a
+/// poll), waiting at most `wait` for the first.
 fn poll_batch(
     consumer: &Poller,
     wait: Duration,
     max: usize,
-) -> std::result::Result<Vec<Consumed>, rdkafka::error::KafkaError> {
+) -> std::result::Result<Vec<RawRecord>, rdkafka::error::KafkaError> {
     let mut out = Vec::new();
     let mut timeout = wait;
     while out.len() < max {
@@ -152,7 +146,7 @@ fn poll_batch(
                             .collect()
                     })
                     .unwrap_or_default();
-                out.push(Consumed {
+                out.push(RawRecord {
                     topic: m.topic().to_string(),
                     partition: m.partition(),
                     offset: m.offset(),
@@ -189,7 +183,8 @@ pub struct SinkDriver {
     env: SinkEnv,
     converters: Converters,
     transforms: TransformChain<SinkRecord>,
-    policy: ErrorPolicy,
+    errors: Arc<ErrorHandler>,
+    connector_config: RawConfig,
     consumer: Poller,
     events: mpsc::UnboundedReceiver<RebalanceEvent>,
     ctx: SinkTaskContext,
@@ -199,6 +194,10 @@ pub struct SinkDriver {
     /// Next offset to commit per partition: one past the last record put.
     delivered: HashMap<TopicPartition, i64>,
     paused: BTreeSet<TopicPartition>,
+    /// Messages polled while the partitions were paused for a retry, handled next.
+    stash: Vec<RawRecord>,
+    /// Set when partitions were revoked, so a batch in retry drops their records.
+    revoked: bool,
     last_commit: Instant,
     state: watch::Receiver<TargetState>,
     cancel: CancellationToken,
@@ -254,9 +253,13 @@ impl SinkDriver {
             ConnectError::config(format!("cannot subscribe to {subscription:?}: {e}"))
                 .with_source(e)
         })?;
-        let ctx = SinkTaskContext::new(config.clone(), None, cancel.child_token());
+        let errors = Arc::new(ErrorHandler::new(id.clone(), connector_config)?);
+        let reporter: Option<Arc<dyn connect_api::context::ErrantRecordReporter>> =
+            if errors.reports_errant_records() { Some(errors.clone()) } else { None };
+        let ctx = SinkTaskContext::new(config.clone(), reporter, cancel.child_token());
         Ok(SinkDriver {
-            policy: ErrorPolicy::from_config(connector_config),
+            errors,
+            connector_config: connector_config.clone(),
             transforms: TransformChain::from_config(&setup_plugins, connector_config)?,
             id,
             task,
@@ -270,6 +273,8 @@ impl SinkDriver {
             max_poll_records,
             delivered: HashMap::new(),
             paused: BTreeSet::new(),
+            stash: Vec::new(),
+            revoked: false,
             last_commit: Instant::now(),
             state,
             cancel,
@@ -298,6 +303,7 @@ impl SinkDriver {
     }
 
     async fn run_inner(&mut self) -> Result<()> {
+        self.errors.open_dead_letter_queue(&self.env.kafka, &self.connector_config).await?;
         self.task
             .start(self.ctx.clone(), self.config.clone())
             .await
@@ -323,32 +329,17 @@ impl SinkDriver {
                 }
                 _ => {}
             }
-            let consumer = self.consumer.clone();
-            let wait = Duration::from_millis(if paused_by_operator { 200 } else { 100 });
-            let max = self.max_poll_records;
-            let mut poll = tokio::task::spawn_blocking(move || poll_batch(&consumer, wait, max));
-            // Serve rebalances while the blocking poll runs: the callback waits for us.
-            let batch = loop {
-                tokio::select! {
-                    done = &mut poll => break done,
-                    Some(ev) = self.events.recv() => self.on_rebalance(ev).await?,
+            let batch = if self.stash.is_empty() {
+                let wait = Duration::from_millis(if paused_by_operator { 200 } else { 100 });
+                match self.poll_serving(wait).await? {
+                    Some(b) => b,
+                    None => continue,
                 }
-            };
-            let batch =
-                batch.map_err(|e| ConnectError::fatal(format!("consumer poll panicked: {e}")))?;
-            let batch = match batch {
-                Ok(b) => b,
-                Err(KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition)) => {
-                    debug!(task = %self.id, "subscribed topic does not exist yet; waiting for it");
-                    continue;
-                }
-                Err(e) => {
-                    warn!(task = %self.id, error = %e, "consumer error; polling again");
-                    continue;
-                }
+            } else {
+                std::mem::take(&mut self.stash)
             };
             if !batch.is_empty() {
-                let records = self.convert_batch(batch).await?;
+                let records = self.convert_batch(Arc::new(batch)).await?;
                 self.deliver(records).await?;
             }
             self.apply_context_requests()?;
@@ -378,6 +369,10 @@ impl SinkDriver {
                 debug!(task = %self.id, partitions = ?parts, "partitions revoked");
                 let offsets = self.pre_commit_offsets(&parts).await;
                 self.task.close(&parts).await?;
+                self.revoked = true;
+                self.stash.retain(|m| {
+                    !parts.iter().any(|tp| tp.partition == m.partition && tp.topic == m.topic)
+                });
                 for tp in &parts {
                     self.assigned.remove(tp);
                     self.delivered.remove(tp);
@@ -390,68 +385,140 @@ impl SinkDriver {
         Ok(())
     }
 
-    async fn convert_batch(&mut self, batch: Vec<Consumed>) -> Result<Vec<SinkRecord>> {
+    /// One poll of the consumer, serving rebalances while it runs (the rebalance
+    /// callback waits for the driver); `None` after a consumer error worth only a retry.
+    async fn poll_serving(&mut self, wait: Duration) -> Result<Option<Vec<RawRecord>>> {
+        let consumer = self.consumer.clone();
+        let max = self.max_poll_records;
+        let mut poll = tokio::task::spawn_blocking(move || poll_batch(&consumer, wait, max));
+        let batch = loop {
+            tokio::select! {
+                done = &mut poll => break done,
+                Some(ev) = self.events.recv() => self.on_rebalance(ev).await?,
+            }
+        };
+        let batch =
+            batch.map_err(|e| ConnectError::fatal(format!("consumer poll panicked: {e}")))?;
+        match batch {
+            Ok(b) => Ok(Some(b)),
+            Err(KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition)) => {
+                debug!(task = %self.id, "subscribed topic does not exist yet; waiting for it");
+                Ok(None)
+            }
+            Err(e) => {
+                warn!(task = %self.id, error = %e, "consumer error; polling again");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Converts and transforms a batch. A record that fails is retried as
+    /// `errors.retry.*` allow (when the error is retriable), then handed to the error
+    /// handler: dead-lettered and skipped under `errors.tolerance=all`, or the task fails
+    /// after what converted before it was delivered.
+    async fn convert_batch(&mut self, batch: Arc<Vec<RawRecord>>) -> Result<Vec<SinkRecord>> {
+        if self.errors.reports_errant_records() {
+            self.errors.set_batch(batch.clone());
+        }
         let mut out = Vec::with_capacity(batch.len());
-        for m in batch {
-            let converted = convert(&self.converters, &m).await;
-            match converted.and_then(|r| self.transforms.apply(r)) {
+        for m in batch.iter() {
+            let mut result = convert_and_transform(&self.converters, &mut self.transforms, m).await;
+            let (start, mut attempt) = (tokio::time::Instant::now(), 1);
+            while let Err(e) = &result {
+                if !e.is_retriable() {
+                    break;
+                }
+                self.errors.metrics().failure();
+                let Some(wait) = self.errors.retry().next_wait(start, attempt) else { break };
+                debug!(task = %self.id, error = %e, wait_ms = wait.as_millis() as u64, "retrying the conversion after a retriable error");
+                tokio::select! {
+                    _ = self.cancel.cancelled() => break,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                self.errors.metrics().retry();
+                attempt += 1;
+                result = convert_and_transform(&self.converters, &mut self.transforms, m).await;
+            }
+            match result {
                 Ok(Some(r)) => out.push(r),
                 Ok(None) => {
                     // Dropped by a transformation: done, its offset may be committed.
-                    let tp = TopicPartition::new(m.topic.clone(), m.partition);
-                    let e = self.delivered.entry(tp).or_insert(m.offset + 1);
-                    *e = (*e).max(m.offset + 1);
+                    self.note_done(m);
                 }
-                Err(e) => {
-                    let e = e.context(format!(
+                Err(StageError { stage, error }) => {
+                    let class = match stage {
+                        Stage::KeyConverter => self.converters.classes[0].clone(),
+                        Stage::ValueConverter => self.converters.classes[1].clone(),
+                        Stage::HeaderConverter => self.converters.classes[2].clone(),
+                        _ => self.transforms.last_failed_class().to_string(),
+                    };
+                    let error = error.context(format!(
                         "converting the record at {}-{} offset {} for task {}",
                         m.topic, m.partition, m.offset, self.id
                     ));
-                    if self.policy.tolerance == Tolerance::None {
+                    let failure =
+                        Failure { stage, class: &class, error: &error, original: Some(m) };
+                    if let Err(fatal) = self.errors.fail(failure) {
                         // Hand over what converted before it, so nothing before the bad
                         // record is lost, then fail without committing past it.
                         if !out.is_empty() {
                             self.deliver(std::mem::take(&mut out)).await?;
                             self.commit(false).await?;
                         }
-                        return Err(ConnectError::data(format!(
-                            "Tolerance exceeded in error handler: {}",
-                            e.message()
-                        ))
-                        .with_source(e));
+                        return Err(fatal.with_source(error));
                     }
-                    if self.policy.log {
-                        warn!(task = %self.id, error = %e, "skipping a record that failed conversion (errors.tolerance=all)");
-                    }
-                    let tp = TopicPartition::new(m.topic.clone(), m.partition);
-                    self.delivered.insert(tp, m.offset + 1);
+                    self.note_done(m);
                 }
             }
         }
         Ok(out)
     }
+
+    /// A record needs no `put` (dropped or skipped): its offset may be committed.
+    fn note_done(&mut self, m: &RawRecord) {
+        let tp = TopicPartition::new(m.topic.clone(), m.partition);
+        let e = self.delivered.entry(tp).or_insert(m.offset + 1);
+        *e = (*e).max(m.offset + 1);
+    }
+}
+
+/// Converts a message and runs the transformations; the error names the stage.
+async fn convert_and_transform(
+    converters: &Converters,
+    transforms: &mut TransformChain<SinkRecord>,
+    m: &RawRecord,
+) -> std::result::Result<Option<SinkRecord>, StageError> {
+    let record = convert(converters, m).await?;
+    transforms.apply(record).map_err(|error| StageError { stage: Stage::Transformation, error })
 }
 
 /// Converts a consumed message into a sink record.
-async fn convert(converters: &Converters, m: &Consumed) -> Result<SinkRecord> {
+async fn convert(
+    converters: &Converters,
+    m: &RawRecord,
+) -> std::result::Result<SinkRecord, StageError> {
+    let staged = |stage| move |error| StageError { stage, error };
     let mut headers = Headers::new();
     for (k, v) in &m.headers {
         let sv = converters
             .header
             .to_connect_header(&m.topic, k, v.as_deref())
-            .map_err(|e| e.context(format!("header converter, header {k}")))?;
+            .map_err(|e| e.context(format!("header converter, header {k}")))
+            .map_err(staged(Stage::HeaderConverter))?;
         headers.add(k.clone(), sv);
     }
     let key = converters
         .key
         .to_connect_data(&m.topic, &headers, m.key.as_deref())
         .await
-        .map_err(|e| e.context("key converter"))?;
+        .map_err(|e| e.context("key converter"))
+        .map_err(staged(Stage::KeyConverter))?;
     let value = converters
         .value
         .to_connect_data(&m.topic, &headers, m.value.as_deref())
         .await
-        .map_err(|e| e.context("value converter"))?;
+        .map_err(|e| e.context("value converter"))
+        .map_err(staged(Stage::ValueConverter))?;
     let mut b = SinkRecord::builder(m.topic.clone(), m.partition, m.offset)
         .key(key.schema, key.value)
         .value(value.schema, value.value)
@@ -463,60 +530,6 @@ async fn convert(converters: &Converters, m: &Consumed) -> Result<SinkRecord> {
 }
 
 impl SinkDriver {
-    /// Hands a batch to `put`, redelivering it after retriable errors.
-    async fn deliver(&mut self, records: Vec<SinkRecord>) -> Result<()> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        loop {
-            match self.task.put(&records).await {
-                Ok(()) => break,
-                Err(e) if e.is_retriable() => {
-                    let wait = self.ctx.take_timeout().unwrap_or(Duration::from_millis(100));
-                    warn!(task = %self.id, error = %e, wait_ms = wait.as_millis() as u64, "retriable error from put; delivering the batch again");
-                    tokio::select! {
-                        _ = self.cancel.cancelled() => return Ok(()),
-                        _ = tokio::time::sleep(wait) => {}
-                    }
-                    // Keep the group membership alive while waiting.
-                    self.serve_pending_rebalances().await?;
-                }
-                Err(e) => return Err(e.context(format!("task {} put failed", self.id))),
-            }
-        }
-        // Batches come in runs of one partition: update the map once per run, not once
-        // per record.
-        let mut run: Option<(&str, i32, i64)> = None;
-        let note = |delivered: &mut HashMap<TopicPartition, i64>,
-                    (t, p, next): (&str, i32, i64)| {
-            let e = delivered.entry(TopicPartition::new(t, p)).or_insert(next);
-            *e = (*e).max(next);
-        };
-        for r in &records {
-            let (t, p, next) =
-                (r.original_topic(), r.original_kafka_partition(), r.original_kafka_offset() + 1);
-            run = match run {
-                Some((rt, rp, rn)) if rt == t && rp == p => Some((rt, rp, rn.max(next))),
-                Some(done) => {
-                    note(&mut self.delivered, done);
-                    Some((t, p, next))
-                }
-                None => Some((t, p, next)),
-            };
-        }
-        if let Some(done) = run {
-            note(&mut self.delivered, done);
-        }
-        Ok(())
-    }
-
-    async fn serve_pending_rebalances(&mut self) -> Result<()> {
-        while let Ok(ev) = self.events.try_recv() {
-            self.on_rebalance(ev).await?;
-        }
-        Ok(())
-    }
-
     fn apply_context_requests(&mut self) -> Result<()> {
         for (tp, offset) in self.ctx.take_offsets() {
             self.consumer
@@ -583,6 +596,9 @@ impl SinkDriver {
     /// Commits the consumer offsets `pre_commit` accepts.
     async fn commit(&mut self, wait: bool) -> Result<()> {
         self.last_commit = Instant::now();
+        // Records sent to the dead letter queue must be there before the offsets that
+        // skip them are committed.
+        self.errors.flush().await?;
         let parts: Vec<TopicPartition> = self.assigned.iter().cloned().collect();
         if parts.is_empty() {
             return Ok(());

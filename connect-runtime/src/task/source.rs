@@ -22,7 +22,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use super::{Converters, TargetState, TaskId, TaskSetup};
-use crate::config::connector::{ErrorPolicy, Tolerance, client_overrides};
+use crate::config::connector::client_overrides;
+use crate::errors::{ErrorHandler, Failure, Retriable as _, Stage, StageError};
 use crate::kafka::KafkaClients;
 use crate::offsets::{ConnectorOffsetReader, OffsetStore};
 use crate::status::{State, Status, StatusBackingStore};
@@ -120,7 +121,7 @@ pub struct SourceDriver {
     env: SourceEnv,
     converters: Converters,
     transforms: TransformChain<SourceRecord>,
-    policy: ErrorPolicy,
+    errors: ErrorHandler,
     producer: ThreadedProducer<AckContext>,
     acks: mpsc::UnboundedReceiver<Ack>,
     in_flight: VecDeque<InFlight>,
@@ -161,7 +162,7 @@ impl SourceDriver {
                 ConnectError::config(format!("cannot create producer for {id}: {e}")).with_source(e)
             })?;
         Ok(SourceDriver {
-            policy: ErrorPolicy::from_config(connector_config),
+            errors: ErrorHandler::new(id.clone(), connector_config)?,
             transforms: TransformChain::from_config(&setup_plugins, connector_config)?,
             id,
             task,
@@ -274,23 +275,45 @@ impl SourceDriver {
     /// Converts and sends one batch; returns once every record is queued in the producer.
     async fn send_batch(&mut self, records: Vec<SourceRecord>) -> Result<()> {
         for record in records {
-            let prepared = match self.prepare(&record).await {
+            let mut prepared = self.prepare(&record).await;
+            let (start, mut attempt) = (tokio::time::Instant::now(), 1);
+            while let Err(e) = &prepared {
+                if !e.is_retriable() {
+                    break;
+                }
+                self.errors.metrics().failure();
+                let Some(wait) = self.errors.retry().next_wait(start, attempt) else { break };
+                debug!(task = %self.id, error = %e, wait_ms = wait.as_millis() as u64, "retrying a conversion after a retriable error");
+                tokio::select! {
+                    _ = self.cancel.cancelled() => break,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                self.errors.metrics().retry();
+                attempt += 1;
+                prepared = self.prepare(&record).await;
+            }
+            let prepared = match prepared {
                 Ok(Some(p)) => p,
                 Ok(None) => {
                     // Dropped by a transformation: done, its offset may be committed.
                     self.push_in_flight(record, true);
                     continue;
                 }
-                Err(e) => {
-                    if self.policy.tolerance == Tolerance::None {
-                        return Err(e.context(format!(
-                            "Tolerance exceeded in error handler: a record of task {} for topic {}",
-                            self.id,
-                            record.topic()
-                        )));
-                    }
-                    if self.policy.log {
-                        warn!(task = %self.id, topic = %record.topic(), error = %e, "skipping a record that failed transformation or conversion (errors.tolerance=all)");
+                Err(StageError { stage, error }) => {
+                    let class = match stage {
+                        Stage::KeyConverter => self.converters.classes[0].clone(),
+                        Stage::ValueConverter => self.converters.classes[1].clone(),
+                        Stage::HeaderConverter => self.converters.classes[2].clone(),
+                        _ => self.transforms.last_failed_class().to_string(),
+                    };
+                    let error = error.context(format!(
+                        "a record of task {} for topic {}",
+                        self.id,
+                        record.topic()
+                    ));
+                    let failure = Failure { stage, class: &class, error: &error, original: None };
+                    if let Err(fatal) = self.errors.fail(failure) {
+                        return Err(fatal.with_source(error));
                     }
                     // A skipped record counts as done: its offset may be committed.
                     self.push_in_flight(record, true);
@@ -299,7 +322,7 @@ impl SourceDriver {
             };
             let Prepared { topic, partition, timestamp, key, value, headers } = prepared;
             if !self.seen_topics.contains(&topic) {
-                self.env.kafka.ensure_topic(&topic).await?;
+                self.ensure_topic(&topic).await?;
                 self.env.status.add_topic(&self.id.connector, self.id.task, &topic);
                 self.seen_topics.insert(topic.clone());
             }
@@ -346,12 +369,19 @@ impl SourceDriver {
     /// Applies the transformations to a copy of the record (the original stays for
     /// `commit_record` and its offset) and converts the result; `None` when a
     /// transformation dropped it.
-    async fn prepare(&mut self, record: &SourceRecord) -> Result<Option<Prepared>> {
+    async fn prepare(
+        &mut self,
+        record: &SourceRecord,
+    ) -> std::result::Result<Option<Prepared>, StageError> {
         let transformed;
         let r = if self.transforms.is_empty() {
             record
         } else {
-            match self.transforms.apply(record.clone())? {
+            match self
+                .transforms
+                .apply(record.clone())
+                .map_err(|error| StageError { stage: Stage::Transformation, error })?
+            {
                 Some(t) => {
                     transformed = t;
                     &transformed
@@ -370,6 +400,17 @@ impl SourceDriver {
         }))
     }
 
+    /// Makes sure a topic exists before the first record goes to it, retrying
+    /// retriable failures as `errors.retry.*` allow.
+    async fn ensure_topic(&mut self, topic: &str) -> Result<()> {
+        let (kafka, errors, cancel) = (&self.env.kafka, &self.errors, &self.cancel);
+        errors
+            .retry()
+            .run(cancel, errors.metrics(), || kafka.ensure_topic(topic))
+            .await
+            .map_err(|e| e.context(format!("task {}: the topic {topic} is not available", self.id)))
+    }
+
     fn push_in_flight(&mut self, record: SourceRecord, acked: bool) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -382,19 +423,22 @@ impl SourceDriver {
 async fn convert(
     converters: &Converters,
     record: &SourceRecord,
-) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>, Option<OwnedHeaders>)> {
+) -> std::result::Result<(Option<Vec<u8>>, Option<Vec<u8>>, Option<OwnedHeaders>), StageError> {
+    let staged = |stage| move |error| StageError { stage, error };
     let topic = record.topic();
     let mut headers = record.headers().clone();
     let key = converters
         .key
         .from_connect_data(topic, &mut headers, record.key_schema(), record.key())
         .await
-        .map_err(|e| e.context("key converter"))?;
+        .map_err(|e| e.context("key converter"))
+        .map_err(staged(Stage::KeyConverter))?;
     let value = converters
         .value
         .from_connect_data(topic, &mut headers, record.value_schema(), record.value())
         .await
-        .map_err(|e| e.context("value converter"))?;
+        .map_err(|e| e.context("value converter"))
+        .map_err(staged(Stage::ValueConverter))?;
     let owned = if headers.is_empty() {
         None
     } else {
@@ -403,7 +447,8 @@ async fn convert(
             let bytes = converters
                 .header
                 .from_connect_header(topic, header.key(), header.schema(), header.value())
-                .map_err(|e| e.context(format!("header converter, header {}", header.key())))?;
+                .map_err(|e| e.context(format!("header converter, header {}", header.key())))
+                .map_err(staged(Stage::HeaderConverter))?;
             h = h.insert(Header { key: header.key(), value: bytes.as_deref() });
         }
         Some(h)
@@ -448,11 +493,23 @@ impl SourceDriver {
                     }
                 }
                 Err(e) => {
-                    return Err(ConnectError::fatal(format!(
+                    // librdkafka already retried what it could (`message.timeout.ms`).
+                    let error = ConnectError::fatal(format!(
                         "Kafka did not accept a record of task {}: {e}",
                         self.id
                     ))
-                    .with_source(e));
+                    .with_source(e);
+                    let failure = Failure {
+                        stage: Stage::KafkaProduce,
+                        class: "org.apache.kafka.clients.producer.KafkaProducer",
+                        error: &error,
+                        original: None,
+                    };
+                    if let Err(fatal) = self.errors.fail(failure) {
+                        return Err(fatal.with_source(error));
+                    }
+                    // Skipped under errors.tolerance=all, as Kafka does (KIP-779).
+                    self.in_flight[idx].acked = true;
                 }
             }
         }

@@ -24,6 +24,7 @@ use crate::registry::{PluginRecord, PluginRegistry};
 
 struct Stage<R: ConnectRecord> {
     alias: String,
+    class: String,
     transform: Box<dyn Transformation<R>>,
     predicate: Option<(Box<dyn Predicate<R>>, bool)>,
 }
@@ -31,6 +32,8 @@ struct Stage<R: ConnectRecord> {
 /// The transformations of one task, in order, each with its optional predicate.
 pub struct TransformChain<R: ConnectRecord> {
     stages: Vec<Stage<R>>,
+    /// The stage whose transformation failed last, for error reports.
+    last_failed: usize,
 }
 
 impl<R: ConnectRecord> std::fmt::Debug for TransformChain<R> {
@@ -54,7 +57,7 @@ fn settings(raw: &RawConfig, prefix: &str) -> RawConfig {
 impl<R: PluginRecord> TransformChain<R> {
     /// No transformations.
     pub fn empty() -> Self {
-        TransformChain { stages: Vec::new() }
+        TransformChain { stages: Vec::new(), last_failed: 0 }
     }
 
     /// Builds the chain a connector config describes from the plugins of `registry`; an
@@ -103,9 +106,14 @@ impl<R: PluginRecord> TransformChain<R> {
                     Some((pred, negate))
                 }
             };
-            stages.push(Stage { alias, transform, predicate });
+            stages.push(Stage { alias, class, transform, predicate });
         }
-        Ok(TransformChain { stages })
+        Ok(TransformChain { stages, last_failed: 0 })
+    }
+
+    /// The class of the transformation that failed last (for error reports).
+    pub fn last_failed_class(&self) -> &str {
+        self.stages.get(self.last_failed).map_or("", |s| s.class.as_str())
     }
 
     /// Whether there is nothing to apply.
@@ -115,17 +123,17 @@ impl<R: PluginRecord> TransformChain<R> {
 
     /// Runs a record through every stage; `Ok(None)` when one dropped it.
     pub fn apply(&mut self, mut record: R) -> Result<Option<R>> {
-        for stage in &mut self.stages {
+        for (i, stage) in self.stages.iter_mut().enumerate() {
             if let Some((pred, negate)) = &stage.predicate
                 && pred.test(&record) == *negate
             {
                 continue;
             }
-            match stage
-                .transform
-                .apply(record)
-                .map_err(|e| e.context(format!("transformation {}", stage.alias)))?
-            {
+            let applied = stage.transform.apply(record).map_err(|e| {
+                self.last_failed = i;
+                e.context(format!("transformation {}", stage.alias))
+            })?;
+            match applied {
                 Some(r) => record = r,
                 None => return Ok(None),
             }

@@ -1,0 +1,174 @@
+//! Handing batches to `put`: retries with the partitions paused while the consumer keeps
+//! polling, and, under `errors.tolerance=all`, bisection of a batch that `put` rejects
+//! for bad data so that only the records at fault are dead-lettered.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use connect_api::error::ErrorKind;
+use connect_api::record::{SinkRecord, TopicPartition};
+use connect_api::{ConnectError, Result};
+use tracing::{debug, warn};
+
+use super::SinkDriver;
+use crate::errors::{Failure, Stage};
+
+/// The class Kafka names in error reports for a failed `put`.
+const SINK_TASK_CLASS: &str = "org.apache.kafka.connect.sink.SinkTask";
+
+impl SinkDriver {
+    /// Hands a batch to `put`. Retriable errors are retried (see
+    /// [`SinkDriver::put_retrying`]). With `errors.tolerance=all`, a batch rejected for
+    /// its data (a data or schema error) is split in halves, each put on its own, down to
+    /// single records: only a record that fails alone is reported to the error handler
+    /// (dead letter queue, log) and skipped. Kafka instead fails the task or, through the
+    /// errant record reporter, leaves it to the task. A sink whose `put` is not atomic may
+    /// see the good records of a rejected batch twice; at-least-once holds.
+    pub(super) async fn deliver(&mut self, records: Vec<SinkRecord>) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.revoked = false;
+        // Chunks still to put, the next one last.
+        let mut todo = vec![records];
+        while let Some(mut chunk) = todo.pop() {
+            match self.put_retrying(&mut chunk).await {
+                Ok(()) => self.note_delivered(&chunk),
+                Err(e) if e.kind() == ErrorKind::Cancelled => return Ok(()),
+                Err(e)
+                    if self.errors.tolerates()
+                        && matches!(e.kind(), ErrorKind::Data | ErrorKind::Schema)
+                        && chunk.len() > 1 =>
+                {
+                    debug!(task = %self.id, records = chunk.len(), error = %e, "put rejected the batch for its data; putting each half on its own");
+                    let right = chunk.split_off(chunk.len() / 2);
+                    todo.push(right);
+                    todo.push(chunk);
+                }
+                Err(e)
+                    if self.errors.tolerates()
+                        && (e.is_retriable()
+                            || matches!(e.kind(), ErrorKind::Data | ErrorKind::Schema)) =>
+                {
+                    // A record the sink refuses on its own, or whose retries ran out:
+                    // reported and skipped.
+                    let e = e.context(format!("task {} put failed", self.id));
+                    for r in &chunk {
+                        let original = self.errors.original_of(r);
+                        self.errors.fail(Failure {
+                            stage: Stage::TaskPut,
+                            class: SINK_TASK_CLASS,
+                            error: &e,
+                            original: original.as_ref(),
+                        })?;
+                    }
+                    self.note_delivered(&chunk);
+                }
+                Err(e) => {
+                    let e = e.context(format!("task {} put failed", self.id));
+                    if e.is_retriable() {
+                        return Err(ConnectError::new(
+                            ErrorKind::Fatal,
+                            format!("Tolerance exceeded in error handler: retries of put ran out (errors.retry.timeout): {}", e.message()),
+                        )
+                        .with_source(e));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `put` of one chunk; a retriable error is tried again after a wait (the task's
+    /// `SinkTaskContext::timeout` if it set one, else the `errors.retry.*` backoff) until
+    /// `errors.retry.timeout` ends (for ever when the key is not set, as Kafka redelivers
+    /// without end). Meanwhile every assigned partition is paused and the consumer keeps
+    /// polling, so the task stays in its group however long the outage lasts. Records of
+    /// partitions revoked meanwhile are dropped from the chunk. Returns the last error,
+    /// or a cancelled error when the task must stop.
+    async fn put_retrying(&mut self, chunk: &mut Vec<SinkRecord>) -> Result<()> {
+        let (start, mut attempt) = (Instant::now(), 1u32);
+        loop {
+            if self.revoked {
+                let assigned = &self.assigned;
+                chunk.retain(|r| assigned.contains(&r.original_topic_partition()));
+                if chunk.is_empty() {
+                    return Ok(());
+                }
+            }
+            let e = match self.task.put(chunk).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_retriable() => e,
+                Err(e) => return Err(e),
+            };
+            self.errors.metrics().failure();
+            let policy = self.errors.retry();
+            let backoff = if policy.explicit {
+                match policy.next_wait(start, attempt) {
+                    Some(w) => w,
+                    None => return Err(e),
+                }
+            } else {
+                policy.delay(attempt)
+            };
+            let wait = self.ctx.take_timeout().unwrap_or(backoff);
+            warn!(task = %self.id, error = %e, attempt, wait_ms = wait.as_millis() as u64, "retriable error from put; the partitions are paused and the batch will be delivered again");
+            self.wait_polling(wait).await?;
+            self.errors.metrics().retry();
+            attempt += 1;
+        }
+    }
+
+    /// Waits `wait` with every assigned partition paused, polling the consumer (and
+    /// serving rebalances) meanwhile. Messages that arrive anyway are kept for later.
+    async fn wait_polling(&mut self, wait: Duration) -> Result<()> {
+        self.pause_all()?;
+        let until = Instant::now() + wait;
+        loop {
+            if self.cancel.is_cancelled() {
+                return Err(ConnectError::cancelled("the task is stopping"));
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            if let Some(batch) = self.poll_serving(left.min(Duration::from_millis(100))).await? {
+                self.stash.extend(batch);
+            }
+            // Partitions assigned meanwhile are paused too.
+            if self.paused.len() != self.assigned.len() {
+                self.pause_all()?;
+            }
+        }
+    }
+
+    /// Moves the next offset to commit past a chunk that needs no more work.
+    fn note_delivered(&mut self, records: &[SinkRecord]) {
+        // Batches come in runs of one partition: update the map once per run, not once
+        // per record.
+        let mut run: Option<(&str, i32, i64)> = None;
+        let note = |delivered: &mut HashMap<TopicPartition, i64>,
+                    (t, p, next): (&str, i32, i64)| {
+            let e = delivered.entry(TopicPartition::new(t, p)).or_insert(next);
+            *e = (*e).max(next);
+        };
+        for r in records {
+            let (t, p, next) =
+                (r.original_topic(), r.original_kafka_partition(), r.original_kafka_offset() + 1);
+            run = match run {
+                Some((rt, rp, rn)) if rt == t && rp == p => Some((rt, rp, rn.max(next))),
+                Some(done) => {
+                    note(&mut self.delivered, done);
+                    Some((t, p, next))
+                }
+                None => Some((t, p, next)),
+            };
+        }
+        if let Some(done) = run {
+            note(&mut self.delivered, done);
+        }
+    }
+}

@@ -9,6 +9,9 @@ use connect_api::config::{
     ConfigDef, ConfigKey, Importance, ParsedConfig, Range, RawConfig, Type, ValidString,
 };
 
+use super::override_policy::{OVERRIDE_POLICY_CONFIG, OverridePolicy};
+use super::providers::ConfigProviders;
+
 /// The JSON converter's class name, the default for keys and values.
 pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
 /// The default header converter.
@@ -68,7 +71,7 @@ pub fn worker_config_def() -> ConfigDef {
         .define(ConfigKey::new("status.storage.partitions", Type::Int, Importance::Low, "Partitions of the status topic.").default_value(5))
         .define(s("client.id", Importance::Low, "Client id prefix.").optional())
         .define(ConfigKey::new("topic.creation.enable", Type::Boolean, Importance::Low, "Whether source connectors may create topics.").default_value(true))
-        .define(s("connector.client.config.override.policy", Importance::Low, "Which client overrides connectors may set.").default_value("All"))
+        .define(s(OVERRIDE_POLICY_CONFIG, Importance::Medium, "Which producer/consumer/admin overrides connector configs may set: None, Principal or All.").default_value("All"))
         .define(s("access.control.allow.origin", Importance::Low, "CORS allowed origin.").optional())
         .define(s("access.control.allow.methods", Importance::Low, "CORS allowed methods.").optional())
         .define(ConfigKey::new("heartbeat.interval.ms", Type::Int, Importance::Low, "Group heartbeat interval (distributed).").default_value(3000))
@@ -90,6 +93,8 @@ pub fn worker_config_def() -> ConfigDef {
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     parsed: ParsedConfig,
+    providers: ConfigProviders,
+    override_policy: OverridePolicy,
 }
 
 impl WorkerConfig {
@@ -99,7 +104,8 @@ impl WorkerConfig {
         Self::parse_with(raw, &[])
     }
 
-    /// [`parse`](Self::parse) with more keys: those of the worker's services.
+    /// [`parse`](Self::parse) with more keys: those of the worker's services. The config
+    /// providers it names (`config.providers`) resolve its other values first.
     pub fn parse_with(raw: &RawConfig, extra: &[ConfigDef]) -> Result<(WorkerConfig, Vec<String>)> {
         let mut def = worker_config_def();
         for e in extra {
@@ -107,13 +113,29 @@ impl WorkerConfig {
                 def = def.define(key.clone());
             }
         }
-        let parsed = def.parse(raw)?;
+        let providers = ConfigProviders::from_worker_config(raw)?;
+        let resolved = providers.resolve_worker_config(raw)?;
+        let parsed = def.parse(&resolved)?;
+        let override_policy = OverridePolicy::parse(
+            parsed.get_string(OVERRIDE_POLICY_CONFIG).unwrap_or(OverridePolicy::All.name()),
+        )?;
         let unknown = raw
             .keys()
             .filter(|k| !def.contains(k) && !CLIENT_PREFIXES.iter().any(|p| k.starts_with(p)))
             .cloned()
             .collect();
-        Ok((WorkerConfig { parsed }, unknown))
+        Ok((WorkerConfig { parsed, providers, override_policy }, unknown))
+    }
+
+    /// The config providers of `config.providers`, which resolve connector and task
+    /// configs when they are used.
+    pub fn config_providers(&self) -> &ConfigProviders {
+        &self.providers
+    }
+
+    /// `connector.client.config.override.policy`.
+    pub fn override_policy(&self) -> OverridePolicy {
+        self.override_policy
     }
 
     /// The raw keys as given.
@@ -380,5 +402,50 @@ mod tests {
         .unwrap_err();
         assert!(err.message().contains("offset.flush.interval.ms"), "{}", err.message());
         assert!(err.message().contains("rest.advertised.port"), "{}", err.message());
+    }
+
+    #[test]
+    fn config_providers_resolve_the_worker_config_but_their_own_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("worker-secrets.properties");
+        std::fs::write(&file, "host=connect-1.example\n").unwrap();
+        let var = format!("${{file:{}:host}}", file.display());
+        let (cfg, unknown) = WorkerConfig::parse(&raw(&[
+            ("config.providers", "file"),
+            ("config.providers.file.class", "FileConfigProvider"),
+            ("config.providers.file.param.allowed.paths", &dir.path().display().to_string()),
+            ("rest.advertised.host.name", &var),
+        ]))
+        .unwrap();
+        assert!(unknown.is_empty(), "{unknown:?}");
+        assert_eq!(
+            cfg.parsed().get_string("rest.advertised.host.name").unwrap(),
+            "connect-1.example"
+        );
+        assert_eq!(cfg.config_providers().names(), vec!["file".to_string()]);
+        let missing = var.replace(":host}", ":port}");
+        let e = WorkerConfig::parse(&raw(&[
+            ("config.providers", "file"),
+            ("config.providers.file.class", "FileConfigProvider"),
+            ("rest.advertised.host.name", &missing),
+        ]))
+        .unwrap_err();
+        assert!(e.message().contains("rest.advertised.host.name"), "{e}");
+    }
+
+    #[test]
+    fn override_policy_defaults_to_all_and_refuses_unknown_names() {
+        use crate::config::override_policy::OverridePolicy;
+        let (cfg, _) = WorkerConfig::parse(&RawConfig::new()).unwrap();
+        assert_eq!(cfg.override_policy(), OverridePolicy::All);
+        let (cfg, _) = WorkerConfig::parse(&raw(&[(
+            "connector.client.config.override.policy",
+            "org.apache.kafka.connect.connector.policy.PrincipalConnectorClientConfigOverridePolicy",
+        )]))
+        .unwrap();
+        assert_eq!(cfg.override_policy(), OverridePolicy::Principal);
+        let e = WorkerConfig::parse(&raw(&[("connector.client.config.override.policy", "Most")]))
+            .unwrap_err();
+        assert!(e.message().contains("connector.client.config.override.policy"), "{e}");
     }
 }

@@ -27,17 +27,35 @@ impl StandaloneHerder {
         replace: bool,
     ) -> Result<(ConnectorInfo, bool)> {
         let (h, name) = (self.clone(), name.to_string());
-        self.detached(async move { h.put_connector_op(&name, config, replace).await }).await
+        self.detached(async move { h.put_connector_op(&name, config, replace, None).await }).await
     }
 
+    /// Creates a connector in target state `initial` (KIP-980's `initial_state`): a
+    /// PAUSED one starts paused, a STOPPED one runs nothing until resumed. Fails when it
+    /// exists.
+    pub async fn create_connector_in_state(
+        &self,
+        name: &str,
+        config: RawConfig,
+        initial: TargetState,
+    ) -> Result<ConnectorInfo> {
+        let (h, name) = (self.clone(), name.to_string());
+        self.detached(async move { h.put_connector_op(&name, config, false, Some(initial)).await })
+            .await
+            .map(|(info, _)| info)
+    }
+
+    /// Creates or replaces (`replace`) a connector; a new one gets target state
+    /// `initial` (STARTED when `None`), a replaced one keeps its own.
     async fn put_connector_op(
         &self,
         name: &str,
         mut config: RawConfig,
         replace: bool,
+        initial: Option<TargetState>,
     ) -> Result<(ConnectorInfo, bool)> {
         config.insert("name".into(), name.to_string());
-        super::validation::check_config(self.registry(), &config)?;
+        super::validation::check_config_for(self.registry(), self.inner.worker.config(), &config)?;
         let _op = self.op_lock(name).await;
         let existing = self.inner.connectors.lock().await.get(name).map(|c| c.target);
         let created = existing.is_none();
@@ -47,7 +65,7 @@ impl StandaloneHerder {
         if !created {
             self.inner.worker.stop_connector(name).await?;
         }
-        let target = existing.unwrap_or(TargetState::Started);
+        let target = existing.or(initial).unwrap_or(TargetState::Started);
         self.inner
             .store
             .put(name, StoredConnector { config: config.clone(), target_state: target })

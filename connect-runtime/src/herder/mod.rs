@@ -63,6 +63,15 @@ pub trait Herder: Send + Sync {
         config: RawConfig,
         replace: bool,
     ) -> Result<(ConnectorInfo, bool)>;
+    /// `POST /connectors` with an `initial_state` (KIP-980): creates connector `name` in
+    /// target state `initial` (`RUNNING` is [`TargetState::Started`]): a PAUSED one
+    /// starts paused, a STOPPED one runs nothing until resumed. Fails when it exists.
+    async fn create_connector_in_state(
+        &self,
+        name: &str,
+        config: RawConfig,
+        initial: TargetState,
+    ) -> Result<ConnectorInfo>;
     /// `DELETE /connectors/{name}`.
     async fn delete_connector(&self, name: &str) -> Result<()>;
     /// `PUT /connectors/{name}/pause`, `/resume`, `/stop`.
@@ -139,7 +148,7 @@ impl Herder for StandaloneHerder {
         StandaloneHerder::mask(self, config)
     }
     fn validate(&self, class: &str, config: &RawConfig) -> Result<ConfigInfos> {
-        validation::validate(self.registry(), class, config)
+        validation::validate_for(self.registry(), self.worker().config(), class, config)
     }
     async fn put_connector(
         &self,
@@ -148,6 +157,14 @@ impl Herder for StandaloneHerder {
         replace: bool,
     ) -> Result<(ConnectorInfo, bool)> {
         StandaloneHerder::put_connector(self, name, config, replace).await
+    }
+    async fn create_connector_in_state(
+        &self,
+        name: &str,
+        config: RawConfig,
+        initial: TargetState,
+    ) -> Result<ConnectorInfo> {
+        StandaloneHerder::create_connector_in_state(self, name, config, initial).await
     }
     async fn delete_connector(&self, name: &str) -> Result<()> {
         StandaloneHerder::delete_connector(self, name).await

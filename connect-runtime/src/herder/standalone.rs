@@ -116,8 +116,12 @@ impl StandaloneHerder {
         let stored = herder.inner.store.all().await;
         for config in initial {
             let name = crate::config::connector::connector_name(&config)?;
-            super::validation::check_config(herder.registry(), &config)
-                .map_err(|e| e.context(format!("connector {name}")))?;
+            super::validation::check_config_for(
+                herder.registry(),
+                herder.worker().config(),
+                &config,
+            )
+            .map_err(|e| e.context(format!("connector {name}")))?;
             let target_state = stored.get(&name).map_or(TargetState::Started, |s| s.target_state);
             herder.inner.store.put(&name, StoredConnector { config, target_state }).await?;
         }

@@ -1,13 +1,19 @@
 //! Checking connector configs as creation and `PUT …/config/validate` do: the plugin's
 //! definition, every key's errors, converters and transformations that can be built,
-//! and masking secrets for display.
+//! the worker's client override policy, and masking secrets for display.
 
-use connect_api::config::{ConfigDef, ConfigInfos, RawConfig, Type};
+use connect_api::config::{ConfigDef, ConfigInfos, KeyReport, RawConfig, Type};
 use connect_api::plugin::{PluginFactory, PluginKind};
 use connect_api::{ConnectError, Result};
 
 use crate::config::connector::{sink_config_def, source_config_def};
+use crate::config::override_policy::OverridePolicy;
+use crate::config::providers::has_variables;
+use crate::config::worker::WorkerConfig;
 use crate::registry::PluginRegistry;
+
+/// What a secret shows as.
+const HIDDEN: &str = "[hidden]";
 
 /// The full definition a connector's config is checked against: the runtime's
 /// common keys plus the connector's own.
@@ -25,8 +31,44 @@ pub fn connector_definition(
 }
 
 /// Validates a connector config as `PUT /connector-plugins/{type}/config/validate`
-/// does: every key, common and connector-specific, with its errors.
+/// does: every key, common and connector-specific, with its errors. No config provider
+/// resolves its variables and every client override is allowed; a worker's herder uses
+/// [`validate_for`].
 pub fn validate(registry: &PluginRegistry, class: &str, raw: &RawConfig) -> Result<ConfigInfos> {
+    validate_with_policy(registry, class, raw, OverridePolicy::All)
+}
+
+/// [`validate`] as the herder of a worker with config `worker` does it, as Kafka's
+/// herders do: the config's variables are resolved with the worker's config providers
+/// first (one that cannot be resolved is validated as written: the connector fails
+/// when it starts), client overrides are checked against
+/// `connector.client.config.override.policy`, and the answer shows the values of keys
+/// holding variables as written, never what they resolve to.
+pub fn validate_for(
+    registry: &PluginRegistry,
+    worker: &WorkerConfig,
+    class: &str,
+    raw: &RawConfig,
+) -> Result<ConfigInfos> {
+    let resolved = worker.config_providers().resolve_lenient(raw);
+    let mut infos = validate_with_policy(registry, class, &resolved, worker.override_policy())?;
+    for info in &mut infos.configs {
+        let written = raw.get(&info.value.name).filter(|v| has_variables(v));
+        if let (Some(written), Some(shown)) = (written, info.value.value.as_mut())
+            && shown != HIDDEN
+        {
+            shown.clone_from(written);
+        }
+    }
+    Ok(infos)
+}
+
+fn validate_with_policy(
+    registry: &PluginRegistry,
+    class: &str,
+    raw: &RawConfig,
+    policy: OverridePolicy,
+) -> Result<ConfigInfos> {
     let plugin = registry.connector(class)?;
     let (kind, common, own) = match plugin.factory() {
         PluginFactory::Source(make) => {
@@ -55,6 +97,19 @@ pub fn validate(registry: &PluginRegistry, class: &str, raw: &RawConfig) -> Resu
             report.add_error("topics.regex", m);
         }
     }
+    // Each override of a client the connector uses gets an entry, as in Kafka's answer.
+    for (key, refusal) in policy.review(kind, raw) {
+        if report.get(&key).is_none() {
+            let mut entry = KeyReport::new(key.as_str());
+            entry.value = raw
+                .get(&key)
+                .map(|v| if secret_key(&key) { HIDDEN.to_string() } else { v.clone() });
+            report.push(entry);
+        }
+        if let Some(message) = refusal {
+            report.add_error(&key, message);
+        }
+    }
     let (own_def, own_report) = own;
     for k in own_report.keys() {
         if report.get(&k.name).is_none() {
@@ -63,6 +118,12 @@ pub fn validate(registry: &PluginRegistry, class: &str, raw: &RawConfig) -> Resu
     }
     let def = common.merge(&own_def);
     Ok(ConfigInfos::new(plugin.class_name(), &def, &report))
+}
+
+/// Whether a client key holds a secret (Kafka's PASSWORD client keys).
+fn secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.contains("password") || key.ends_with("jaas.config") || key.ends_with("keystore.key")
 }
 
 /// Names of the keys of a connector's config that hold secrets.
@@ -110,14 +171,38 @@ pub fn mask(registry: &PluginRegistry, config: &RawConfig) -> RawConfig {
         .iter()
         .map(|(k, v)| {
             let hidden = secret.contains(k) || k.to_ascii_lowercase().contains("password");
-            (k.clone(), if hidden { "[hidden]".to_string() } else { v.clone() })
+            (k.clone(), if hidden { HIDDEN.to_string() } else { v.clone() })
         })
         .collect()
 }
 
 /// Checks a connector config as creation does: a known class, no invalid key,
-/// converters of known classes and transformations that can be built.
+/// converters of known classes and transformations that can be built. No config provider
+/// resolves its variables and every client override is allowed; a worker's herder uses
+/// [`check_config_for`].
 pub fn check_config(registry: &PluginRegistry, config: &RawConfig) -> Result<()> {
+    check(registry, config, |class, c| validate(registry, class, c))
+}
+
+/// [`check_config`] as the herder of a worker with config `worker` does it (see
+/// [`validate_for`]): a client override the worker's policy refuses fails it, naming
+/// the key.
+pub fn check_config_for(
+    registry: &PluginRegistry,
+    worker: &WorkerConfig,
+    config: &RawConfig,
+) -> Result<()> {
+    let resolved = worker.config_providers().resolve_lenient(config);
+    check(registry, &resolved, |class, c| {
+        validate_with_policy(registry, class, c, worker.override_policy())
+    })
+}
+
+fn check(
+    registry: &PluginRegistry,
+    config: &RawConfig,
+    validate: impl Fn(&str, &RawConfig) -> Result<ConfigInfos>,
+) -> Result<()> {
     crate::transforms::TransformChain::<connect_api::record::SourceRecord>::from_config(
         registry, config,
     )?;
@@ -125,7 +210,7 @@ pub fn check_config(registry: &PluginRegistry, config: &RawConfig) -> Result<()>
     let class = config.get("connector.class").cloned().ok_or_else(|| {
         ConnectError::config("Connector config is missing the required key \"connector.class\"")
     })?;
-    let infos = validate(registry, &class, config).map_err(|e| {
+    let infos = validate(&class, config).map_err(|e| {
         if e.kind() == connect_api::ErrorKind::NotFound {
             ConnectError::config(e.message().to_string())
         } else {

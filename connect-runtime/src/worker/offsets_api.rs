@@ -398,6 +398,8 @@ impl Worker {
         entries: Vec<(OffsetMap, Option<OffsetMap>)>,
     ) -> Result<bool> {
         let class = config.get("connector.class").cloned().unwrap_or_default();
+        // The connector's own code sees its config resolved, as when it runs.
+        let config = &self.inner.config.config_providers().resolve(config)?;
         let PluginFactory::Source(make) = self.inner.registry.connector(&class)?.factory() else {
             return Err(ConnectError::fatal(format!("{class} is not a source connector")));
         };
@@ -419,6 +421,8 @@ impl Worker {
         entries: Vec<(TopicPartition, Option<i64>)>,
     ) -> Result<bool> {
         let class = config.get("connector.class").cloned().unwrap_or_default();
+        // The connector's own code sees its config resolved, as when it runs.
+        let config = &self.inner.config.config_providers().resolve(config)?;
         let PluginFactory::Sink(make) = self.inner.registry.connector(&class)?.factory() else {
             return Err(ConnectError::fatal(format!("{class} is not a sink connector")));
         };

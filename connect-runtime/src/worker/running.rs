@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use super::{Instance, Running, TaskHandle, Worker};
+use crate::config::providers::reverse_transform;
 use crate::status::State;
 use crate::task::sink::{SinkDriver, SinkEnv};
 use crate::task::source::{SourceDriver, SourceEnv};
@@ -98,9 +99,13 @@ impl Worker {
         target: TargetState,
         ctx: ConnectorContext,
     ) -> Result<bool> {
-        let started = match &mut instance {
-            Instance::Source(c) => c.start(ctx, config).await,
-            Instance::Sink(c) => c.start(ctx, config).await,
+        // Variables (`${file:…}`) are resolved now, at use: the herder keeps them as given.
+        let started = match self.inner.config.config_providers().resolve(&config) {
+            Err(e) => Err(e.context(format!("Connector {name} cannot start"))),
+            Ok(resolved) => match &mut instance {
+                Instance::Source(c) => c.start(ctx, resolved).await,
+                Instance::Sink(c) => c.start(ctx, resolved).await,
+            },
         };
         let ok = match started {
             Ok(()) => {
@@ -148,9 +153,11 @@ impl Worker {
         Ok((instance, r.generation, r.config.clone(), *r.target.borrow()))
     }
 
-    /// Asks running connector `name` for at most `max` task configs.
+    /// Asks running connector `name` for at most `max` task configs. The connector built
+    /// them from its resolved config: values of keys whose raw value holds a variable
+    /// get the variable back (Kafka's reverse transform), so no resolved secret is stored.
     pub async fn connector_task_configs(&self, name: &str, max: usize) -> Result<Vec<RawConfig>> {
-        let (mut instance, generation, ..) = self.take_instance(name).await?;
+        let (mut instance, generation, raw, _) = self.take_instance(name).await?;
         let asked = match &mut instance {
             Instance::Source(c) => c.task_configs(max).await,
             Instance::Sink(c) => c.task_configs(max).await,
@@ -164,7 +171,7 @@ impl Worker {
                 return Err(not_running(name));
             }
         }
-        Ok(asked?.into_iter().take(max).collect())
+        Ok(reverse_transform(&raw, asked?.into_iter().take(max).collect()))
     }
 
     /// Restarts the connector instance alone, as Kafka's plain restart does: its tasks
@@ -281,12 +288,16 @@ impl Worker {
         let cancel = CancellationToken::new();
         self.inner.status.set_task(name, index, self.status_of(State::Unassigned, None));
         let started = (|| -> Result<tokio::task::JoinHandle<()>> {
+            // Resolved at use, each time a task starts (see `run_start`).
+            let providers = self.inner.config.config_providers();
+            let connector_config = providers.resolve(&r.config)?;
+            let task_config = providers.resolve(&task_config)?;
             let converters =
-                Converters::build(&self.inner.registry, &self.inner.config, &r.config)?;
+                Converters::build(&self.inner.registry, &self.inner.config, &connector_config)?;
             let setup = TaskSetup {
                 id: id.clone(),
                 task_config,
-                connector_config: r.config.clone(),
+                connector_config: connector_config.clone(),
                 converters,
                 plugins: self.inner.registry.clone(),
                 state: r.target.subscribe(),
@@ -298,7 +309,7 @@ impl Worker {
             let maker = match r.instance.as_ref() {
                 Some(i) => i,
                 None => {
-                    fresh = self.instantiate(&r.config)?;
+                    fresh = self.instantiate(&connector_config)?;
                     &fresh
                 }
             };

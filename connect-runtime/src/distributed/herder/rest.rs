@@ -167,6 +167,64 @@ impl DistributedHerder {
         }
         self.inner.config.put_task_configs(name, &configs).await.map_err(|e| (500, e.to_string()))
     }
+    /// Creates or replaces (`replace`) a connector on the leader (a follower forwards the
+    /// request); a new one with target state `initial` (KIP-980), whose record is written
+    /// before the config, as Kafka's workers write them.
+    pub(super) async fn put_connector_as(
+        &self,
+        name: &str,
+        mut config: RawConfig,
+        replace: bool,
+        initial: Option<TargetState>,
+    ) -> Result<(ConnectorInfo, bool)> {
+        let path =
+            if replace { format!("connectors/{name}/config") } else { "connectors".to_string() };
+        let (method, body) = if replace {
+            (reqwest::Method::PUT, serde_json::to_value(&config)?)
+        } else {
+            let mut body = serde_json::json!({"name": name, "config": config});
+            if let Some(t) = initial {
+                body["initial_state"] = Value::from(initial_state_name(t));
+            }
+            (reqwest::Method::POST, body)
+        };
+        if let Some((status, v)) = self.via_leader(method, &path, Some(body)).await? {
+            let info: ConnectorInfo = serde_json::from_value(v).map_err(|e| {
+                ConnectError::fatal(format!("the leader's answer is not a connector: {e}"))
+            })?;
+            return Ok((info, status == 201));
+        }
+        config.insert("name".into(), name.to_string());
+        validation::check_config_for(
+            self.inner.worker.registry(),
+            self.inner.worker.config(),
+            &config,
+        )?;
+        let _one = self.inner.writes.lock().await;
+        let exists = self.inner.config.read(|s| s.connectors.contains_key(name));
+        if exists && !replace {
+            return Err(ConnectError::conflict(format!("Connector {name} already exists")));
+        }
+        if let (Some(t), false) = (initial, exists) {
+            self.inner.config.put_target_state(name, t).await?;
+        }
+        self.inner.config.put_connector(name, &config).await?;
+        self.read_back("the connector config", |s| {
+            s.connectors.get(name) == Some(&config)
+                && (exists || initial.is_none() || s.target_state(name) == initial)
+        })
+        .await?;
+        Ok((self.info_of(name)?, !exists))
+    }
+}
+
+/// KIP-980's name of a target state in a create request.
+fn initial_state_name(t: TargetState) -> &'static str {
+    match t {
+        TargetState::Started => "RUNNING",
+        TargetState::Paused => "PAUSED",
+        TargetState::Stopped => "STOPPED",
+    }
 }
 
 #[async_trait]
@@ -237,37 +295,28 @@ impl Herder for DistributedHerder {
         validation::mask(self.inner.worker.registry(), config)
     }
     fn validate(&self, class: &str, config: &RawConfig) -> Result<ConfigInfos> {
-        validation::validate(self.inner.worker.registry(), class, config)
+        validation::validate_for(
+            self.inner.worker.registry(),
+            self.inner.worker.config(),
+            class,
+            config,
+        )
     }
     async fn put_connector(
         &self,
         name: &str,
-        mut config: RawConfig,
+        config: RawConfig,
         replace: bool,
     ) -> Result<(ConnectorInfo, bool)> {
-        let path =
-            if replace { format!("connectors/{name}/config") } else { "connectors".to_string() };
-        let (method, body) = if replace {
-            (reqwest::Method::PUT, serde_json::to_value(&config)?)
-        } else {
-            (reqwest::Method::POST, serde_json::json!({"name": name, "config": config}))
-        };
-        if let Some((status, v)) = self.via_leader(method, &path, Some(body)).await? {
-            let info: ConnectorInfo = serde_json::from_value(v).map_err(|e| {
-                ConnectError::fatal(format!("the leader's answer is not a connector: {e}"))
-            })?;
-            return Ok((info, status == 201));
-        }
-        config.insert("name".into(), name.to_string());
-        validation::check_config(self.inner.worker.registry(), &config)?;
-        let _one = self.inner.writes.lock().await;
-        let exists = self.inner.config.read(|s| s.connectors.contains_key(name));
-        if exists && !replace {
-            return Err(ConnectError::conflict(format!("Connector {name} already exists")));
-        }
-        self.inner.config.put_connector(name, &config).await?;
-        self.read_back("the connector config", |s| s.connectors.get(name) == Some(&config)).await?;
-        Ok((self.info_of(name)?, !exists))
+        self.put_connector_as(name, config, replace, None).await
+    }
+    async fn create_connector_in_state(
+        &self,
+        name: &str,
+        config: RawConfig,
+        initial: TargetState,
+    ) -> Result<ConnectorInfo> {
+        Ok(self.put_connector_as(name, config, false, Some(initial)).await?.0)
     }
     async fn delete_connector(&self, name: &str) -> Result<()> {
         let path = format!("connectors/{name}");

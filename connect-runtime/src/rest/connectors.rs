@@ -40,13 +40,16 @@ async fn put(
     config: RawConfig,
     replace: bool,
 ) -> ApiResult<(ConnectorInfo, bool)> {
-    app.herder.put_connector(name, config, replace).await.map_err(|e| {
-        if e.kind() == ErrorKind::NotFound && !e.message().starts_with("Connector ") {
-            ApiError::bad_request(e.message().to_string())
-        } else {
-            ApiError::from(e)
-        }
-    })
+    app.herder.put_connector(name, config, replace).await.map_err(put_error)
+}
+
+/// An unknown connector class is a 400, another not-found (the connector) a 404.
+fn put_error(e: connect_api::ConnectError) -> ApiError {
+    if e.kind() == ErrorKind::NotFound && !e.message().starts_with("Connector ") {
+        ApiError::bad_request(e.message().to_string())
+    } else {
+        ApiError::from(e)
+    }
 }
 
 /// Percent-encodes a path segment.
@@ -121,7 +124,28 @@ pub async fn list(State(app): State<AppState>, RawQuery(query): RawQuery) -> Api
     Ok(Json(Value::Object(out)).into_response())
 }
 
-/// `POST /connectors` with `{"name": …, "config": {…}}`: 201 with the connector's info
+/// The `initial_state` of a create request (KIP-980): `RUNNING`, `PAUSED` or `STOPPED`,
+/// in any case, as Kafka reads it; absent or `null` is `None` (RUNNING).
+fn initial_state(value: Option<&Value>) -> ApiResult<Option<TargetState>> {
+    let bad = |v: &Value| {
+        ApiError::bad_request(format!(
+            "Invalid value {v} for field initial_state: must be one of RUNNING, PAUSED, STOPPED"
+        ))
+    };
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => match s.to_ascii_uppercase().as_str() {
+            "RUNNING" => Ok(Some(TargetState::Started)),
+            "PAUSED" => Ok(Some(TargetState::Paused)),
+            "STOPPED" => Ok(Some(TargetState::Stopped)),
+            _ => Err(bad(&Value::String(s.clone()))),
+        },
+        Some(other) => Err(bad(other)),
+    }
+}
+
+/// `POST /connectors` with `{"name": …, "config": {…}}`, and optionally
+/// `"initial_state": "RUNNING" | "PAUSED" | "STOPPED"`: 201 with the connector's info
 /// and its `Location`; 409 when it exists; 400 for a bad request or an invalid config.
 pub async fn create(
     State(app): State<AppState>,
@@ -157,22 +181,14 @@ pub async fn create(
         Some(c) => strict_config_from_json(c)?,
     };
     check_config_name(&config, &name)?;
-    match obj.get("initial_state") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("RUNNING") => {}
-        Some(Value::String(s))
-            if s.eq_ignore_ascii_case("PAUSED") || s.eq_ignore_ascii_case("STOPPED") =>
-        {
-            return Err(ApiError::bad_request(format!(
-                "initial_state {s} is not supported by this worker yet: create the connector, then PUT /connectors/{name}/{}",
-                if s.eq_ignore_ascii_case("PAUSED") { "pause" } else { "stop" }
-            )));
-        }
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "Invalid initial_state {other}: expected one of RUNNING, PAUSED, STOPPED"
-            )));
-        }
+    let initial = initial_state(obj.get("initial_state"))?;
+    if let Some(initial) = initial {
+        let info = app
+            .herder
+            .create_connector_in_state(&name, config, initial)
+            .await
+            .map_err(put_error)?;
+        return Ok(created(&headers, &name, info));
     }
     let (info, _) = put(&app, &name, config, false).await?;
     Ok(created(&headers, &name, info))
@@ -385,6 +401,21 @@ mod tests {
         assert_eq!(location(&h, "a b/c").unwrap(), "/connectors/a%20b%2Fc");
         h.insert(header::HOST, HeaderValue::from_static("localhost:8083"));
         assert_eq!(location(&h, "src-1").unwrap(), "http://localhost:8083/connectors/src-1");
+    }
+
+    #[test]
+    fn initial_states_read_in_any_case() {
+        let state = |v: Value| initial_state(Some(&v));
+        assert_eq!(state(json!("paused")).unwrap(), Some(TargetState::Paused));
+        assert_eq!(state(json!("Stopped")).unwrap(), Some(TargetState::Stopped));
+        assert_eq!(state(json!("RUNNING")).unwrap(), Some(TargetState::Started));
+        assert_eq!(initial_state(None).unwrap(), None);
+        assert_eq!(state(Value::Null).unwrap(), None);
+        for bad in [json!("RESTARTING"), json!(1)] {
+            let e = state(bad).unwrap_err();
+            assert_eq!(e.status, StatusCode::BAD_REQUEST);
+            assert!(e.message.contains("initial_state"), "{}", e.message);
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use connect_api::record::{ConnectRecord, Headers, SinkRecord, SourceRecord, Time
 use connect_runtime::PluginRegistry;
 use connect_runtime::transforms::TransformChain;
 
+
 /// The runtime's registry with this crate's plugins.
 fn registry() -> PluginRegistry {
     let mut r = PluginRegistry::new();
@@ -14,6 +15,39 @@ fn registry() -> PluginRegistry {
 
 fn raw(pairs: &[(&str, &str)]) -> RawConfig {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// The connector settings of a chain of one transformation, alias `t`, of `class`
+/// (short or under `org.apache.kafka.connect.transforms.`) with `settings`.
+fn one_config(class: &str, settings: &[(&str, &str)]) -> RawConfig {
+    let mut c = raw(&[("transforms", "t")]);
+    c.insert("transforms.t.type".into(), format!("org.apache.kafka.connect.transforms.{class}"));
+    for (k, v) in settings {
+        c.insert(format!("transforms.t.{k}"), v.to_string());
+    }
+    c
+}
+
+/// A chain of one transformation, as a task builds it.
+fn one<R: connect_runtime::registry::PluginRecord>(
+    class: &str,
+    settings: &[(&str, &str)],
+) -> TransformChain<R> {
+    TransformChain::from_config(&registry(), &one_config(class, settings)).unwrap()
+}
+
+/// The message of the error a bad configuration gives when the chain is built.
+fn config_error(class: &str, settings: &[(&str, &str)]) -> String {
+    let err =
+        TransformChain::<SourceRecord>::from_config(&registry(), &one_config(class, settings))
+            .unwrap_err();
+    assert_eq!(err.kind(), connect_api::ErrorKind::Config, "{}", err.message());
+    err.message().to_string()
+}
+
+/// A schemaless map with string keys.
+fn map(entries: &[(&str, Value)]) -> Value {
+    Value::Map(entries.iter().map(|(k, v)| (Value::from(*k), v.clone())).collect())
 }
 
 fn user_schema() -> Schema {

@@ -21,12 +21,16 @@
 //! | `predicates.HasHeaderKey` | [`HasHeaderKey`] |
 //! | `predicates.RecordIsTombstone` | [`RecordIsTombstone`] |
 
+mod cast;
+mod common;
 mod fields;
 mod predicates;
 mod route;
+mod values;
 
 use connect_api::plugin::PluginDescriptor;
 
+pub use cast::Cast;
 pub use fields::{ExtractField, HoistField, InsertField, ReplaceField, Side};
 pub use predicates::{HasHeaderKey, RecordIsTombstone, TopicNameMatches};
 pub use route::{Filter, RegexRouter};
@@ -66,6 +70,10 @@ pub fn plugins() -> Vec<PluginDescriptor> {
         }),
         PluginDescriptor::transformation(format!("{T}ExtractField$Value"), VERSION, || {
             ExtractField::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}Cast$Key"), VERSION, || Cast::new(Side::Key)),
+        PluginDescriptor::transformation(format!("{T}Cast$Value"), VERSION, || {
+            Cast::new(Side::Value)
         }),
         PluginDescriptor::predicate(
             format!("{P}TopicNameMatches"),

@@ -5,6 +5,8 @@ use connect_api::record::{ConnectRecord, Headers, SinkRecord, SourceRecord, Time
 use connect_runtime::PluginRegistry;
 use connect_runtime::transforms::TransformChain;
 
+mod cast;
+
 
 /// The runtime's registry with this crate's plugins.
 fn registry() -> PluginRegistry {

@@ -24,6 +24,7 @@
 mod cast;
 mod common;
 mod fields;
+mod headers;
 mod predicates;
 mod route;
 mod values;
@@ -32,6 +33,7 @@ use connect_api::plugin::PluginDescriptor;
 
 pub use cast::Cast;
 pub use fields::{ExtractField, HoistField, InsertField, ReplaceField, Side};
+pub use headers::{DropHeaders, HeaderFrom, InsertHeader};
 pub use predicates::{HasHeaderKey, RecordIsTombstone, TopicNameMatches};
 pub use route::{Filter, RegexRouter};
 
@@ -74,6 +76,18 @@ pub fn plugins() -> Vec<PluginDescriptor> {
         PluginDescriptor::transformation(format!("{T}Cast$Key"), VERSION, || Cast::new(Side::Key)),
         PluginDescriptor::transformation(format!("{T}Cast$Value"), VERSION, || {
             Cast::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}DropHeaders"), VERSION, DropHeaders::default),
+        PluginDescriptor::transformation(
+            format!("{T}InsertHeader"),
+            VERSION,
+            InsertHeader::default,
+        ),
+        PluginDescriptor::transformation(format!("{T}HeaderFrom$Key"), VERSION, || {
+            HeaderFrom::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}HeaderFrom$Value"), VERSION, || {
+            HeaderFrom::new(Side::Value)
         }),
         PluginDescriptor::predicate(
             format!("{P}TopicNameMatches"),

@@ -24,6 +24,7 @@
 mod cast;
 mod common;
 mod fields;
+mod flatten;
 mod headers;
 mod predicates;
 mod route;
@@ -33,6 +34,7 @@ use connect_api::plugin::PluginDescriptor;
 
 pub use cast::Cast;
 pub use fields::{ExtractField, HoistField, InsertField, ReplaceField, Side};
+pub use flatten::Flatten;
 pub use headers::{DropHeaders, HeaderFrom, InsertHeader};
 pub use predicates::{HasHeaderKey, RecordIsTombstone, TopicNameMatches};
 pub use route::{Filter, RegexRouter};
@@ -88,6 +90,12 @@ pub fn plugins() -> Vec<PluginDescriptor> {
         }),
         PluginDescriptor::transformation(format!("{T}HeaderFrom$Value"), VERSION, || {
             HeaderFrom::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}Flatten$Key"), VERSION, || {
+            Flatten::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}Flatten$Value"), VERSION, || {
+            Flatten::new(Side::Value)
         }),
         PluginDescriptor::predicate(
             format!("{P}TopicNameMatches"),

@@ -6,6 +6,7 @@ use connect_runtime::PluginRegistry;
 use connect_runtime::transforms::TransformChain;
 
 mod cast;
+mod flatten;
 mod headers;
 
 /// The runtime's registry with this crate's plugins.

@@ -26,6 +26,7 @@ mod common;
 mod fields;
 mod flatten;
 mod headers;
+mod mask;
 mod predicates;
 mod route;
 mod values;
@@ -36,6 +37,7 @@ pub use cast::Cast;
 pub use fields::{ExtractField, HoistField, InsertField, ReplaceField, Side};
 pub use flatten::Flatten;
 pub use headers::{DropHeaders, HeaderFrom, InsertHeader};
+pub use mask::MaskField;
 pub use predicates::{HasHeaderKey, RecordIsTombstone, TopicNameMatches};
 pub use route::{Filter, RegexRouter};
 
@@ -96,6 +98,12 @@ pub fn plugins() -> Vec<PluginDescriptor> {
         }),
         PluginDescriptor::transformation(format!("{T}Flatten$Value"), VERSION, || {
             Flatten::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}MaskField$Key"), VERSION, || {
+            MaskField::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}MaskField$Value"), VERSION, || {
+            MaskField::new(Side::Value)
         }),
         PluginDescriptor::predicate(
             format!("{P}TopicNameMatches"),

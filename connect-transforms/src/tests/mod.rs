@@ -8,6 +8,7 @@ use connect_runtime::transforms::TransformChain;
 mod cast;
 mod flatten;
 mod headers;
+mod mask;
 
 /// The runtime's registry with this crate's plugins.
 fn registry() -> PluginRegistry {

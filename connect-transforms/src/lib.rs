@@ -27,6 +27,7 @@ mod fields;
 mod flatten;
 mod headers;
 mod mask;
+mod metadata;
 mod predicates;
 mod route;
 mod values;
@@ -38,6 +39,7 @@ pub use fields::{ExtractField, HoistField, InsertField, ReplaceField, Side};
 pub use flatten::Flatten;
 pub use headers::{DropHeaders, HeaderFrom, InsertHeader};
 pub use mask::MaskField;
+pub use metadata::{SetSchemaMetadata, ValueToKey};
 pub use predicates::{HasHeaderKey, RecordIsTombstone, TopicNameMatches};
 pub use route::{Filter, RegexRouter};
 
@@ -105,6 +107,13 @@ pub fn plugins() -> Vec<PluginDescriptor> {
         PluginDescriptor::transformation(format!("{T}MaskField$Value"), VERSION, || {
             MaskField::new(Side::Value)
         }),
+        PluginDescriptor::transformation(format!("{T}SetSchemaMetadata$Key"), VERSION, || {
+            SetSchemaMetadata::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}SetSchemaMetadata$Value"), VERSION, || {
+            SetSchemaMetadata::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(format!("{T}ValueToKey"), VERSION, ValueToKey::default),
         PluginDescriptor::predicate(
             format!("{P}TopicNameMatches"),
             VERSION,

@@ -9,6 +9,7 @@ mod cast;
 mod flatten;
 mod headers;
 mod mask;
+mod metadata;
 
 /// The runtime's registry with this crate's plugins.
 fn registry() -> PluginRegistry {

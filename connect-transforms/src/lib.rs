@@ -23,6 +23,7 @@
 
 mod cast;
 mod common;
+mod dateformat;
 mod fields;
 mod flatten;
 mod headers;
@@ -30,6 +31,7 @@ mod mask;
 mod metadata;
 mod predicates;
 mod route;
+mod timestamp;
 mod values;
 
 use connect_api::plugin::PluginDescriptor;
@@ -42,6 +44,7 @@ pub use mask::MaskField;
 pub use metadata::{SetSchemaMetadata, ValueToKey};
 pub use predicates::{HasHeaderKey, RecordIsTombstone, TopicNameMatches};
 pub use route::{Filter, RegexRouter};
+pub use timestamp::{TimestampConverter, TimestampRouter};
 
 /// The version the built-in transformations and predicates report.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -114,6 +117,17 @@ pub fn plugins() -> Vec<PluginDescriptor> {
             SetSchemaMetadata::new(Side::Value)
         }),
         PluginDescriptor::transformation(format!("{T}ValueToKey"), VERSION, ValueToKey::default),
+        PluginDescriptor::transformation(format!("{T}TimestampConverter$Key"), VERSION, || {
+            TimestampConverter::new(Side::Key)
+        }),
+        PluginDescriptor::transformation(format!("{T}TimestampConverter$Value"), VERSION, || {
+            TimestampConverter::new(Side::Value)
+        }),
+        PluginDescriptor::transformation(
+            format!("{T}TimestampRouter"),
+            VERSION,
+            TimestampRouter::default,
+        ),
         PluginDescriptor::predicate(
             format!("{P}TopicNameMatches"),
             VERSION,

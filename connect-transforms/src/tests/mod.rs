@@ -10,6 +10,7 @@ mod flatten;
 mod headers;
 mod mask;
 mod metadata;
+mod timestamp;
 
 /// The runtime's registry with this crate's plugins.
 fn registry() -> PluginRegistry {

@@ -17,9 +17,23 @@
 //! | `ReplaceField$Key`, `ReplaceField$Value` | [`ReplaceField`] |
 //! | `HoistField$Key`, `HoistField$Value` | [`HoistField`] |
 //! | `ExtractField$Key`, `ExtractField$Value` | [`ExtractField`] |
+//! | `Cast$Key`, `Cast$Value` | [`Cast`] |
+//! | `Flatten$Key`, `Flatten$Value` | [`Flatten`] |
+//! | `MaskField$Key`, `MaskField$Value` | [`MaskField`] |
+//! | `SetSchemaMetadata$Key`, `SetSchemaMetadata$Value` | [`SetSchemaMetadata`] |
+//! | `ValueToKey` | [`ValueToKey`] |
+//! | `TimestampConverter$Key`, `TimestampConverter$Value` | [`TimestampConverter`] |
+//! | `TimestampRouter` | [`TimestampRouter`] |
+//! | `DropHeaders` | [`DropHeaders`] |
+//! | `InsertHeader` | [`InsertHeader`] |
+//! | `HeaderFrom$Key`, `HeaderFrom$Value` | [`HeaderFrom`] |
 //! | `predicates.TopicNameMatches` | [`TopicNameMatches`] |
 //! | `predicates.HasHeaderKey` | [`HasHeaderKey`] |
 //! | `predicates.RecordIsTombstone` | [`RecordIsTombstone`] |
+//!
+//! Each transformation takes Kafka's config keys with Kafka's defaults; the ones from
+//! `Cast` on parse their settings through their `ConfigDef`, so a bad setting is a
+//! config error naming the key (`Invalid value … for configuration spec: …`).
 
 mod cast;
 mod common;

@@ -247,7 +247,7 @@ impl TimestampConverter {
         }
     }
 
-    fn from_millis(&self, millis: i64) -> Result<Value> {
+    fn millis_to_target(&self, millis: i64) -> Result<Value> {
         Ok(match self.target {
             Kind::String => match &self.format {
                 Some(f) => Value::String(f.format(millis)),
@@ -276,7 +276,7 @@ impl TimestampConverter {
             Some(k) => k,
             None => Kind::of_value(value)?,
         };
-        self.from_millis(self.to_millis(value, kind)?)
+        self.millis_to_target(self.to_millis(value, kind)?)
     }
 
     fn struct_schema(&mut self, base: &Schema) -> Result<Schema> {

@@ -255,3 +255,41 @@ fn bad_chain_configs_name_the_problem() {
     .unwrap_err();
     assert!(err.message().contains("configuration regex"), "{}", err.message());
 }
+
+#[test]
+fn every_kafka_transformation_class_is_registered() {
+    let r = registry();
+    let classes = [
+        "Cast$Key",
+        "Cast$Value",
+        "DropHeaders",
+        "ExtractField$Key",
+        "ExtractField$Value",
+        "Filter",
+        "Flatten$Key",
+        "Flatten$Value",
+        "HeaderFrom$Key",
+        "HeaderFrom$Value",
+        "HoistField$Key",
+        "HoistField$Value",
+        "InsertField$Key",
+        "InsertField$Value",
+        "InsertHeader",
+        "MaskField$Key",
+        "MaskField$Value",
+        "RegexRouter",
+        "ReplaceField$Key",
+        "ReplaceField$Value",
+        "SetSchemaMetadata$Key",
+        "SetSchemaMetadata$Value",
+        "TimestampConverter$Key",
+        "TimestampConverter$Value",
+        "TimestampRouter",
+        "ValueToKey",
+    ];
+    for c in classes {
+        let class = format!("org.apache.kafka.connect.transforms.{c}");
+        assert!(r.transformation::<SourceRecord>(&class).is_ok(), "{class}");
+    }
+    assert_eq!(super::plugins().len(), classes.len() + 3);
+}

@@ -24,7 +24,8 @@ fn convert(settings: &[(&str, &str)], schema: Option<Schema>, v: impl Into<Value
 #[test]
 fn whole_value_with_schema_to_every_target() {
     let ts = Timestamp(DATE_PLUS_TIME);
-    let cases: Vec<(Vec<(&str, &str)>, Schema, Value)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Schema, Value);
+    let cases: Vec<Case> = vec![
         (vec![("target.type", "Timestamp")], Timestamp::schema(), Value::Timestamp(ts)),
         (vec![("target.type", "Date")], Date::schema(), Value::Date(Date(1))),
         (vec![("target.type", "Time")], Time::schema(), Value::Time(Time(1234))),

@@ -21,14 +21,14 @@ pub enum Side {
     Value,
 }
 
-fn get<R: ConnectRecord>(side: Side, r: &R) -> (Option<Schema>, Value) {
+pub(crate) fn get<R: ConnectRecord>(side: Side, r: &R) -> (Option<Schema>, Value) {
     match side {
         Side::Key => (r.key_schema().cloned(), r.key().clone()),
         Side::Value => (r.value_schema().cloned(), r.value().clone()),
     }
 }
 
-fn set<R: ConnectRecord>(side: Side, r: &mut R, v: SchemaAndValue) {
+pub(crate) fn set<R: ConnectRecord>(side: Side, r: &mut R, v: SchemaAndValue) {
     match side {
         Side::Key => r.set_key(v),
         Side::Value => r.set_value(v),

@@ -5,6 +5,13 @@ use connect_api::record::{ConnectRecord, Headers, SinkRecord, SourceRecord, Time
 use connect_runtime::PluginRegistry;
 use connect_runtime::transforms::TransformChain;
 
+mod cast;
+mod flatten;
+mod headers;
+mod mask;
+mod metadata;
+mod timestamp;
+
 /// The runtime's registry with this crate's plugins.
 fn registry() -> PluginRegistry {
     let mut r = PluginRegistry::new();
@@ -14,6 +21,39 @@ fn registry() -> PluginRegistry {
 
 fn raw(pairs: &[(&str, &str)]) -> RawConfig {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// The connector settings of a chain of one transformation, alias `t`, of `class`
+/// (short or under `org.apache.kafka.connect.transforms.`) with `settings`.
+fn one_config(class: &str, settings: &[(&str, &str)]) -> RawConfig {
+    let mut c = raw(&[("transforms", "t")]);
+    c.insert("transforms.t.type".into(), format!("org.apache.kafka.connect.transforms.{class}"));
+    for (k, v) in settings {
+        c.insert(format!("transforms.t.{k}"), v.to_string());
+    }
+    c
+}
+
+/// A chain of one transformation, as a task builds it.
+fn one<R: connect_runtime::registry::PluginRecord>(
+    class: &str,
+    settings: &[(&str, &str)],
+) -> TransformChain<R> {
+    TransformChain::from_config(&registry(), &one_config(class, settings)).unwrap()
+}
+
+/// The message of the error a bad configuration gives when the chain is built.
+fn config_error(class: &str, settings: &[(&str, &str)]) -> String {
+    let err =
+        TransformChain::<SourceRecord>::from_config(&registry(), &one_config(class, settings))
+            .unwrap_err();
+    assert_eq!(err.kind(), connect_api::ErrorKind::Config, "{}", err.message());
+    err.message().to_string()
+}
+
+/// A schemaless map with string keys.
+fn map(entries: &[(&str, Value)]) -> Value {
+    Value::Map(entries.iter().map(|(k, v)| (Value::from(*k), v.clone())).collect())
 }
 
 fn user_schema() -> Schema {
@@ -214,4 +254,42 @@ fn bad_chain_configs_name_the_problem() {
     )
     .unwrap_err();
     assert!(err.message().contains("configuration regex"), "{}", err.message());
+}
+
+#[test]
+fn every_kafka_transformation_class_is_registered() {
+    let r = registry();
+    let classes = [
+        "Cast$Key",
+        "Cast$Value",
+        "DropHeaders",
+        "ExtractField$Key",
+        "ExtractField$Value",
+        "Filter",
+        "Flatten$Key",
+        "Flatten$Value",
+        "HeaderFrom$Key",
+        "HeaderFrom$Value",
+        "HoistField$Key",
+        "HoistField$Value",
+        "InsertField$Key",
+        "InsertField$Value",
+        "InsertHeader",
+        "MaskField$Key",
+        "MaskField$Value",
+        "RegexRouter",
+        "ReplaceField$Key",
+        "ReplaceField$Value",
+        "SetSchemaMetadata$Key",
+        "SetSchemaMetadata$Value",
+        "TimestampConverter$Key",
+        "TimestampConverter$Value",
+        "TimestampRouter",
+        "ValueToKey",
+    ];
+    for c in classes {
+        let class = format!("org.apache.kafka.connect.transforms.{c}");
+        assert!(r.transformation::<SourceRecord>(&class).is_ok(), "{class}");
+    }
+    assert_eq!(super::plugins().len(), classes.len() + 3);
 }

@@ -8,6 +8,7 @@ mod common;
 
 mod balance;
 mod bounce;
+mod created_states;
 mod failover;
 mod harness;
 mod joining;

@@ -13,10 +13,10 @@ use crate::common;
 use crate::harness::*;
 
 /// A `connect-mock-broker` process: `down`/`up` on its standard input.
-struct MockBroker {
+pub(crate) struct MockBroker {
     child: Child,
     control: ChildStdin,
-    bootstrap: String,
+    pub(crate) bootstrap: String,
 }
 
 impl Drop for MockBroker {
@@ -27,7 +27,7 @@ impl Drop for MockBroker {
 }
 
 impl MockBroker {
-    fn start(dir: &std::path::Path, topics: &[String]) -> MockBroker {
+    pub(crate) fn start(dir: &std::path::Path, topics: &[String]) -> MockBroker {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_connect-mock-broker"));
         for t in topics {
             cmd.arg("--topic").arg(t);

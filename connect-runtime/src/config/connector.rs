@@ -91,6 +91,16 @@ pub fn source_config_def() -> ConfigDef {
     common_config_def()
         .define(
             ConfigKey::new(
+                "topic.creation.groups",
+                Type::List,
+                Importance::Low,
+                "Groups of topic settings for the topics this source connector creates, tried in order before 'default'.",
+            )
+            .default_value("")
+            .group("Topic Creation"),
+        )
+        .define(
+            ConfigKey::new(
                 "topic.creation.default.partitions",
                 Type::Int,
                 Importance::Low,

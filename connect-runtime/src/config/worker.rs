@@ -172,6 +172,12 @@ impl WorkerConfig {
         self.millis("offset.flush.timeout.ms", 5_000)
     }
 
+    /// `topic.creation.enable`: whether source connectors' `topic.creation.*` rules
+    /// apply (true unless set to false).
+    pub fn topic_creation_enable(&self) -> bool {
+        self.parsed.get_bool("topic.creation.enable").unwrap_or(true)
+    }
+
     /// How long tasks get to stop.
     pub fn graceful_shutdown_timeout(&self) -> Duration {
         self.millis("task.shutdown.graceful.timeout.ms", 5_000)

@@ -23,6 +23,7 @@ use tracing::{debug, error, info, warn};
 
 use super::{Converters, TargetState, TaskId, TaskSetup};
 use crate::config::connector::client_overrides;
+use crate::config::topic_creation::TopicCreation;
 use crate::errors::{ErrorHandler, Failure, Retriable as _, Stage, StageError};
 use crate::kafka::KafkaClients;
 use crate::offsets::{ConnectorOffsetReader, OffsetStore};
@@ -111,6 +112,9 @@ pub struct SourceEnv {
     pub flush_timeout: Duration,
     /// Where the task reports reaching the end of its input (bounded mode).
     pub end_of_input: super::EndOfInput,
+    /// The worker's `topic.creation.enable`: whether a connector's `topic.creation.*`
+    /// rules apply.
+    pub topic_creation_enable: bool,
 }
 
 /// Drives one source task until cancelled or failed.
@@ -122,6 +126,8 @@ pub struct SourceDriver {
     converters: Converters,
     transforms: TransformChain<SourceRecord>,
     errors: ErrorHandler,
+    /// The connector's `topic.creation.*` rules, when it has some.
+    topic_creation: Option<TopicCreation>,
     producer: ThreadedProducer<AckContext>,
     acks: mpsc::UnboundedReceiver<Ack>,
     in_flight: VecDeque<InFlight>,
@@ -163,6 +169,10 @@ impl SourceDriver {
             })?;
         Ok(SourceDriver {
             errors: ErrorHandler::new(id.clone(), connector_config)?,
+            topic_creation: TopicCreation::from_config(
+                env.topic_creation_enable,
+                connector_config,
+            )?,
             transforms: TransformChain::from_config(&setup_plugins, connector_config)?,
             id,
             task,
@@ -400,14 +410,20 @@ impl SourceDriver {
         }))
     }
 
-    /// Makes sure a topic exists before the first record goes to it, retrying
+    /// Makes sure a topic exists before the first record goes to it, created as the
+    /// connector's `topic.creation.*` rules say (or with the brokers' defaults), retrying
     /// retriable failures as `errors.retry.*` allow.
     async fn ensure_topic(&mut self, topic: &str) -> Result<()> {
         let (kafka, errors, cancel) = (&self.env.kafka, &self.errors, &self.cancel);
+        let spec = match &self.topic_creation {
+            Some(rules) => rules.spec_for(topic),
+            None => crate::kafka::TopicSpec { name: topic.to_string(), ..Default::default() },
+        };
         errors
             .retry()
-            .run(cancel, errors.metrics(), || kafka.ensure_topic(topic))
+            .run(cancel, errors.metrics(), || kafka.ensure_topic_spec(&spec))
             .await
+            .map(drop)
             .map_err(|e| e.context(format!("task {}: the topic {topic} is not available", self.id)))
     }
 

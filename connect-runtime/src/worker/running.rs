@@ -323,6 +323,7 @@ impl Worker {
                         flush_interval: self.inner.config.offset_flush_interval(),
                         flush_timeout: self.inner.config.offset_flush_timeout(),
                         end_of_input: self.inner.end_of_input.clone(),
+                        topic_creation_enable: self.inner.config.topic_creation_enable(),
                     };
                     let driver = SourceDriver::new(c.create_task(), setup, env)?;
                     Ok(tokio::spawn(driver.run()))

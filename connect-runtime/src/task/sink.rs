@@ -289,16 +289,23 @@ impl SinkDriver {
         );
     }
 
-    /// Runs the task: start, the delivery loop, then stop.
-    pub async fn run(mut self) {
+    /// Runs the task: start, the delivery loop, then stop. Returns whether the task
+    /// failed.
+    pub async fn run(mut self) -> bool {
         let result = self.run_inner().await;
         if let Err(e) = &result {
             error!(task = %self.id, error = %e.trace(), "sink task failed");
         }
         let stop = self.shutdown(result.is_ok()).await;
         match (result, stop) {
-            (Err(e), _) | (Ok(()), Err(e)) => self.set_status(State::Failed, Some(e.trace())),
-            (Ok(()), Ok(())) => info!(task = %self.id, "sink task stopped"),
+            (Err(e), _) | (Ok(()), Err(e)) => {
+                self.set_status(State::Failed, Some(e.trace()));
+                true
+            }
+            (Ok(()), Ok(())) => {
+                info!(task = %self.id, "sink task stopped");
+                false
+            }
         }
     }
 

@@ -200,7 +200,8 @@ impl SourceDriver {
     }
 
     /// Runs the task: start, the poll loop, then stop with a final offset commit.
-    pub async fn run(mut self) {
+    /// Returns whether the task failed.
+    pub async fn run(mut self) -> bool {
         self.env.end_of_input.task_started();
         let result = self.run_inner().await;
         self.env.end_of_input.task_stopped(self.eof_reported);
@@ -209,8 +210,14 @@ impl SourceDriver {
         }
         let stop = self.shutdown().await;
         match (result, stop) {
-            (Err(e), _) | (Ok(()), Err(e)) => self.set_status(State::Failed, Some(e.trace())),
-            (Ok(()), Ok(())) => info!(task = %self.id, "source task stopped"),
+            (Err(e), _) | (Ok(()), Err(e)) => {
+                self.set_status(State::Failed, Some(e.trace()));
+                true
+            }
+            (Ok(()), Ok(())) => {
+                info!(task = %self.id, "source task stopped");
+                false
+            }
         }
     }
 

@@ -4,7 +4,10 @@
 //! configs nor decides anything about them.
 
 mod offsets_api;
+mod restart;
 mod running;
+
+pub use restart::RestartPolicy;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -282,6 +282,18 @@ impl Worker {
     /// Starts task `index` of running connector `name` with `task_config`. A task that
     /// cannot be built (a converter's config, say) is FAILED with the reason, not an error.
     pub async fn start_task(&self, name: &str, index: u32, task_config: RawConfig) -> Result<()> {
+        self.start_task_attempt(name, index, task_config, 0).await
+    }
+
+    /// [`Worker::start_task`] for the `attempt`-th restart in a row of a failed task
+    /// (0: a start the herder asked for; see [`super::RestartPolicy`]).
+    pub(super) async fn start_task_attempt(
+        &self,
+        name: &str,
+        index: u32,
+        task_config: RawConfig,
+        attempt: u32,
+    ) -> Result<()> {
         let mut running = self.inner.running.lock().await;
         let r = running.get_mut(name).ok_or_else(|| not_running(name))?;
         let id = TaskId { connector: name.to_string(), task: index };
@@ -291,6 +303,8 @@ impl Worker {
             // Resolved at use, each time a task starts (see `run_start`).
             let providers = self.inner.config.config_providers();
             let connector_config = providers.resolve(&r.config)?;
+            let restart = super::RestartPolicy::from_config(&connector_config)?;
+            let written_task_config = task_config.clone();
             let task_config = providers.resolve(&task_config)?;
             let converters =
                 Converters::build(&self.inner.registry, &self.inner.config, &connector_config)?;
@@ -326,7 +340,15 @@ impl Worker {
                         topic_creation_enable: self.inner.config.topic_creation_enable(),
                     };
                     let driver = SourceDriver::new(c.create_task(), setup, env)?;
-                    Ok(tokio::spawn(driver.run()))
+                    let run = driver.run();
+                    Ok(self.supervise(
+                        id.clone(),
+                        run,
+                        restart,
+                        attempt,
+                        written_task_config,
+                        cancel.clone(),
+                    ))
                 }
                 Instance::Sink(c) => {
                     let env = SinkEnv {
@@ -336,7 +358,15 @@ impl Worker {
                         commit_interval: self.inner.config.offset_flush_interval(),
                     };
                     let driver = SinkDriver::new(c.create_task(), setup, env)?;
-                    Ok(tokio::spawn(driver.run()))
+                    let run = driver.run();
+                    Ok(self.supervise(
+                        id.clone(),
+                        run,
+                        restart,
+                        attempt,
+                        written_task_config,
+                        cancel.clone(),
+                    ))
                 }
             }
         })();

@@ -121,6 +121,35 @@ impl ConfigDef {
         self
     }
 
+    /// Adds every key of `child` under `prefix`, as Kafka's `ConfigDef.embed`: each
+    /// key is named `prefix` + its name, grouped under `group` (`group: <its group>`
+    /// when it has one) and numbered from `first_order` in definition order. Validators
+    /// and recommenders still see the child's names, while every message names the
+    /// prefixed key.
+    ///
+    /// ```
+    /// use connect_api::config::{ConfigDef, ConfigKey, Importance, Range, RawConfig, Type};
+    ///
+    /// let child = ConfigDef::new().define(
+    ///     ConfigKey::new("size", Type::Int, Importance::High, "Size.").validator(Range::at_least(1)),
+    /// );
+    /// let mut def = ConfigDef::new();
+    /// def.embed("transforms.t.", "Transforms: t", 1, &child);
+    /// let raw = RawConfig::from([("transforms.t.size".to_string(), "0".to_string())]);
+    /// let report = def.validate(&raw);
+    /// let key = report.get("transforms.t.size").unwrap();
+    /// assert_eq!(
+    ///     key.errors,
+    ///     ["Invalid value 0 for configuration transforms.t.size: Value must be at least 1"]
+    /// );
+    /// assert_eq!(def.get("transforms.t.size").unwrap().get_group(), Some("Transforms: t"));
+    /// ```
+    pub fn embed(&mut self, prefix: &str, group: &str, first_order: i32, child: &ConfigDef) {
+        for (order, key) in (first_order..).zip(&child.keys) {
+            self.add(key.embedded(prefix, group, order));
+        }
+    }
+
     /// The keys, in definition order.
     pub fn keys(&self) -> &[ConfigKey] {
         &self.keys

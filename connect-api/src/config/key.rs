@@ -1,6 +1,7 @@
 //! [`ConfigKey`]: the definition of one configuration key, built with a consuming
 //! builder.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -394,6 +395,75 @@ impl ConfigKey {
                 invalid_value_message(&self.name, self.ty, shown.as_deref(), &reason)
             }),
         }
+    }
+}
+
+impl ConfigKey {
+    /// This key as [`ConfigDef::embed`](crate::config::ConfigDef::embed) adds it: named
+    /// `prefix` + its name, in `group` (`group: <own group>` when it has one) at
+    /// position `order`, its dependents prefixed too. Its validator and recommender
+    /// still see the names they were written for: the key's own name, and the parsed
+    /// values of the keys under `prefix` with the prefix stripped.
+    pub(crate) fn embedded(&self, prefix: &str, group: &str, order: i32) -> ConfigKey {
+        let mut key = self.clone();
+        key.name = format!("{prefix}{}", self.name);
+        key.group = Some(match &self.group {
+            Some(own) => format!("{group}: {own}"),
+            None => group.to_string(),
+        });
+        key.order_in_group = Some(order);
+        key.dependents = self.dependents.iter().map(|d| format!("{prefix}{d}")).collect();
+        key.validator = self.validator.as_ref().map(|inner| {
+            Arc::new(Embedded { prefix: prefix.to_string(), inner: inner.clone() })
+                as Arc<dyn Validator>
+        });
+        key.recommender = self.recommender.as_ref().map(|inner| {
+            Arc::new(Embedded { prefix: prefix.to_string(), inner: inner.clone() })
+                as Arc<dyn Recommender>
+        });
+        key
+    }
+}
+
+/// A validator or recommender of an embedded key, called with the names it was
+/// written for.
+struct Embedded<T: ?Sized> {
+    prefix: String,
+    inner: Arc<T>,
+}
+
+impl<T: ?Sized> Embedded<T> {
+    fn own<'a>(&self, name: &'a str) -> &'a str {
+        name.strip_prefix(self.prefix.as_str()).unwrap_or(name)
+    }
+
+    fn own_values(&self, parsed: &BTreeMap<String, ConfigValue>) -> BTreeMap<String, ConfigValue> {
+        parsed
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix(self.prefix.as_str()).map(|k| (k.to_string(), v.clone()))
+            })
+            .collect()
+    }
+}
+
+impl Validator for Embedded<dyn Validator> {
+    fn ensure_valid(&self, name: &str, value: Option<&ConfigValue>) -> Result<(), String> {
+        self.inner.ensure_valid(self.own(name), value)
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+impl Recommender for Embedded<dyn Recommender> {
+    fn valid_values(&self, name: &str, parsed: &BTreeMap<String, ConfigValue>) -> Vec<ConfigValue> {
+        self.inner.valid_values(self.own(name), &self.own_values(parsed))
+    }
+
+    fn visible(&self, name: &str, parsed: &BTreeMap<String, ConfigValue>) -> bool {
+        self.inner.visible(self.own(name), &self.own_values(parsed))
     }
 }
 

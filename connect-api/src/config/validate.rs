@@ -169,4 +169,33 @@ mod tests {
         assert!(!ghost.visible);
         assert_eq!(report.error_count(), 1);
     }
+
+    #[test]
+    fn embedded_keys_are_prefixed_and_their_plugins_see_their_own_names() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let names = seen.clone();
+        let child = recommended_def().define(
+            ConfigKey::new("size", Type::Int, Importance::High, "").validator(
+                crate::config::custom(move |name, _| {
+                    names.lock().unwrap().push(name.to_string());
+                    Err("never".to_string())
+                }),
+            ),
+        );
+        let mut def = ConfigDef::new();
+        def.embed("t.a.", "T: a", 3, &child);
+        assert_eq!(def.names().collect::<Vec<_>>(), ["t.a.db", "t.a.mode", "t.a.size"]);
+        assert_eq!(def.get("t.a.db").unwrap().get_dependents(), ["t.a.mode"]);
+        assert_eq!(def.get("t.a.size").unwrap().get_order_in_group(), Some(5));
+        assert!(def.undefined_dependents().is_empty());
+        let report = def.validate(&raw(&[("t.a.db", "pg"), ("db", "other"), ("t.a.size", "2")]));
+        let mode = report.get("t.a.mode").unwrap();
+        assert_eq!(mode.recommended_values, ["insert", "upsert"]);
+        assert!(mode.visible);
+        assert_eq!(
+            report.get("t.a.size").unwrap().errors,
+            ["Invalid value 2 for configuration t.a.size: never"]
+        );
+        assert!(seen.lock().unwrap().iter().all(|n| n == "size"), "{seen:?}");
+    }
 }

@@ -29,6 +29,16 @@ pub(crate) fn non_empty_list() -> CustomValidator {
     .described_as("non-empty list")
 }
 
+/// Kafka's `RegexValidator`: a STRING key, when set, must hold a valid regular
+/// expression.
+pub(crate) fn valid_regex() -> CustomValidator {
+    custom(|_, value| match value.and_then(ConfigValue::as_str) {
+        Some(p) => regex::Regex::new(p).map(drop).map_err(|e| e.to_string()),
+        None => Ok(()),
+    })
+    .described_as("valid regex")
+}
+
 /// A struct field's value: its default when null and `replace_null_with_default` is
 /// set, else the value as stored.
 pub(crate) fn field_value(

@@ -6,6 +6,8 @@ use connect_api::transform::Predicate;
 use connect_api::{ConnectError, Result};
 use regex::Regex;
 
+use crate::common::valid_regex;
+
 /// True for records whose topic matches `pattern` entirely.
 #[derive(Debug, Default)]
 pub struct TopicNameMatches {
@@ -26,12 +28,15 @@ impl<R: ConnectRecord> Predicate<R> for TopicNameMatches {
     }
 
     fn config_def(&self) -> ConfigDef {
-        ConfigDef::new().define(ConfigKey::new(
-            "pattern",
-            Type::String,
-            Importance::Medium,
-            "Regular expression for topic names.",
-        ))
+        ConfigDef::new().define(
+            ConfigKey::new(
+                "pattern",
+                Type::String,
+                Importance::Medium,
+                "Regular expression for topic names.",
+            )
+            .validator(valid_regex()),
+        )
     }
 
     fn test(&self, record: &R) -> bool {

@@ -6,6 +6,8 @@ use connect_api::transform::Transformation;
 use connect_api::{ConnectError, Result};
 use regex::Regex;
 
+use crate::common::valid_regex;
+
 /// Renames topics matching a regular expression (Kafka's `RegexRouter`): `regex` must
 /// match the whole topic; `replacement` may use `$1`-style groups.
 #[derive(Debug, Default)]
@@ -34,12 +36,15 @@ impl<R: ConnectRecord> Transformation<R> for RegexRouter {
 
     fn config_def(&self) -> ConfigDef {
         ConfigDef::new()
-            .define(ConfigKey::new(
-                "regex",
-                Type::String,
-                Importance::High,
-                "Regular expression to match topics against.",
-            ))
+            .define(
+                ConfigKey::new(
+                    "regex",
+                    Type::String,
+                    Importance::High,
+                    "Regular expression to match topics against.",
+                )
+                .validator(valid_regex()),
+            )
             .define(ConfigKey::new(
                 "replacement",
                 Type::String,

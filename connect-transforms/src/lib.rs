@@ -32,8 +32,10 @@
 //! | `predicates.RecordIsTombstone` | [`RecordIsTombstone`] |
 //!
 //! Each transformation takes Kafka's config keys with Kafka's defaults; the ones from
-//! `Cast` on parse their settings through their `ConfigDef`, so a bad setting is a
-//! config error naming the key (`Invalid value … for configuration spec: …`).
+//! `Cast` on parse their settings through their `ConfigDef`. The runtime checks a
+//! connector's settings against each plugin's `ConfigDef` under its prefix, so a bad
+//! setting is a config error naming the full key
+//! (`Invalid value … for configuration transforms.<alias>.spec: …`).
 
 mod cast;
 mod common;

@@ -1,16 +1,21 @@
 //! Checking connector configs as creation and `PUT …/config/validate` do: the plugin's
-//! definition, every key's errors, converters and transformations that can be built,
-//! the worker's client override policy, and masking secrets for display.
+//! definition enriched with the keys of its transformations and predicates (Kafka's
+//! `ConnectorConfig.enrich`), every key's errors, a source's `topic.creation.*` groups,
+//! converters and transformations that can be built, the worker's client override
+//! policy, and masking secrets for display.
 
 use connect_api::config::{ConfigDef, ConfigInfos, KeyReport, RawConfig, Type};
 use connect_api::plugin::{PluginFactory, PluginKind};
+use connect_api::record::{SinkRecord, SourceRecord};
 use connect_api::{ConnectError, Result};
 
 use crate::config::connector::{sink_config_def, source_config_def};
 use crate::config::override_policy::OverridePolicy;
 use crate::config::providers::has_variables;
+use crate::config::topic_creation::TopicCreation;
 use crate::config::worker::WorkerConfig;
 use crate::registry::PluginRegistry;
+use crate::transforms::enrich;
 
 /// What a secret shows as.
 const HIDDEN: &str = "[hidden]";
@@ -31,7 +36,11 @@ pub fn connector_definition(
 }
 
 /// Validates a connector config as `PUT /connector-plugins/{type}/config/validate`
-/// does: every key, common and connector-specific, with its errors. No config provider
+/// does: every key, common and connector-specific, with its errors, and those of each
+/// transformation and predicate under its prefix (`transforms.<alias>.type`,
+/// `.predicate`, `.negate` and its own keys, `predicates.<alias>.type` and its own), so a
+/// bad setting is reported on its full key; for a source, the problems of its
+/// `topic.creation.*` keys too. No config provider
 /// resolves its variables and every client override is allowed; a worker's herder uses
 /// [`validate_for`].
 pub fn validate(registry: &PluginRegistry, class: &str, raw: &RawConfig) -> Result<ConfigInfos> {
@@ -81,7 +90,14 @@ fn validate_with_policy(
         }
         _ => return Err(ConnectError::not_found(format!("{class} is not a connector"))),
     };
+    let common = match kind {
+        PluginKind::Source => enrich::<SourceRecord>(registry, common, raw),
+        _ => enrich::<SinkRecord>(registry, common, raw),
+    };
     let mut report = common.validate(raw);
+    if kind == PluginKind::Source {
+        TopicCreation::validate_into(raw, &mut report);
+    }
     if kind == PluginKind::Sink {
         let topics = raw.get("topics").is_some_and(|t| !t.trim().is_empty());
         let regex = raw.get("topics.regex").is_some_and(|t| !t.trim().is_empty());
@@ -132,7 +148,7 @@ fn password_keys(registry: &PluginRegistry, config: &RawConfig) -> Vec<String> {
         return Vec::new();
     };
     match connector_definition(registry, class) {
-        Ok((_, def, _)) => def
+        Ok((_, def, _)) => enrich::<SourceRecord>(registry, def, config)
             .keys()
             .iter()
             .filter(|k| k.ty() == Type::Password)
@@ -176,8 +192,9 @@ pub fn mask(registry: &PluginRegistry, config: &RawConfig) -> RawConfig {
         .collect()
 }
 
-/// Checks a connector config as creation does: a known class, no invalid key,
-/// converters of known classes and transformations that can be built. No config provider
+/// Checks a connector config as creation does: a known class, converters of known
+/// classes, no invalid key (a transformation's or predicate's included, named in full as
+/// `transforms.<alias>.<key>`) and transformations that can be built. No config provider
 /// resolves its variables and every client override is allowed; a worker's herder uses
 /// [`check_config_for`].
 pub fn check_config(registry: &PluginRegistry, config: &RawConfig) -> Result<()> {
@@ -203,9 +220,6 @@ fn check(
     config: &RawConfig,
     validate: impl Fn(&str, &RawConfig) -> Result<ConfigInfos>,
 ) -> Result<()> {
-    crate::transforms::TransformChain::<connect_api::record::SourceRecord>::from_config(
-        registry, config,
-    )?;
     check_converters(registry, config)?;
     let class = config.get("connector.class").cloned().ok_or_else(|| {
         ConnectError::config("Connector config is missing the required key \"connector.class\"")
@@ -229,5 +243,7 @@ fn check(
             errors.join("\n")
         )));
     }
+    // What the definitions cannot tell: a transformation that refuses its settings.
+    crate::transforms::TransformChain::<SourceRecord>::from_config(registry, config)?;
     Ok(())
 }

@@ -22,6 +22,22 @@ use connect_api::{ConnectError, Result};
 
 use crate::registry::{PluginRecord, PluginRegistry};
 
+mod enrich;
+
+pub use enrich::enrich;
+
+/// Fails with every problem of one alias's own settings, each naming its full key
+/// (`transforms.<alias>.<key>`), as validation reports them.
+fn check_settings(
+    prefix: &str,
+    def: &connect_api::config::ConfigDef,
+    masked: &[&str],
+    raw: &RawConfig,
+) -> Result<()> {
+    let report = enrich::validate_settings(prefix, def, masked, raw);
+    if report.is_valid() { Ok(()) } else { Err(report.to_errors().into()) }
+}
+
 struct Stage<R: ConnectRecord> {
     alias: String,
     class: String,
@@ -61,7 +77,9 @@ impl<R: PluginRecord> TransformChain<R> {
     }
 
     /// Builds the chain a connector config describes from the plugins of `registry`; an
-    /// unknown class or a bad setting is a config error naming the alias and key.
+    /// unknown class or a bad setting is a config error naming the full key
+    /// (`transforms.<alias>.<key>`, `predicates.<alias>.<key>`): each plugin's settings
+    /// are checked against its definition before it is configured.
     pub fn from_config(registry: &PluginRegistry, raw: &RawConfig) -> Result<Self> {
         let mut stages = Vec::new();
         for alias in list(raw, "transforms") {
@@ -81,6 +99,7 @@ impl<R: PluginRecord> TransformChain<R> {
             let predicate_alias = own.remove("predicate");
             let negate =
                 own.remove("negate").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+            check_settings(&prefix, &transform.config_def(), &enrich::MASKED, raw)?;
             transform.configure(&own).map_err(|e| e.context(format!("transformation {alias}")))?;
             let predicate = match predicate_alias.filter(|p| !p.trim().is_empty()) {
                 None => None,
@@ -102,6 +121,7 @@ impl<R: PluginRecord> TransformChain<R> {
                             e.message()
                         ))
                     })?;
+                    check_settings(&pprefix, &pred.config_def(), &[], raw)?;
                     pred.configure(&pown).map_err(|e| e.context(format!("predicate {p}")))?;
                     Some((pred, negate))
                 }

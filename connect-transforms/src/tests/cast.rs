@@ -235,10 +235,10 @@ fn bad_specs_fail_naming_the_key() {
         ("foo:int8,int32", "may only specify a single cast"),
     ] {
         let m = config_error("Cast$Value", &[("spec", spec)]);
-        assert!(m.contains("configuration spec") && m.contains(why), "{spec}: {m}");
+        assert!(m.contains("configuration transforms.t.spec") && m.contains(why), "{spec}: {m}");
     }
     let m = config_error("Cast$Key", &[]);
-    assert!(m.contains("\"spec\""), "{m}");
+    assert!(m.contains("\"transforms.t.spec\""), "{m}");
     let m = config_error("Cast$Key", &[("spec", "int8"), ("replace.null.with.default", "maybe")]);
     assert!(m.contains("replace.null.with.default"), "{m}");
 }

@@ -26,8 +26,8 @@ fn drop_headers_removes_every_header_of_the_listed_names() {
     let out = chain.apply(SinkRecord::builder("t", 0, 1).headers(h).build()).unwrap().unwrap();
     assert_eq!(header_list(&out), vec![("keep".into(), Some(Schema::string()), Value::from("b"))]);
     let m = config_error("DropHeaders", &[("headers", "")]);
-    assert!(m.contains("configuration headers") && m.contains("Empty list"), "{m}");
-    assert!(config_error("DropHeaders", &[]).contains("\"headers\""));
+    assert!(m.contains("configuration transforms.t.headers") && m.contains("Empty list"), "{m}");
+    assert!(config_error("DropHeaders", &[]).contains("\"transforms.t.headers\""));
 }
 
 #[test]
@@ -47,9 +47,9 @@ fn insert_header_adds_the_literal_with_an_inferred_schema() {
     let n = out.headers().last_with_name("n").unwrap();
     assert_eq!((n.schema(), n.value()), (Some(&Schema::int8()), &Value::Int8(42)));
     let m = config_error("InsertHeader", &[("header", "x")]);
-    assert!(m.contains("\"value.literal\""), "{m}");
+    assert!(m.contains("\"transforms.t.value.literal\""), "{m}");
     let m = config_error("InsertHeader", &[("value.literal", "x")]);
-    assert!(m.contains("\"header\""), "{m}");
+    assert!(m.contains("\"transforms.t.header\""), "{m}");
 }
 
 fn two_fields() -> Schema {
@@ -174,10 +174,10 @@ fn header_from_bad_configs_name_the_key() {
         "HeaderFrom$Value",
         &[("fields", "a"), ("headers", "x"), ("operation", "cut")],
     );
-    assert!(m.contains("configuration operation") && m.contains("move, copy"), "{m}");
+    assert!(m.contains("configuration transforms.t.operation") && m.contains("move, copy"), "{m}");
     let m = config_error("HeaderFrom$Key", &[("fields", "a"), ("operation", "copy")]);
-    assert!(m.contains("\"headers\""), "{m}");
+    assert!(m.contains("\"transforms.t.headers\""), "{m}");
     let m =
         config_error("HeaderFrom$Key", &[("fields", ""), ("headers", "x"), ("operation", "copy")]);
-    assert!(m.contains("configuration fields"), "{m}");
+    assert!(m.contains("configuration transforms.t.fields"), "{m}");
 }

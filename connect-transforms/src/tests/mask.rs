@@ -176,8 +176,11 @@ fn schemaless_map_entries_are_masked() {
 #[test]
 fn bad_configs_name_the_key() {
     let m = config_error("MaskField$Value", &[("fields", "")]);
-    assert!(m.contains("configuration fields") && m.contains("Empty list"), "{m}");
+    assert!(m.contains("configuration transforms.t.fields") && m.contains("Empty list"), "{m}");
     let m = config_error("MaskField$Value", &[("fields", "a"), ("replacement", " ")]);
-    assert!(m.contains("configuration replacement") && m.contains("may not be empty"), "{m}");
-    assert!(config_error("MaskField$Key", &[]).contains("\"fields\""));
+    assert!(
+        m.contains("configuration transforms.t.replacement") && m.contains("may not be empty"),
+        "{m}"
+    );
+    assert!(config_error("MaskField$Key", &[]).contains("\"transforms.t.fields\""));
 }

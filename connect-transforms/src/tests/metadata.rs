@@ -78,7 +78,7 @@ fn set_schema_metadata_bad_configs_name_the_key() {
     let m = config_error("SetSchemaMetadata$Value", &[]);
     assert!(m.contains("schema.name") && m.contains("schema.version"), "{m}");
     let m = config_error("SetSchemaMetadata$Value", &[("schema.version", "one")]);
-    assert!(m.contains("configuration schema.version"), "{m}");
+    assert!(m.contains("configuration transforms.t.schema.version"), "{m}");
 }
 
 #[test]
@@ -117,5 +117,5 @@ fn value_to_key_schemaless_and_errors() {
     let err = chain.apply(r).unwrap_err();
     assert!(err.message().contains("Field does not exist: nope"), "{}", err.message());
     let m = config_error("ValueToKey", &[("fields", "")]);
-    assert!(m.contains("configuration fields") && m.contains("Empty list"), "{m}");
+    assert!(m.contains("configuration transforms.t.fields") && m.contains("Empty list"), "{m}");
 }

@@ -253,7 +253,24 @@ fn bad_chain_configs_name_the_problem() {
         ]),
     )
     .unwrap_err();
-    assert!(err.message().contains("configuration regex"), "{}", err.message());
+    assert!(err.message().contains("configuration transforms.r.regex"), "{}", err.message());
+    let err = TransformChain::<SinkRecord>::from_config(
+        &registry(),
+        &raw(&[
+            ("transforms", "x"),
+            ("transforms.x.type", "Filter"),
+            ("transforms.x.predicate", "p"),
+            ("predicates", "p"),
+            ("predicates.p.type", "TopicNameMatches"),
+            ("predicates.p.pattern", "orders-("),
+        ]),
+    )
+    .unwrap_err();
+    assert!(
+        err.message().starts_with("Invalid value orders-( for configuration predicates.p.pattern"),
+        "{}",
+        err.message()
+    );
 }
 
 #[test]

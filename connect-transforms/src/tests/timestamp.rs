@@ -150,9 +150,9 @@ fn a_map_field_is_converted() {
 #[test]
 fn converter_bad_configs_name_the_key() {
     let m = config_error("TimestampConverter$Value", &[]);
-    assert!(m.contains("\"target.type\""), "{m}");
+    assert!(m.contains("\"transforms.t.target.type\""), "{m}");
     let m = config_error("TimestampConverter$Value", &[("target.type", "date")]);
-    assert!(m.contains("configuration target.type"), "{m}");
+    assert!(m.contains("configuration transforms.t.target.type"), "{m}");
     let m = config_error("TimestampConverter$Value", &[("target.type", "string")]);
     assert!(m.contains("format"), "{m}");
     let m = config_error(
@@ -160,14 +160,15 @@ fn converter_bad_configs_name_the_key() {
         &[("target.type", "string"), ("format", "bad-format")],
     );
     assert!(
-        m.contains("configuration format") && m.contains("Illegal pattern character 'b'"),
+        m.contains("configuration transforms.t.format")
+            && m.contains("Illegal pattern character 'b'"),
         "{m}"
     );
     let m = config_error(
         "TimestampConverter$Value",
         &[("target.type", "unix"), ("unix.precision", "hours")],
     );
-    assert!(m.contains("configuration unix.precision"), "{m}");
+    assert!(m.contains("configuration transforms.t.unix.precision"), "{m}");
 }
 
 #[test]
@@ -190,5 +191,5 @@ fn router_uses_both_formats() {
     let r = SourceRecord::builder("orders").timestamp(1_483_425_001_864).build();
     assert_eq!(chain.apply(r).unwrap().unwrap().topic(), "2017-01m_orders_x");
     let m = config_error("TimestampRouter", &[("timestamp.format", "yyyy-ww")]);
-    assert!(m.contains("configuration timestamp.format"), "{m}");
+    assert!(m.contains("configuration transforms.t.timestamp.format"), "{m}");
 }

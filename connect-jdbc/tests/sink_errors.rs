@@ -78,6 +78,30 @@ async fn poison_insert(d: Dialect) {
 }
 per_dialect!(poison_record_is_named_and_earlier_rows_kept, poison_insert);
 
+/// With an errant record reporter (the connector has a dead letter queue or an error
+/// log), records the database refuses are reported and every other row is written.
+async fn poison_records_are_reported_and_the_rest_written(d: Dialect) {
+    let t = Target::new(d).await;
+    let table = common::unique("sink_report");
+    // Two bad rows: NULL into NOT NULL at 3 and 7.
+    let mut recs = batch(&table, 10, 3);
+    recs[7] = batch(&table, 10, 7).swap_remove(7);
+    let reporter = connect_testkit::RecordingErrantReporter::new();
+    let builder = connect_testkit::SinkTaskHarness::builder(
+        t.config(&[("auto.create", "true"), ("table.name.format", &table)]),
+    )
+    .errant_reporter(reporter.clone());
+    let mut h = sink_support::harness_with(builder, &recs).await;
+    h.put(&recs).await.unwrap();
+    assert_eq!(ids(&t, &table).await, [0, 1, 2, 4, 5, 6, 8, 9]);
+    let reported: Vec<i64> = reporter.records().iter().map(|r| r.kafka_offset() - 100).collect();
+    assert_eq!(reported, [3, 7]);
+    assert!(reporter.errors().iter().all(|e| e.kind == ErrorKind::Data), "{:?}", reporter.errors());
+    h.stop().await.unwrap();
+    t.drop_table(&table).await;
+}
+per_dialect!(poison_reported_and_rest_written, poison_records_are_reported_and_the_rest_written);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poison_record_with_copy_is_found_by_bisection() {
     poison_record_is_named_and_earlier_rows_kept(Dialect::Postgres, "copy").await

@@ -231,8 +231,13 @@ impl State {
         Ok(Some(info))
     }
 
-    /// One attempt at the whole batch.
+    /// One attempt at the whole batch. A record the database (or the table's shape)
+    /// refuses goes to the errant record reporter when the runtime gives one (the
+    /// connector's dead letter queue or error log, as Kafka's JDBC sink does), and the
+    /// rest of the batch is written; without a reporter the batch stops there, with the
+    /// rows before it written, and the error names the record.
     async fn write_batch(&mut self, records: &[SinkRecord]) -> Result<()> {
+        let reporter = self.context.errant_record_reporter().cloned();
         let mut ops: Vec<Op> = Vec::with_capacity(records.len());
         let mut bad: Option<ConnectError> = None;
         let action = Action::from(self.mode);
@@ -248,7 +253,12 @@ impl State {
                 Ok(None) => continue,
                 Err(PlanError::Transient(e)) => return Err(e),
                 Err(PlanError::Record(msg)) => {
-                    bad = Some(record_error(record, &msg));
+                    let e = record_error(record, &msg);
+                    if let Some(r) = &reporter {
+                        r.report(record, &e).await?;
+                        continue;
+                    }
+                    bad = Some(e);
                     break;
                 }
             };
@@ -258,27 +268,43 @@ impl State {
                     ops.push(Op { plan, action, row, index });
                 }
                 Err(msg) => {
-                    bad = Some(record_error(
+                    let e = record_error(
                         record,
                         &format!("cannot be written to table {}: {msg}", plan.table),
-                    ));
+                    );
+                    if let Some(r) = &reporter {
+                        r.report(record, &e).await?;
+                        continue;
+                    }
+                    bad = Some(e);
                     break;
                 }
             }
         }
-        match writer::write(&self.db, &ops, self.method).await {
-            Ok(()) => {}
-            Err(WriteError::Db(e)) => {
-                return Err(classify(e).context(format!(
-                    "writing {} records to {}",
-                    ops.len(),
-                    self.dialect.name()
-                )));
-            }
-            Err(WriteError::Op(i, e)) => {
-                let record = &records[ops[i].index];
-                let msg = format!("cannot be written to table {}: {e}", ops[i].plan.table);
-                return Err(record_error(record, &msg).with_source(e));
+        // The rows from `from` on are still to write; each refused row is reported and
+        // the write goes on after it.
+        let mut from = 0;
+        while from < ops.len() {
+            match writer::write(&self.db, &ops[from..], self.method).await {
+                Ok(()) => break,
+                Err(WriteError::Db(e)) => {
+                    return Err(classify(e).context(format!(
+                        "writing {} records to {}",
+                        ops.len() - from,
+                        self.dialect.name()
+                    )));
+                }
+                Err(WriteError::Op(i, e)) => {
+                    let op = &ops[from + i];
+                    let record = &records[op.index];
+                    let msg = format!("cannot be written to table {}: {e}", op.plan.table);
+                    let err = record_error(record, &msg).with_source(e);
+                    match &reporter {
+                        Some(r) => r.report(record, &err).await?,
+                        None => return Err(err),
+                    }
+                    from += i + 1;
+                }
             }
         }
         match bad {

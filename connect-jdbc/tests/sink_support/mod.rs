@@ -130,13 +130,18 @@ impl Target {
     }
 }
 
-/// A started sink task under the harness, with the records' partitions assigned.
+/// A started sink task under the harness, with the records' partitions assigned and no
+/// errant record reporter (a connector without a dead letter queue or error log).
 pub async fn harness(config: RawConfig, records: &[SinkRecord]) -> SinkTaskHarness {
-    let mut h = SinkTaskHarness::builder(config)
-        .max_attempts(1)
-        .start(Box::new(JdbcSinkTask::new()))
-        .await
-        .unwrap();
+    harness_with(SinkTaskHarness::builder(config).without_errant_reporter(), records).await
+}
+
+/// [`harness`] from a builder (to give the task an errant record reporter, say).
+pub async fn harness_with(
+    builder: connect_testkit::SinkHarnessBuilder,
+    records: &[SinkRecord],
+) -> SinkTaskHarness {
+    let mut h = builder.max_attempts(1).start(Box::new(JdbcSinkTask::new())).await.unwrap();
     h.assign(partitions_of(records)).await.unwrap();
     h
 }

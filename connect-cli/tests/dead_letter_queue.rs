@@ -1,8 +1,9 @@
 //! `errors.*` end to end, on the real `connect-standalone` binary and Apache Kafka: records
 //! the converter rejects go to the dead letter queue with their original bytes and Kafka's
-//! context headers while the task keeps RUNNING; a batch that `put` rejects is bisected so
-//! that only its poison records (refused by PostgreSQL through the JDBC sink) are
-//! dead-lettered.
+//! context headers while the task keeps RUNNING; rows PostgreSQL refuses are reported by
+//! the JDBC sink through the errant record reporter, so exactly those reach the dead
+//! letter queue and every other row is written once. (The runtime's bisection of batches
+//! that a sink rejects whole is in connect-runtime/tests/sink_bisection.rs.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../../connect-runtime/tests/common/mod.rs"]
@@ -189,7 +190,7 @@ async fn malformed_records_go_to_the_dead_letter_queue_with_their_bytes_and_cont
         dir.path(),
         "value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n",
         &format!(
-            "name={name}\nconnector.class=FileStreamSink\ntopics={input}\nfile={}\nerrors.tolerance=all\nerrors.log.enable=true\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.topic.replication.factor=1\nerrors.deadletterqueue.context.headers.enable=true\n",
+            "name={name}\nconnector.class=FileStreamSink\ntopics={input}\nfile={}\nerrors.tolerance=all\nerrors.log.enable=true\nerrors.log.include.messages=true\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.topic.replication.factor=1\nerrors.deadletterqueue.context.headers.enable=true\n",
             out.display()
         ),
     );
@@ -238,7 +239,13 @@ async fn malformed_records_go_to_the_dead_letter_queue_with_their_bytes_and_cont
     }
     assert_eq!(worker.task_state(&name).await, "RUNNING", "log:\n{}", worker.log_tail());
     let log = std::fs::read_to_string(&worker.log).unwrap();
-    assert!(log.contains("VALUE_CONVERTER"), "errors.log.enable logs each failure");
+    assert_eq!(
+        log.matches("executing stage VALUE_CONVERTER").count(),
+        BAD,
+        "errors.log.enable logs each failure"
+    );
+    // errors.log.include.messages: the record itself is in the log.
+    assert!(log.contains(r#"value="{\"broken\": 5""#), "the record is logged");
 }
 
 fn psql(url: &str, sql: &str) -> String {
@@ -257,7 +264,7 @@ fn postgres_url() -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rejected_batch_is_bisected_so_only_its_poison_records_are_dead_lettered() {
+async fn rows_the_database_refuses_are_dead_lettered_by_the_jdbc_sink_and_the_rest_written_once() {
     const N: i64 = 500;
     let poison: BTreeSet<i64> = [100, 250, 400].into();
     let url = postgres_url();
@@ -282,7 +289,7 @@ async fn a_rejected_batch_is_bisected_so_only_its_poison_records_are_dead_letter
         dir.path(),
         "value.converter=org.apache.kafka.connect.json.JsonConverter\n",
         &format!(
-            "name={name}\nconnector.class=io.confluent.connect.jdbc.JdbcSinkConnector\nconnection.url={url}\ntopics={input}\ntable.name.format={table}\ninsert.mode=upsert\npk.mode=record_value\npk.fields=id\nmax.retries=0\nconsumer.override.max.poll.records=500\nerrors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.topic.replication.factor=1\nerrors.deadletterqueue.context.headers.enable=true\n"
+            "name={name}\nconnector.class=io.confluent.connect.jdbc.JdbcSinkConnector\nconnection.url={url}\ntopics={input}\ntable.name.format={table}\ninsert.mode=insert\npk.mode=record_value\npk.fields=id\nmax.retries=0\nconsumer.override.max.poll.records=500\nerrors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.topic.replication.factor=1\nerrors.deadletterqueue.context.headers.enable=true\n"
         ),
     );
     let deadline = Instant::now() + Duration::from_secs(90);

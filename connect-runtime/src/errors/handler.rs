@@ -216,9 +216,11 @@ impl ErrorHandler {
     }
 
     /// Whether a sink task gets an errant record reporter: as in Kafka, when a dead
-    /// letter queue or error logging is configured.
+    /// letter queue or error logging is configured, and also under
+    /// `errors.tolerance=all` alone (Kafka gives none then, and a record the task cannot
+    /// write fails it; here it is skipped and counted, as the tolerance says).
     pub fn reports_errant_records(&self) -> bool {
-        self.policy.dlq_topic.is_some() || self.policy.log
+        self.policy.dlq_topic.is_some() || self.policy.log || self.tolerates()
     }
 
     /// The task's error counters.

@@ -24,8 +24,10 @@ impl SinkDriver {
     /// its data (a data or schema error) is split in halves, each put on its own, down to
     /// single records: only a record that fails alone is reported to the error handler
     /// (dead letter queue, log) and skipped. Kafka instead fails the task or, through the
-    /// errant record reporter, leaves it to the task. A sink whose `put` is not atomic may
-    /// see the good records of a rejected batch twice; at-least-once holds.
+    /// errant record reporter, leaves it to the task. Bisection suits a `put` that writes
+    /// all or nothing; a sink that writes part of a batch before refusing a record should
+    /// report that record through the errant record reporter instead (the JDBC and HDFS
+    /// sinks do), or its good records may be put twice (at-least-once still holds).
     pub(super) async fn deliver(&mut self, records: Vec<SinkRecord>) -> Result<()> {
         if records.is_empty() {
             return Ok(());

@@ -1,0 +1,181 @@
+//! Under `errors.tolerance=all`, a batch that `put` rejects for bad data is bisected so
+//! that only the records that fail alone reach the dead letter queue. The sink here is
+//! the archetype: an atomic `put` that refuses the whole batch when one record is bad
+//! and reports nothing itself. A worker embedded as a program would run it, on Apache
+//! Kafka.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use common::*;
+use connect_api::config::{ConfigDef, RawConfig};
+use connect_api::context::{ConnectorContext, SinkTaskContext};
+use connect_api::data::Value;
+use connect_api::plugin::PluginDescriptor;
+use connect_api::record::{ConnectRecord, SinkRecord};
+use connect_api::{ConnectError, Connector, Result, SinkConnector, SinkTask};
+use connect_runtime::status::State;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers as _, Message};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+/// What one test's sink wrote, and how many times `put` was called.
+#[derive(Default)]
+struct Written {
+    values: Vec<String>,
+    puts: usize,
+}
+
+fn written() -> &'static Mutex<HashMap<String, Arc<Mutex<Written>>>> {
+    static W: OnceLock<Mutex<HashMap<String, Arc<Mutex<Written>>>>> = OnceLock::new();
+    W.get_or_init(Default::default)
+}
+
+#[derive(Default)]
+struct Atomic(RawConfig);
+
+#[async_trait]
+impl Connector for Atomic {
+    fn version(&self) -> String {
+        "test".into()
+    }
+    fn config_def(&self) -> ConfigDef {
+        ConfigDef::new()
+    }
+    async fn start(&mut self, _: ConnectorContext, config: RawConfig) -> Result<()> {
+        self.0 = config;
+        Ok(())
+    }
+    async fn task_configs(&mut self, max: usize) -> Result<Vec<RawConfig>> {
+        connect_api::util::same_config_per_task(Some(&self.0), max, "Atomic")
+    }
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl SinkConnector for Atomic {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::new(AtomicTask::default())
+    }
+}
+
+/// Writes a batch only if no value in it starts with "poison".
+#[derive(Default)]
+struct AtomicTask(Option<Arc<Mutex<Written>>>);
+
+#[async_trait]
+impl SinkTask for AtomicTask {
+    async fn start(&mut self, _: SinkTaskContext, config: RawConfig) -> Result<()> {
+        self.0 = written().lock().unwrap().get(&config["written"]).cloned();
+        Ok(())
+    }
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
+        let Some(w) = &self.0 else { return Ok(()) };
+        let mut w = w.lock().unwrap();
+        w.puts += 1;
+        let values: Vec<String> = records
+            .iter()
+            .map(|r| match r.value() {
+                Value::String(s) => s.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        if let Some(bad) = values.iter().find(|v| v.starts_with("poison")) {
+            return Err(ConnectError::data(format!("refusing the batch: {bad}")));
+        }
+        w.values.extend(values);
+        Ok(())
+    }
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_records_that_fail_alone_are_dead_lettered() {
+    const N: usize = 500;
+    let poison = [100, 250, 400];
+    let key = unique("written");
+    let w: Arc<Mutex<Written>> = Arc::default();
+    written().lock().unwrap().insert(key.clone(), w.clone());
+    let mut registry = registry();
+    registry
+        .register([PluginDescriptor::sink("test.Atomic", "test", || Box::new(Atomic::default()))])
+        .unwrap();
+    let worker = standalone_with(registry, &[("bootstrap.servers", &bootstrap())], vec![]).await;
+    let herder = worker.herder().clone();
+    let (topic, dlq) = (unique("bisect-in"), unique("bisect-dlq"));
+    herder.worker().kafka().create_topic(&topic, 1).await.unwrap();
+    let value =
+        |i: usize| if poison.contains(&i) { format!("poison-{i}") } else { format!("ok-{i}") };
+    let p: BaseProducer =
+        rdkafka::ClientConfig::new().set("bootstrap.servers", bootstrap()).create().unwrap();
+    for i in 0..N {
+        p.send(BaseRecord::<str, str>::to(&topic).key(&i.to_string()).payload(&value(i))).unwrap();
+    }
+    p.flush(Duration::from_secs(30)).unwrap();
+    let config = raw(&[
+        ("connector.class", "test.Atomic"),
+        ("topics", &topic),
+        ("written", &key),
+        ("key.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        ("value.converter", "org.apache.kafka.connect.storage.StringConverter"),
+        ("consumer.override.max.poll.records", "500"),
+        ("errors.tolerance", "all"),
+        ("errors.deadletterqueue.topic.name", &dlq),
+        ("errors.deadletterqueue.topic.replication.factor", "1"),
+        ("errors.deadletterqueue.context.headers.enable", "true"),
+    ]);
+    let name = unique("atomic");
+    herder.put_connector(&name, config, true).await.unwrap();
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    while w.lock().unwrap().values.len() < N - poison.len() {
+        if std::time::Instant::now() > until {
+            let st = herder.status(&name).await.unwrap();
+            let (n, puts) = {
+                let w = w.lock().unwrap();
+                (w.values.len(), w.puts)
+            };
+            panic!("{n} of {} written after {puts} puts; tasks {:?}", N - poison.len(), st.tasks);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let expected: Vec<String> = (0..N).filter(|i| !poison.contains(i)).map(value).collect();
+    assert_eq!(w.lock().unwrap().values, expected, "every good record once, in order");
+
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("dlq-reader"))
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[dlq.as_str()]).unwrap();
+    let mut dead = Vec::new();
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < until && dead.len() <= poison.len() {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(500)) {
+            let stage = m
+                .headers()
+                .and_then(|h| h.iter().find(|h| h.key == "__connect.errors.stage"))
+                .and_then(|h| h.value.map(|v| String::from_utf8(v.to_vec()).unwrap()));
+            dead.push((String::from_utf8(m.payload().unwrap().to_vec()).unwrap(), stage));
+        }
+        if dead.len() == poison.len() && std::time::Instant::now() + Duration::from_secs(27) > until
+        {
+            break;
+        }
+    }
+    let expected_dead: Vec<(String, Option<String>)> =
+        poison.iter().map(|i| (value(*i), Some("TASK_PUT".to_string()))).collect();
+    assert_eq!(dead, expected_dead, "exactly the poison records, each once");
+    let statuses = herder.status(&name).await.unwrap();
+    assert_eq!(statuses.tasks[0].state, State::Running);
+    eprintln!("{} puts for {N} records with {} poison", w.lock().unwrap().puts, poison.len());
+    worker.shutdown().await;
+}

@@ -270,8 +270,13 @@ impl ErrorHandler {
             self.pending.lock().unwrap_or_else(|p| p.into_inner()).push(ack);
         }
         if self.policy.tolerance == Tolerance::None {
+            // Retries that ran out leave a fatal error, not a retriable one.
+            let kind = match failure.error.kind() {
+                ErrorKind::Retriable => ErrorKind::Fatal,
+                k => k,
+            };
             return Err(ConnectError::new(
-                failure.error.kind(),
+                kind,
                 format!(
                     "Tolerance exceeded in error handler: stage {} ({}) failed: {}",
                     failure.stage.as_str(),

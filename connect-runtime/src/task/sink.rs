@@ -437,7 +437,11 @@ impl SinkDriver {
                 }
                 self.errors.metrics().failure();
                 let Some(wait) = self.errors.retry().next_wait(start, attempt) else { break };
-                debug!(task = %self.id, error = %e, wait_ms = wait.as_millis() as u64, "retrying the conversion after a retriable error");
+                if attempt == 1 {
+                    warn!(task = %self.id, error = %e, "retrying a conversion after a retriable error, for up to errors.retry.timeout");
+                } else {
+                    debug!(task = %self.id, error = %e, wait_ms = wait.as_millis() as u64, attempt, "retrying a conversion");
+                }
                 tokio::select! {
                     _ = self.cancel.cancelled() => break,
                     _ = tokio::time::sleep(wait) => {}

@@ -324,3 +324,35 @@ async fn rows_the_database_refuses_are_dead_lettered_by_the_jdbc_sink_and_the_re
     assert_eq!(worker.task_state(&name).await, "RUNNING", "log:\n{}", worker.log_tail());
     psql(&url, &format!("DROP TABLE {table}"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_queue_that_cannot_be_created_fails_the_task_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, dlq, name) = (unique("dlq-rf-in"), unique("dlq-rf"), unique("dlq-rf-sink"));
+    // The default replication factor, 3, on a one-broker cluster.
+    let worker = Worker::start(
+        dir.path(),
+        "",
+        &format!(
+            "name={name}\nconnector.class=FileStreamSink\ntopics={input}\nfile={}\nerrors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\n",
+            dir.path().join("out.txt").display()
+        ),
+    );
+    let url = format!("http://127.0.0.1:{}/connectors/{name}/status", worker.port);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let trace = loop {
+        if let Ok(r) = reqwest::get(&url).await {
+            let v: serde_json::Value = r.json().await.unwrap_or_default();
+            if v["tasks"][0]["state"] == "FAILED" {
+                break v["tasks"][0]["trace"].as_str().unwrap_or_default().to_string();
+            }
+        }
+        assert!(Instant::now() < deadline, "the task never failed; log:\n{}", worker.log_tail());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        trace.contains(&format!("Could not initialize dead letter queue with topic={dlq}")),
+        "{trace}"
+    );
+    assert!(trace.contains("replication factor 3"), "{trace}");
+}

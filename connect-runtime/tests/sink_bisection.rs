@@ -176,6 +176,12 @@ async fn only_the_records_that_fail_alone_are_dead_lettered() {
     assert_eq!(dead, expected_dead, "exactly the poison records, each once");
     let statuses = herder.status(&name).await.unwrap();
     assert_eq!(statuses.tasks[0].state, State::Running);
+    // Kafka's task-error metrics: each poison record skipped once and dead-lettered once.
+    let id = connect_runtime::task::TaskId { connector: name.clone(), task: 0 };
+    let counts = herder.worker().task_error_counts(&id).unwrap();
+    assert_eq!((counts.records_skipped, counts.dlq_produce_requests), (3, 3), "{counts:?}");
+    assert_eq!(counts.record_failures, 3, "{counts:?}");
+    assert!(counts.last_error_millis > 0, "{counts:?}");
     eprintln!("{} puts for {N} records with {} poison", w.lock().unwrap().puts, poison.len());
     worker.shutdown().await;
 }

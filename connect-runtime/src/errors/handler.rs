@@ -176,15 +176,15 @@ impl std::fmt::Debug for ErrorHandler {
 }
 
 impl ErrorHandler {
-    /// A handler for `id` under its connector's config; a sink's dead letter queue is
-    /// opened later with [`ErrorHandler::open_dead_letter_queue`].
-    pub fn new(id: TaskId, connector: &RawConfig) -> Result<Self> {
+    /// A handler for `id` under its connector's config, counting in `metrics`; a sink's
+    /// dead letter queue is opened later with [`ErrorHandler::open_dead_letter_queue`].
+    pub fn new(id: TaskId, connector: &RawConfig, metrics: Arc<ErrorMetrics>) -> Result<Self> {
         Ok(ErrorHandler {
             id,
             policy: ErrorPolicy::from_config(connector),
             retry: RetryPolicy::from_config(connector)?,
             dlq: std::sync::OnceLock::new(),
-            metrics: Arc::default(),
+            metrics,
             batch: Mutex::default(),
             pending: Mutex::default(),
         })

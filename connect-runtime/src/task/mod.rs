@@ -60,6 +60,8 @@ pub struct TaskSetup {
     pub state: tokio::sync::watch::Receiver<TargetState>,
     /// Fires when the task must stop.
     pub cancel: tokio_util::sync::CancellationToken,
+    /// The task's error counters.
+    pub error_metrics: std::sync::Arc<crate::errors::ErrorMetrics>,
 }
 
 /// The key, value and header converters of one task.

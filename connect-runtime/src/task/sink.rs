@@ -214,6 +214,7 @@ impl SinkDriver {
             plugins: setup_plugins,
             state,
             cancel,
+            error_metrics,
         } = setup;
         let connector_config = &connector_config;
         let (tx, rx) = mpsc::unbounded_channel();
@@ -253,7 +254,7 @@ impl SinkDriver {
             ConnectError::config(format!("cannot subscribe to {subscription:?}: {e}"))
                 .with_source(e)
         })?;
-        let errors = Arc::new(ErrorHandler::new(id.clone(), connector_config)?);
+        let errors = Arc::new(ErrorHandler::new(id.clone(), connector_config, error_metrics)?);
         let reporter: Option<Arc<dyn connect_api::context::ErrantRecordReporter>> =
             if errors.reports_errant_records() { Some(errors.clone()) } else { None };
         let ctx = SinkTaskContext::new(config.clone(), reporter, cancel.child_token());

@@ -156,6 +156,7 @@ impl SourceDriver {
             plugins: setup_plugins,
             state,
             cancel,
+            error_metrics,
         } = setup;
         let connector_config = &connector_config;
         let (tx, rx) = mpsc::unbounded_channel();
@@ -168,7 +169,7 @@ impl SourceDriver {
                 ConnectError::config(format!("cannot create producer for {id}: {e}")).with_source(e)
             })?;
         Ok(SourceDriver {
-            errors: ErrorHandler::new(id.clone(), connector_config)?,
+            errors: ErrorHandler::new(id.clone(), connector_config, error_metrics)?,
             topic_creation: TopicCreation::from_config(
                 env.topic_creation_enable,
                 connector_config,

@@ -25,6 +25,7 @@ use crate::offsets::OffsetStore;
 use crate::registry::PluginRegistry;
 use crate::status::{State, Status, StatusBackingStore};
 use crate::task::TargetState;
+use crate::task::TaskId;
 
 /// A connector instance.
 pub(crate) enum Instance {
@@ -66,6 +67,8 @@ struct Inner {
     running: Mutex<BTreeMap<String, Running>>,
     generations: std::sync::atomic::AtomicU64,
     end_of_input: crate::task::EndOfInput,
+    /// Each task's error counters (Kafka's task-error metrics), kept across restarts.
+    error_metrics: std::sync::Mutex<BTreeMap<TaskId, Arc<crate::errors::ErrorMetrics>>>,
 }
 
 /// A worker; clones share it.
@@ -128,6 +131,7 @@ impl Worker {
                 offsets,
                 status,
                 running: Mutex::new(BTreeMap::new()),
+                error_metrics: std::sync::Mutex::default(),
                 generations: Default::default(),
                 end_of_input,
             }),
@@ -163,6 +167,19 @@ impl Worker {
     /// Where connector and task statuses go.
     pub fn status_store(&self) -> &Arc<dyn StatusBackingStore> {
         &self.inner.status
+    }
+
+    /// The error counters of task `id` (Kafka's task-error metrics: failures, skipped
+    /// records, retries, errors logged, dead letter queue requests), once it has run here.
+    pub fn task_error_counts(&self, id: &TaskId) -> Option<crate::errors::ErrorCounts> {
+        let metrics = self.inner.error_metrics.lock().unwrap_or_else(|p| p.into_inner());
+        metrics.get(id).map(|m| m.counts())
+    }
+
+    /// The counters task `id` updates (made on first use).
+    pub(crate) fn error_metrics_of(&self, id: &TaskId) -> Arc<crate::errors::ErrorMetrics> {
+        let mut metrics = self.inner.error_metrics.lock().unwrap_or_else(|p| p.into_inner());
+        metrics.entry(id.clone()).or_default().clone()
     }
 
     /// A status of this worker.

@@ -316,6 +316,7 @@ impl Worker {
                 plugins: self.inner.registry.clone(),
                 state: r.target.subscribe(),
                 cancel: cancel.clone(),
+                error_metrics: self.error_metrics_of(&id),
             };
             // Tasks are made by the connector's class: where the connector does not run
             // (or is busy in its own code), an unstarted instance makes them.

@@ -7,34 +7,22 @@
 
 #[path = "../../connect-runtime/tests/common/mod.rs"]
 mod common;
+mod support;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
 use connect_schema_registry::RegistryServer;
+use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conversions_wait_for_a_schema_registry_that_comes_up_late() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let registry_port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let registry_port = free_port();
     let url = format!("http://127.0.0.1:{registry_port}");
     let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
     write_lines(&input, 0, 200);
     let topic = unique("late-registry");
-    std::fs::write(
-        dir.path().join("worker.properties"),
-        format!(
-            "bootstrap.servers={}\nlisteners=http://127.0.0.1:{port}\noffset.storage.file.filename={}\noffset.flush.interval.ms=500\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=io.confluent.connect.avro.AvroConverter\nvalue.converter.schema.registry.url={url}\n",
-            bootstrap(),
-            dir.path().join("offsets").display()
-        ),
-    )
-    .unwrap();
     let retrying = "errors.retry.timeout=60000\nerrors.retry.delay.max.ms=1000\n";
     let connectors = [
         format!(
@@ -51,31 +39,16 @@ async fn conversions_wait_for_a_schema_registry_that_comes_up_late() {
             input.display()
         ),
     ];
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_connect-standalone"));
-    cmd.arg(dir.path().join("worker.properties"));
-    for (i, c) in connectors.iter().enumerate() {
-        let path = dir.path().join(format!("c{i}.properties"));
-        std::fs::write(&path, c).unwrap();
-        cmd.arg(path);
-    }
-    let log = dir.path().join("worker.log");
-    let mut child =
-        cmd.stdout(Stdio::null()).stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
-    let tail = || {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(25)..].join("\n")
-    };
-    let state = |name: &'static str| async move {
-        let url = format!("http://127.0.0.1:{port}/connectors/{name}/status");
-        match reqwest::get(&url).await {
-            Ok(r) => r.json::<serde_json::Value>().await.unwrap_or_default()["tasks"][0]["state"]
-                .as_str()
-                .unwrap_or("none")
-                .to_string(),
-            Err(_) => "unreachable".into(),
-        }
-    };
+    let worker = Worker::start(
+        dir.path(),
+        &bootstrap(),
+        &format!(
+            "value.converter=io.confluent.connect.avro.AvroConverter\nvalue.converter.schema.registry.url={url}\n"
+        ),
+        &connectors,
+    );
+    let tail = || worker.log_tail();
+    let state = |name: &'static str| worker.task_state(name);
     let deadline = Instant::now() + Duration::from_secs(60);
     while state("impatient").await != "FAILED" {
         assert!(
@@ -102,8 +75,7 @@ async fn conversions_wait_for_a_schema_registry_that_comes_up_late() {
     }
     assert_eq!(std::fs::read(&input).unwrap(), std::fs::read(&output).unwrap());
     assert_eq!(state("src").await, "RUNNING");
-    assert!(std::fs::read_to_string(&log).unwrap().contains("retrying a conversion"), "{}", tail());
-    let _ = child.kill();
-    let _ = child.wait();
+    assert!(worker.log_text().contains("retrying a conversion"), "{}", tail());
+    drop(worker);
     registry.shutdown().await;
 }

@@ -7,20 +7,14 @@
 
 #[path = "../../connect-runtime/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-
-fn psql(url: &str, sql: &str) -> Option<String> {
-    let out = Command::new("psql")
-        .args([url, "-tAqc", sql])
-        .output()
-        .unwrap_or_else(|e| panic!("psql is needed (scripts/test.sh installs PostgreSQL): {e}"));
-    out.status.success().then(|| String::from_utf8(out.stdout).unwrap().trim().to_string())
-}
+use support::*;
 
 /// The Debian cluster `scripts/test.sh` runs, stopped and started with `pg_ctlcluster`;
 /// started again when dropped, whatever happened in the test.
@@ -78,46 +72,23 @@ fn produce(topic: &str, ids: std::ops::Range<i64>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sink_survives_a_30_s_database_outage_in_its_group_and_writes_every_row_once() {
-    let url = std::env::var("CONNECT_TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
-        panic!("CONNECT_TEST_POSTGRES_URL is not set: run scripts/test.sh, which starts PostgreSQL and sets it")
-    });
+    let url = postgres_url();
     let cluster = Cluster::find();
     let table = unique("outage").replace('-', "_");
     psql(&url, &format!("CREATE TABLE {table} (id BIGINT PRIMARY KEY, name TEXT NOT NULL)"))
         .expect("PostgreSQL answers");
     let (topic, name) = (unique("outage-in"), unique("outage-sink"));
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    std::fs::write(
-        dir.path().join("worker.properties"),
-        format!(
-            "bootstrap.servers={}\nlisteners=http://127.0.0.1:{port}\noffset.storage.file.filename={}\noffset.flush.interval.ms=1000\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\n",
-            bootstrap(),
-            dir.path().join("offsets").display()
-        ),
-    )
-    .unwrap();
     // Plain inserts into a primary key: a row written twice would fail the task.
-    std::fs::write(
-        dir.path().join("sink.properties"),
-        format!(
+    let worker = Worker::start(
+        dir.path(),
+        &bootstrap(),
+        "value.converter=org.apache.kafka.connect.json.JsonConverter\n",
+        &[format!(
             "name={name}\nconnector.class=io.confluent.connect.jdbc.JdbcSinkConnector\nconnection.url={url}\ntopics={topic}\ntable.name.format={table}\ninsert.mode=insert\npk.mode=record_value\npk.fields=id\nmax.retries=0\nerrors.retry.timeout=-1\nerrors.retry.delay.max.ms=2000\nconsumer.override.session.timeout.ms=6000\nconsumer.override.max.poll.interval.ms=10000\n"
-        ),
-    )
-    .unwrap();
-    let log = dir.path().join("worker.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connect-standalone"))
-        .arg(dir.path().join("worker.properties"))
-        .arg(dir.path().join("sink.properties"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let tail = || {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(25)..].join("\n")
-    };
+        )],
+    );
+    let tail = || worker.log_tail();
     let count =
         || psql(&url, &format!("SELECT count(*) FROM {table}")).and_then(|c| c.parse::<i64>().ok());
     let wait_rows = |n: i64, secs: u64| {
@@ -141,22 +112,14 @@ async fn a_sink_survives_a_30_s_database_outage_in_its_group_and_writes_every_ro
 
     let distinct = psql(&url, &format!("SELECT count(DISTINCT id) FROM {table}")).unwrap();
     assert_eq!(distinct, "2000");
-    let status: serde_json::Value =
-        reqwest::get(format!("http://127.0.0.1:{port}/connectors/{name}/status"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
-    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(worker.task_state(&name).await, "RUNNING", "{}", tail());
+    let text = worker.log_text();
     let lower = text.to_lowercase();
     assert!(text.contains("retriable error from put"), "the outage reached the task:\n{}", tail());
     for eviction in ["poll interval", "maxpoll", "partitions revoked", "revoke"] {
         assert!(!lower.contains(eviction), "the task left its group ({eviction}):\n{}", tail());
     }
     eprintln!("outage 30 s; all 2000 rows once after {:.1} s", recovered.as_secs_f64());
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(worker);
     psql(&url, &format!("DROP TABLE {table}"));
 }

@@ -8,10 +8,9 @@
 
 #[path = "../../connect-runtime/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -20,68 +19,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, Headers as _, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A worker process that is killed when the test ends, however it ends.
-struct Worker {
-    child: Child,
-    port: u16,
-    log: std::path::PathBuf,
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Worker {
-    fn start(dir: &Path, worker_extra: &str, connector: &str) -> Worker {
-        let port = free_port();
-        let worker = dir.join("worker.properties");
-        std::fs::write(
-            &worker,
-            format!(
-                "bootstrap.servers={}\nlisteners=http://127.0.0.1:{port}\noffset.storage.file.filename={}\noffset.flush.interval.ms=1000\nkey.converter=org.apache.kafka.connect.storage.StringConverter\n{worker_extra}",
-                bootstrap(),
-                dir.join("offsets").display()
-            ),
-        )
-        .unwrap();
-        let conn = dir.join("connector.properties");
-        std::fs::write(&conn, connector).unwrap();
-        let log = dir.join("worker.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_connect-standalone"))
-            .arg(&worker)
-            .arg(&conn)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        Worker { child, port, log }
-    }
-
-    async fn task_state(&self, name: &str) -> String {
-        let url = format!("http://127.0.0.1:{}/connectors/{name}/status", self.port);
-        match reqwest::get(&url).await {
-            Ok(r) => {
-                let v: serde_json::Value = r.json().await.unwrap_or_default();
-                v["tasks"][0]["state"].as_str().unwrap_or("none").to_string()
-            }
-            Err(_) => "unreachable".into(),
-        }
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
-    }
-}
+use support::*;
 
 async fn create_topic(name: &str, partitions: i32) {
     let admin: AdminClient<DefaultClientContext> =
@@ -188,11 +126,12 @@ async fn malformed_records_go_to_the_dead_letter_queue_with_their_bytes_and_cont
     let out = dir.path().join("out.txt");
     let worker = Worker::start(
         dir.path(),
+        &bootstrap(),
         "value.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=false\n",
-        &format!(
+        &[format!(
             "name={name}\nconnector.class=FileStreamSink\ntopics={input}\nfile={}\nerrors.tolerance=all\nerrors.log.enable=true\nerrors.log.include.messages=true\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.topic.replication.factor=1\nerrors.deadletterqueue.context.headers.enable=true\n",
             out.display()
-        ),
+        )],
     );
     let deadline = Instant::now() + Duration::from_secs(120);
     while line_count(&out) < GOOD {
@@ -238,7 +177,7 @@ async fn malformed_records_go_to_the_dead_letter_queue_with_their_bytes_and_cont
         assert!(header(d, "__connect.errors.exception.stacktrace").unwrap().contains("data error"));
     }
     assert_eq!(worker.task_state(&name).await, "RUNNING", "log:\n{}", worker.log_tail());
-    let log = std::fs::read_to_string(&worker.log).unwrap();
+    let log = worker.log_text();
     assert_eq!(
         log.matches("executing stage VALUE_CONVERTER").count(),
         BAD,
@@ -248,32 +187,18 @@ async fn malformed_records_go_to_the_dead_letter_queue_with_their_bytes_and_cont
     assert!(log.contains(r#"value="{\"broken\": 5""#), "the record is logged");
 }
 
-fn psql(url: &str, sql: &str) -> String {
-    let out = Command::new("psql")
-        .args([url, "-tAqc", sql])
-        .output()
-        .unwrap_or_else(|e| panic!("psql is needed (scripts/test.sh installs PostgreSQL): {e}"));
-    assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn postgres_url() -> String {
-    std::env::var("CONNECT_TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
-        panic!("CONNECT_TEST_POSTGRES_URL is not set: run scripts/test.sh, which starts PostgreSQL and sets it")
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_the_database_refuses_are_dead_lettered_by_the_jdbc_sink_and_the_rest_written_once() {
     const N: i64 = 500;
     let poison: BTreeSet<i64> = [100, 250, 400].into();
     let url = postgres_url();
-    let table = unique("bisect").replace('-', "_");
+    let table = unique("refused").replace('-', "_");
     psql(
         &url,
         &format!("CREATE TABLE {table} (id BIGINT PRIMARY KEY, n BIGINT NOT NULL CHECK (n >= 0))"),
-    );
-    let (input, dlq, name) = (unique("bisect-in"), unique("bisect-dlq"), unique("bisect-sink"));
+    )
+    .expect("PostgreSQL answers");
+    let (input, dlq, name) = (unique("refused-in"), unique("refused-dlq"), unique("refused-sink"));
     create_topic(&input, 1).await;
     let schema = r#"{"type":"struct","fields":[{"field":"id","type":"int64"},{"field":"n","type":"int64"}]}"#;
     let records: Vec<Raw> = (0..N)
@@ -287,13 +212,15 @@ async fn rows_the_database_refuses_are_dead_lettered_by_the_jdbc_sink_and_the_re
     let dir = tempfile::tempdir().unwrap();
     let worker = Worker::start(
         dir.path(),
+        &bootstrap(),
         "value.converter=org.apache.kafka.connect.json.JsonConverter\n",
-        &format!(
+        &[format!(
             "name={name}\nconnector.class=io.confluent.connect.jdbc.JdbcSinkConnector\nconnection.url={url}\ntopics={input}\ntable.name.format={table}\ninsert.mode=insert\npk.mode=record_value\npk.fields=id\nmax.retries=0\nconsumer.override.max.poll.records=500\nerrors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.topic.replication.factor=1\nerrors.deadletterqueue.context.headers.enable=true\n"
-        ),
+        )],
     );
     let deadline = Instant::now() + Duration::from_secs(90);
-    let count = || psql(&url, &format!("SELECT count(*) FROM {table}")).parse::<i64>().unwrap();
+    let count =
+        || psql(&url, &format!("SELECT count(*) FROM {table}")).unwrap().parse::<i64>().unwrap();
     while count() < N - poison.len() as i64 {
         assert!(
             Instant::now() < deadline,
@@ -317,12 +244,13 @@ async fn rows_the_database_refuses_are_dead_lettered_by_the_jdbc_sink_and_the_re
     assert_eq!(dead_ids.keys().copied().collect::<BTreeSet<_>>(), poison);
     assert!(dead_ids.values().all(|s| s == "TASK_PUT"), "{dead_ids:?}");
     let ids: BTreeSet<i64> = psql(&url, &format!("SELECT id FROM {table}"))
+        .unwrap()
         .lines()
         .map(|l| l.parse().unwrap())
         .collect();
     assert_eq!(ids, (0..N).filter(|i| !poison.contains(i)).collect::<BTreeSet<_>>());
     assert_eq!(worker.task_state(&name).await, "RUNNING", "log:\n{}", worker.log_tail());
-    psql(&url, &format!("DROP TABLE {table}"));
+    let _ = psql(&url, &format!("DROP TABLE {table}"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -332,20 +260,18 @@ async fn a_dead_letter_queue_that_cannot_be_created_fails_the_task_saying_why() 
     // The default replication factor, 3, on a one-broker cluster.
     let worker = Worker::start(
         dir.path(),
+        &bootstrap(),
         "",
-        &format!(
+        &[format!(
             "name={name}\nconnector.class=FileStreamSink\ntopics={input}\nfile={}\nerrors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\n",
             dir.path().join("out.txt").display()
-        ),
+        )],
     );
-    let url = format!("http://127.0.0.1:{}/connectors/{name}/status", worker.port);
     let deadline = Instant::now() + Duration::from_secs(60);
     let trace = loop {
-        if let Ok(r) = reqwest::get(&url).await {
-            let v: serde_json::Value = r.json().await.unwrap_or_default();
-            if v["tasks"][0]["state"] == "FAILED" {
-                break v["tasks"][0]["trace"].as_str().unwrap_or_default().to_string();
-            }
+        let v = worker.status(&name).await;
+        if v["tasks"][0]["state"] == "FAILED" {
+            break v["tasks"][0]["trace"].as_str().unwrap_or_default().to_string();
         }
         assert!(Instant::now() < deadline, "the task never failed; log:\n{}", worker.log_tail());
         tokio::time::sleep(Duration::from_millis(200)).await;

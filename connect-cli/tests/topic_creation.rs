@@ -6,59 +6,32 @@
 
 #[path = "../../connect-runtime/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::io::BufRead;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::DefaultClientContext;
+use support::*;
 
-/// Child processes killed when the test ends, however it ends.
-struct Procs(Vec<Child>);
+/// A `connect-mock-broker` process, killed when the test ends, however it ends.
+struct MockBroker(Child);
 
-impl Drop for Procs {
+impl Drop for MockBroker {
     fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
-fn start_worker(dir: &Path, bootstrap: &str, connectors: &[String]) -> Child {
-    std::fs::write(
-        dir.join("worker.properties"),
-        format!(
-            "bootstrap.servers={bootstrap}\nlisteners=http://127.0.0.1:0\noffset.storage.file.filename={}\noffset.flush.interval.ms=1000\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\n",
-            dir.join("offsets").display()
-        ),
-    )
-    .unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_connect-standalone"));
-    cmd.arg(dir.join("worker.properties"));
-    for (i, c) in connectors.iter().enumerate() {
-        let path = dir.join(format!("connector-{i}.properties"));
-        std::fs::write(&path, c).unwrap();
-        cmd.arg(path);
-    }
-    cmd.stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("worker.log")).unwrap())
-        .spawn()
-        .unwrap()
-}
-
-fn log_tail(dir: &Path) -> String {
-    let text = std::fs::read_to_string(dir.join("worker.log")).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(25)..].join("\n")
-}
+const STRINGS: &str = "value.converter=org.apache.kafka.connect.storage.StringConverter\n";
 
 /// The partition count and the `cleanup.policy` and `retention.ms` of a topic, once it
 /// exists.
-async fn describe(topic: &str, dir: &Path) -> (usize, String, String) {
+async fn describe(topic: &str, worker: &Worker) -> (usize, String, String) {
     let admin: AdminClient<DefaultClientContext> =
         rdkafka::ClientConfig::new().set("bootstrap.servers", bootstrap()).create().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -79,7 +52,11 @@ async fn describe(topic: &str, dir: &Path) -> (usize, String, String) {
             let get = |k: &str| cfg.get(k).and_then(|e| e.value.clone()).unwrap_or_default();
             return (parts, get("cleanup.policy"), get("retention.ms"));
         }
-        assert!(Instant::now() < deadline, "topic {topic} never appeared; log:\n{}", log_tail(dir));
+        assert!(
+            Instant::now() < deadline,
+            "topic {topic} never appeared; log:\n{}",
+            worker.log_tail()
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
@@ -97,13 +74,14 @@ async fn source_topics_are_created_with_the_settings_of_their_group() {
             input.display()
         )
     };
-    let _procs = Procs(vec![start_worker(
+    let worker = Worker::start(
         dir.path(),
         &bootstrap(),
+        STRINGS,
         &[source(&unique("tc-a"), &plain), source(&unique("tc-b"), &compacted)],
-    )]);
-    assert_eq!(describe(&plain, dir.path()).await, (3, "delete".into(), "3600000".into()));
-    let (parts, policy, _) = describe(&compacted, dir.path()).await;
+    );
+    assert_eq!(describe(&plain, &worker).await, (3, "delete".into(), "3600000".into()));
+    let (parts, policy, _) = describe(&compacted, &worker).await;
     assert_eq!((parts, policy.as_str()), (1, "compact"));
 }
 
@@ -119,14 +97,15 @@ async fn on_a_broker_without_create_topics_the_topic_is_left_to_auto_creation() 
     let mut line = String::new();
     std::io::BufReader::new(broker.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let bootstrap = line.trim().to_string();
-    let mut procs = Procs(vec![broker]);
+    let _broker = MockBroker(broker);
     let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
     write_lines(&input, 0, 500);
     let topic = unique("kl");
     let started = Instant::now();
-    procs.0.push(start_worker(
+    let worker = Worker::start(
         dir.path(),
         &bootstrap,
+        STRINGS,
         &[
             format!(
                 "name=src\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
@@ -137,22 +116,22 @@ async fn on_a_broker_without_create_topics_the_topic_is_left_to_auto_creation() 
                 output.display()
             ),
         ],
-    ));
+    );
     // Well before the 60 s a CreateTopics request used to wait for.
     while line_count(&output) < 500 {
         assert!(
             started.elapsed() < Duration::from_secs(45),
             "{} of 500 lines; log:\n{}",
             line_count(&output),
-            log_tail(dir.path())
+            worker.log_tail()
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let log = std::fs::read_to_string(dir.path().join("worker.log")).unwrap();
+    let log = worker.log_text();
     assert!(
         log.contains("answer no CreateTopics"),
         "the fallback is announced:\n{}",
-        log_tail(dir.path())
+        worker.log_tail()
     );
     eprintln!(
         "500 lines through an auto-created topic after {:.1} s",

@@ -245,6 +245,34 @@ impl ErrorHandler {
         batch.iter().find(|r| r.offset == o && r.partition == p && r.topic == t).cloned()
     }
 
+    /// Between two attempts of a record's operation (a conversion) that failed with a
+    /// retriable `error`: counts the failure, waits as [`RetryPolicy::next_wait`] says
+    /// (warning on the first retry of the record), counts the retry and moves `attempt`
+    /// on. `false` when the retries are spent or the task is stopping: the caller stops
+    /// retrying and handles the error.
+    pub async fn wait_to_retry(
+        &self,
+        start: tokio::time::Instant,
+        attempt: &mut u32,
+        error: &(dyn std::fmt::Display + Sync),
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> bool {
+        self.metrics.failure();
+        let Some(wait) = self.retry.next_wait(start, *attempt) else { return false };
+        if *attempt == 1 {
+            warn!(task = %self.id, error = %error, "retrying a conversion after a retriable error, for up to errors.retry.timeout");
+        } else {
+            tracing::debug!(task = %self.id, error = %error, wait_ms = wait.as_millis() as u64, attempt = *attempt, "retrying a conversion");
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return false,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        self.metrics.retry();
+        *attempt += 1;
+        true
+    }
+
     /// Handles a failure that is not (or no longer) retried: counts it, logs it when
     /// `errors.log.enable`, queues the record for the dead letter queue, then applies
     /// `errors.tolerance`: an error for `none` (the task must fail; the record is still

@@ -433,22 +433,11 @@ impl SinkDriver {
             let mut result = convert_and_transform(&self.converters, &mut self.transforms, m).await;
             let (start, mut attempt) = (tokio::time::Instant::now(), 1);
             while let Err(e) = &result {
-                if !e.is_retriable() {
+                if !e.is_retriable()
+                    || !self.errors.wait_to_retry(start, &mut attempt, e, &self.cancel).await
+                {
                     break;
                 }
-                self.errors.metrics().failure();
-                let Some(wait) = self.errors.retry().next_wait(start, attempt) else { break };
-                if attempt == 1 {
-                    warn!(task = %self.id, error = %e, "retrying a conversion after a retriable error, for up to errors.retry.timeout");
-                } else {
-                    debug!(task = %self.id, error = %e, wait_ms = wait.as_millis() as u64, attempt, "retrying a conversion");
-                }
-                tokio::select! {
-                    _ = self.cancel.cancelled() => break,
-                    _ = tokio::time::sleep(wait) => {}
-                }
-                self.errors.metrics().retry();
-                attempt += 1;
                 result = convert_and_transform(&self.converters, &mut self.transforms, m).await;
             }
             match result {

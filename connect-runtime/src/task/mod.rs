@@ -77,6 +77,17 @@ pub struct Converters {
 }
 
 impl Converters {
+    /// The class of the converter that runs at `stage`, when a converter does.
+    pub fn class_of(&self, stage: crate::errors::Stage) -> Option<&str> {
+        use crate::errors::Stage;
+        match stage {
+            Stage::KeyConverter => Some(&self.classes[0]),
+            Stage::ValueConverter => Some(&self.classes[1]),
+            Stage::HeaderConverter => Some(&self.classes[2]),
+            _ => None,
+        }
+    }
+
     /// Builds a task's converters from the plugins of `registry` as Kafka Connect does: a
     /// converter class set in the connector config wins, with the connector's
     /// `<side>.converter.*` settings; otherwise the worker's class and settings.

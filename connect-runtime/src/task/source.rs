@@ -311,12 +311,11 @@ impl SourceDriver {
                     continue;
                 }
                 Err(StageError { stage, error }) => {
-                    let class = match stage {
-                        Stage::KeyConverter => self.converters.classes[0].clone(),
-                        Stage::ValueConverter => self.converters.classes[1].clone(),
-                        Stage::HeaderConverter => self.converters.classes[2].clone(),
-                        _ => self.transforms.last_failed_class().to_string(),
-                    };
+                    let class = self
+                        .converters
+                        .class_of(stage)
+                        .unwrap_or_else(|| self.transforms.last_failed_class())
+                        .to_string();
                     let error = error.context(format!(
                         "a record of task {} for topic {}",
                         self.id,

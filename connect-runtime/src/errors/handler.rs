@@ -167,6 +167,9 @@ pub struct ErrorHandler {
     batch: Mutex<Arc<Vec<RawRecord>>>,
     /// DLQ writes not yet known to be acknowledged.
     pending: Mutex<Vec<DeliveryFuture>>,
+    /// Why a write to the dead letter queue failed, once one did: from then on nothing
+    /// may be committed past the records it carried, so every flush fails.
+    dlq_failed: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for ErrorHandler {
@@ -187,6 +190,7 @@ impl ErrorHandler {
             metrics,
             batch: Mutex::default(),
             pending: Mutex::default(),
+            dlq_failed: Mutex::default(),
         })
     }
 
@@ -246,38 +250,43 @@ impl ErrorHandler {
     }
 
     /// Between two attempts of a record's operation (a conversion) that failed with a
-    /// retriable `error`: counts the failure, waits as [`RetryPolicy::next_wait`] says
-    /// (warning on the first retry of the record), counts the retry and moves `attempt`
-    /// on. `false` when the retries are spent or the task is stopping: the caller stops
-    /// retrying and handles the error.
-    pub async fn wait_to_retry(
+    /// retriable `error`: counts the failure and the retry, logs (a warning on the first
+    /// retry of the record), moves `attempt` on, and says how long to wait before the
+    /// next attempt ([`RetryPolicy::next_wait`]); `None` once the retries are spent.
+    pub fn retry_wait(
         &self,
         start: tokio::time::Instant,
         attempt: &mut u32,
-        error: &(dyn std::fmt::Display + Sync),
-        cancel: &tokio_util::sync::CancellationToken,
-    ) -> bool {
+        error: &dyn std::fmt::Display,
+    ) -> Option<Duration> {
         self.metrics.failure();
-        let Some(wait) = self.retry.next_wait(start, *attempt) else { return false };
+        let wait = self.retry.next_wait(start, *attempt)?;
         if *attempt == 1 {
             warn!(task = %self.id, error = %error, "retrying a conversion after a retriable error, for up to errors.retry.timeout");
         } else {
             tracing::debug!(task = %self.id, error = %error, wait_ms = wait.as_millis() as u64, attempt = *attempt, "retrying a conversion");
         }
-        tokio::select! {
-            _ = cancel.cancelled() => return false,
-            _ = tokio::time::sleep(wait) => {}
-        }
         self.metrics.retry();
         *attempt += 1;
-        true
+        Some(wait)
     }
 
     /// Handles a failure that is not (or no longer) retried: counts it, logs it when
-    /// `errors.log.enable`, queues the record for the dead letter queue, then applies
-    /// `errors.tolerance`: an error for `none` (the task must fail; the record is still
-    /// dead-lettered first, as in Kafka), `Ok` for `all` (the record is skipped).
+    /// `errors.log.enable`, queues the record for the dead letter queue (see
+    /// [`ErrorHandler::flush`]), then applies `errors.tolerance`: an error for `none` (the
+    /// task must fail; the record is still dead-lettered first, as in Kafka), `Ok` for
+    /// `all` (the record is skipped).
     pub fn fail(&self, failure: Failure<'_>) -> Result<()> {
+        let (verdict, ack) = self.handle(&failure);
+        if let Some(ack) = ack {
+            self.pending.lock().unwrap_or_else(|p| p.into_inner()).push(ack);
+        }
+        verdict
+    }
+
+    /// [`ErrorHandler::fail`], handing back the dead letter queue write instead of
+    /// queueing it.
+    fn handle(&self, failure: &Failure<'_>) -> (Result<()>, Option<DeliveryFuture>) {
         self.metrics.failure();
         if self.policy.log {
             self.metrics.logged();
@@ -292,10 +301,16 @@ impl ErrorHandler {
                 error!(task = %self.id, stage = failure.stage.as_str(), class = failure.class, error = %failure.error.trace(), "error encountered in task; executing stage {} for {at}", failure.stage.as_str());
             }
         }
+        let mut ack = None;
         if let (Some(dlq), Some(original)) = (self.dlq.get(), failure.original) {
             self.metrics.dlq_request();
-            let ack = dlq.send(&self.id, &failure, original)?;
-            self.pending.lock().unwrap_or_else(|p| p.into_inner()).push(ack);
+            match dlq.send(&self.id, failure, original) {
+                Ok(a) => ack = Some(a),
+                Err(e) => {
+                    self.dlq_failure(e.message());
+                    return (Err(e), None);
+                }
+            }
         }
         if self.policy.tolerance == Tolerance::None {
             // Retries that ran out leave a fatal error, not a retriable one.
@@ -303,7 +318,7 @@ impl ErrorHandler {
                 ErrorKind::Retriable => ErrorKind::Fatal,
                 k => k,
             };
-            return Err(ConnectError::new(
+            let e = ConnectError::new(
                 kind,
                 format!(
                     "Tolerance exceeded in error handler: stage {} ({}) failed: {}",
@@ -311,34 +326,62 @@ impl ErrorHandler {
                     failure.class,
                     failure.error.message()
                 ),
-            ));
+            );
+            return (Err(e), ack);
         }
         self.metrics.skipped();
-        Ok(())
+        (Ok(()), ack)
     }
 
-    /// Waits until every record queued for the dead letter queue so far is acknowledged;
-    /// an error when one was refused (the offsets of what it carried must not be
-    /// committed).
+    fn dlq_topic(&self) -> &str {
+        self.dlq.get().map(|d| d.topic.as_str()).unwrap_or_default()
+    }
+
+    /// Remembers that a write to the dead letter queue failed; the error to return.
+    fn dlq_failure(&self, why: &str) -> ConnectError {
+        self.metrics.dlq_failure();
+        warn!(task = %self.id, topic = self.dlq_topic(), error = %why, "could not produce a record to the dead letter queue");
+        let mut failed = self.dlq_failed.lock().unwrap_or_else(|p| p.into_inner());
+        failed.get_or_insert_with(|| why.to_string());
+        ConnectError::fatal(format!(
+            "could not produce a record to the dead letter queue topic {}: {why}",
+            self.dlq_topic()
+        ))
+    }
+
+    /// Waits for one write to the dead letter queue.
+    async fn acknowledged(&self, ack: DeliveryFuture) -> Result<()> {
+        let why = match tokio::time::timeout(Duration::from_secs(300), ack).await {
+            Ok(Ok(Ok(_))) => return Ok(()),
+            Ok(Ok(Err((e, _)))) => e.to_string(),
+            Ok(Err(_)) => "the producer went away".to_string(),
+            Err(_) => "no acknowledgement within 300 s".to_string(),
+        };
+        Err(self.dlq_failure(&why))
+    }
+
+    /// Waits until every record queued for the dead letter queue so far is acknowledged.
+    /// An error once any write to it failed (now or before): the offsets of what it
+    /// carried must never be committed, so the task fails.
     pub async fn flush(&self) -> Result<()> {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
-        let topic = self.dlq.get().map(|d| d.topic.as_str()).unwrap_or_default();
+        let mut first_error = None;
         for ack in pending {
-            let failed = match tokio::time::timeout(Duration::from_secs(300), ack).await {
-                Ok(Ok(Ok(_))) => None,
-                Ok(Ok(Err((e, _)))) => Some(e.to_string()),
-                Ok(Err(_)) => Some("the producer went away".to_string()),
-                Err(_) => Some("no acknowledgement within 300 s".to_string()),
-            };
-            if let Some(why) = failed {
-                self.metrics.dlq_failure();
-                warn!(task = %self.id, topic, error = %why, "could not produce a record to the dead letter queue");
-                return Err(ConnectError::retriable(format!(
-                    "could not produce a record to the dead letter queue topic {topic}: {why}"
-                )));
+            if let Err(e) = self.acknowledged(ack).await {
+                first_error.get_or_insert(e);
             }
         }
-        Ok(())
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        let failed = self.dlq_failed.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match failed {
+            Some(why) => Err(ConnectError::fatal(format!(
+                "a record could not be written to the dead letter queue topic {} earlier ({why}); nothing past it is committed",
+                self.dlq_topic()
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -371,12 +414,17 @@ impl ErrantRecordReporter for ErrorHandler {
         if original.is_none() {
             warn!(task = %self.id, topic = record.original_topic(), offset = record.original_kafka_offset(), "a reported record is not one of the batch in hand; it is logged but not dead-lettered");
         }
-        self.fail(Failure {
+        let failure = Failure {
             stage: Stage::TaskPut,
             class: "org.apache.kafka.connect.sink.SinkTask",
             error,
             original: original.as_ref(),
-        })?;
-        self.flush().await
+        };
+        // Completes once this record's own write is acknowledged (Kafka's future).
+        let (verdict, ack) = self.handle(&failure);
+        if let Some(ack) = ack {
+            self.acknowledged(ack).await?;
+        }
+        verdict
     }
 }

@@ -77,9 +77,11 @@ pub struct KafkaClients {
     /// later internal topics are not described again, so a worker starts without one
     /// request timeout per topic.
     configs_undescribable: Arc<std::sync::atomic::AtomicBool>,
-    /// Set once CreateTopics went unanswered (the mock cluster has no such API): later
-    /// topics are left to the broker's auto-creation at once.
+    /// Set once the brokers turned out to have no CreateTopics (the mock cluster, or an
+    /// UnsupportedFeature answer): later topics are left to their auto-creation at once.
     creates_unanswered: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether the brokers are librdkafka's mock cluster: 0 not known yet, 1 yes, 2 no.
+    mock_cluster: Arc<std::sync::atomic::AtomicU8>,
     default_partitions: i32,
 }
 
@@ -135,6 +137,7 @@ impl KafkaClients {
             known_topics: Arc::default(),
             configs_undescribable: Arc::default(),
             creates_unanswered: Arc::default(),
+            mock_cluster: Arc::default(),
             default_partitions: 1,
         }
     }
@@ -377,10 +380,10 @@ impl KafkaClients {
     }
 
     /// Makes sure a topic exists, creating it as `spec` asks when it does not. Brokers
-    /// that leave CreateTopics unanswered (librdkafka's mock cluster, which auto-creates
-    /// topics on metadata requests instead) get a warning, and the topic is left to
-    /// auto-creation; other refusals are errors naming the topic (retriable where the
-    /// cause is).
+    /// without CreateTopics (librdkafka's mock cluster, which auto-creates topics on
+    /// metadata requests instead, known by its cluster id) get a warning, and the topic
+    /// is left to auto-creation; other refusals are errors naming the topic (retriable
+    /// where the cause is, a timeout for one).
     pub async fn ensure_topic_spec(&self, spec: &TopicSpec) -> Result<Ensured> {
         use std::sync::atomic::Ordering;
         if self.lock_known().contains(&spec.name) {
@@ -404,7 +407,8 @@ impl KafkaClients {
             tracing::warn!(topic = %spec.name, "the brokers answer no CreateTopics request: leaving the topic to their auto-creation when the first record is produced (its partitions and replication are then the broker's defaults)");
             Ok(Ensured::LeftToAutoCreation)
         };
-        if self.creates_unanswered.load(Ordering::Relaxed) {
+        if self.creates_unanswered.load(Ordering::Relaxed) || self.is_mock_cluster().await {
+            self.creates_unanswered.store(true, Ordering::Relaxed);
             return auto();
         }
         let admin = self.admin()?;
@@ -419,9 +423,7 @@ impl KafkaClients {
             .request_timeout(Some(Duration::from_secs(15)));
         let results = match admin.create_topics([&new], &opts).await {
             Ok(r) => r,
-            Err(rdkafka::error::KafkaError::AdminOp(
-                RDKafkaErrorCode::OperationTimedOut | RDKafkaErrorCode::UnsupportedFeature,
-            )) => {
+            Err(rdkafka::error::KafkaError::AdminOp(RDKafkaErrorCode::UnsupportedFeature)) => {
                 self.creates_unanswered.store(true, Ordering::Relaxed);
                 return auto();
             }
@@ -460,6 +462,28 @@ impl KafkaClients {
         }
         self.lock_known().insert(spec.name.clone());
         Ok(outcome)
+    }
+
+    /// Whether the brokers are librdkafka's mock cluster (`connect-mock-broker`), which
+    /// answers no CreateTopics request; known from its cluster id, asked once.
+    async fn is_mock_cluster(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        match self.mock_cluster.load(Ordering::Relaxed) {
+            1 => return true,
+            2 => return false,
+            _ => {}
+        }
+        let Ok(admin) = self.admin() else { return false };
+        let id = tokio::task::spawn_blocking(move || {
+            admin.inner().fetch_cluster_id(Duration::from_secs(10))
+        })
+        .await
+        .ok()
+        .flatten();
+        let Some(id) = id else { return false };
+        let mock = id.starts_with("mockCluster");
+        self.mock_cluster.store(if mock { 1 } else { 2 }, Ordering::Relaxed);
+        mock
     }
 
     /// Creates a topic through the Admin API; an existing topic is not an error.

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use connect_api::config::RawConfig;
 use connect_api::context::SinkTaskContext;
+use connect_api::error::ErrorKind;
 use connect_api::record::{Headers, OffsetAndMetadata, SinkRecord, TimestampType, TopicPartition};
 use connect_api::{ConnectError, Result, SinkTask};
 use rdkafka::ClientContext;
@@ -196,8 +197,15 @@ pub struct SinkDriver {
     paused: BTreeSet<TopicPartition>,
     /// Messages polled while the partitions were paused for a retry, handled next.
     stash: Vec<RawRecord>,
-    /// Set when partitions were revoked, so a batch in retry drops their records.
-    revoked: bool,
+    /// How many revocations happened: a batch in hand drops the records of partitions
+    /// revoked while it was polled or retried.
+    revocations: u64,
+    /// Next offsets past records of the batch in hand that need no `put` (dropped by a
+    /// transformation, or skipped): merged into `delivered` only once every record of the
+    /// batch before them was put.
+    done: HashMap<TopicPartition, i64>,
+    /// `revocations` when the batch in hand was polled.
+    batch_since: u64,
     last_commit: Instant,
     state: watch::Receiver<TargetState>,
     cancel: CancellationToken,
@@ -275,7 +283,9 @@ impl SinkDriver {
             delivered: HashMap::new(),
             paused: BTreeSet::new(),
             stash: Vec::new(),
-            revoked: false,
+            revocations: 0,
+            done: HashMap::new(),
+            batch_since: 0,
             last_commit: Instant::now(),
             state,
             cancel,
@@ -347,8 +357,15 @@ impl SinkDriver {
                 std::mem::take(&mut self.stash)
             };
             if !batch.is_empty() {
-                let records = self.convert_batch(Arc::new(batch)).await?;
-                self.deliver(records).await?;
+                self.batch_since = self.revocations;
+                let records = match self.convert_batch(Arc::new(batch)).await {
+                    Err(e) if e.kind() == ErrorKind::Cancelled => return Ok(()),
+                    other => other?,
+                };
+                if !self.deliver(records).await? {
+                    return Ok(());
+                }
+                self.merge_done();
             }
             self.apply_context_requests()?;
             let commit_due = self.last_commit.elapsed() >= self.env.commit_interval;
@@ -368,26 +385,41 @@ impl SinkDriver {
                 }
                 self.ctx.set_assignment(self.assigned.iter().cloned());
                 self.task.open(&parts).await?;
-                // Seeks the task asked for while opening apply at assignment.
-                let seeks: HashMap<TopicPartition, i64> =
-                    self.ctx.take_offsets().into_iter().collect();
+                // Seeks the task asked for while opening apply at assignment; others wait
+                // for the driver's next round.
+                let mut seeks = HashMap::new();
+                for (tp, offset) in self.ctx.take_offsets() {
+                    if parts.contains(&tp) {
+                        seeks.insert(tp, offset);
+                    } else {
+                        let _ = self.ctx.offset(tp, offset);
+                    }
+                }
                 let _ = reply.send(seeks);
             }
             RebalanceEvent::Revoked(parts, reply) => {
                 debug!(task = %self.id, partitions = ?parts, "partitions revoked");
-                let offsets = self.pre_commit_offsets(&parts).await;
-                self.task.close(&parts).await?;
-                self.revoked = true;
+                // What went to the dead letter queue must be there before the offsets
+                // that skip it are committed.
+                let flushed = self.errors.flush().await;
+                let offsets = match &flushed {
+                    Ok(()) => self.pre_commit_offsets(&parts).await,
+                    Err(_) => Ok(HashMap::new()),
+                };
+                let closed = self.task.close(&parts).await;
+                self.revocations += 1;
                 self.stash.retain(|m| {
                     !parts.iter().any(|tp| tp.partition == m.partition && tp.topic == m.topic)
                 });
                 for tp in &parts {
                     self.assigned.remove(tp);
                     self.delivered.remove(tp);
+                    self.done.remove(tp);
                     self.paused.remove(tp);
                 }
                 self.ctx.set_assignment(self.assigned.iter().cloned());
                 let _ = reply.send(offsets.unwrap_or_default());
+                flushed.and(closed)?;
             }
         }
         Ok(())
@@ -396,6 +428,7 @@ impl SinkDriver {
     /// One poll of the consumer, serving rebalances while it runs (the rebalance
     /// callback waits for the driver); `None` after a consumer error worth only a retry.
     async fn poll_serving(&mut self, wait: Duration) -> Result<Option<Vec<RawRecord>>> {
+        let revocations = self.revocations;
         let consumer = self.consumer.clone();
         let max = self.max_poll_records;
         let mut poll = tokio::task::spawn_blocking(move || poll_batch(&consumer, wait, max));
@@ -408,7 +441,16 @@ impl SinkDriver {
         let batch =
             batch.map_err(|e| ConnectError::fatal(format!("consumer poll panicked: {e}")))?;
         match batch {
-            Ok(b) => Ok(Some(b)),
+            Ok(mut b) => {
+                if self.revocations != revocations {
+                    // Messages polled before a revocation the same poll served.
+                    let assigned = &self.assigned;
+                    b.retain(|m| {
+                        assigned.iter().any(|tp| tp.partition == m.partition && tp.topic == m.topic)
+                    });
+                }
+                Ok(Some(b))
+            }
             Err(KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition)) => {
                 debug!(task = %self.id, "subscribed topic does not exist yet; waiting for it");
                 Ok(None)
@@ -433,11 +475,12 @@ impl SinkDriver {
             let mut result = convert_and_transform(&self.converters, &mut self.transforms, m).await;
             let (start, mut attempt) = (tokio::time::Instant::now(), 1);
             while let Err(e) = &result {
-                if !e.is_retriable()
-                    || !self.errors.wait_to_retry(start, &mut attempt, e, &self.cancel).await
-                {
+                if !e.is_retriable() {
                     break;
                 }
+                let Some(wait) = self.errors.retry_wait(start, &mut attempt, e) else { break };
+                // Waiting polls on, partitions paused, so the task stays in its group.
+                self.wait_polling(wait).await?;
                 result = convert_and_transform(&self.converters, &mut self.transforms, m).await;
             }
             match result {
@@ -461,8 +504,8 @@ impl SinkDriver {
                     if let Err(fatal) = self.errors.fail(failure) {
                         // Hand over what converted before it, so nothing before the bad
                         // record is lost, then fail without committing past it.
-                        if !out.is_empty() {
-                            self.deliver(std::mem::take(&mut out)).await?;
+                        if self.deliver(std::mem::take(&mut out)).await? {
+                            self.merge_done();
                             self.commit(false).await?;
                         }
                         return Err(fatal.with_source(error));
@@ -474,11 +517,23 @@ impl SinkDriver {
         Ok(out)
     }
 
-    /// A record needs no `put` (dropped or skipped): its offset may be committed.
+    /// A record of the batch in hand needs no `put` (dropped or skipped): its offset may
+    /// be committed once the records before it were put (see [`SinkDriver::merge_done`]).
     fn note_done(&mut self, m: &RawRecord) {
         let tp = TopicPartition::new(m.topic.clone(), m.partition);
-        let e = self.delivered.entry(tp).or_insert(m.offset + 1);
+        let e = self.done.entry(tp).or_insert(m.offset + 1);
         *e = (*e).max(m.offset + 1);
+    }
+
+    /// The batch in hand was put whole: the offsets past its dropped and skipped records
+    /// may be committed too.
+    fn merge_done(&mut self) {
+        for (tp, next) in self.done.drain() {
+            if self.assigned.contains(&tp) {
+                let e = self.delivered.entry(tp).or_insert(next);
+                *e = (*e).max(next);
+            }
+        }
     }
 }
 
@@ -538,6 +593,9 @@ impl SinkDriver {
                     ConnectError::retriable(format!("seek of {tp} to {offset} failed: {e}"))
                 })?;
             self.delivered.remove(&tp);
+            self.done.remove(&tp);
+            // Messages kept from before the seek are not to be put.
+            self.stash.retain(|m| !(m.partition == tp.partition && m.topic == tp.topic));
         }
         if *self.state.borrow() == TargetState::Started {
             self.apply_pauses()?;

@@ -296,10 +296,15 @@ impl SourceDriver {
             let mut prepared = self.prepare(&record).await;
             let (start, mut attempt) = (tokio::time::Instant::now(), 1);
             while let Err(e) = &prepared {
-                if !e.is_retriable()
-                    || !self.errors.wait_to_retry(start, &mut attempt, e, &self.cancel).await
-                {
+                if !e.is_retriable() {
                     break;
+                }
+                let Some(wait) = self.errors.retry_wait(start, &mut attempt, e) else { break };
+                tokio::select! {
+                    // Stopping: the record is neither sent nor skipped, so its offset
+                    // stays uncommitted.
+                    _ = self.cancel.cancelled() => return Ok(()),
+                    _ = tokio::time::sleep(wait) => {}
                 }
                 prepared = self.prepare(&record).await;
             }

@@ -116,7 +116,13 @@ impl Worker {
                 _ = tokio::time::sleep(wait) => {}
             }
             let restart: Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> =
-                Box::pin(worker.start_task_attempt(&id.connector, id.task, task_config, attempt));
+                Box::pin(worker.start_task_attempt(
+                    &id.connector,
+                    id.task,
+                    task_config,
+                    attempt,
+                    Some(&cancel),
+                ));
             if let Err(e) = restart.await {
                 warn!(task = %id, error = %e, "could not restart the failed task");
             }

@@ -282,19 +282,28 @@ impl Worker {
     /// Starts task `index` of running connector `name` with `task_config`. A task that
     /// cannot be built (a converter's config, say) is FAILED with the reason, not an error.
     pub async fn start_task(&self, name: &str, index: u32, task_config: RawConfig) -> Result<()> {
-        self.start_task_attempt(name, index, task_config, 0).await
+        self.start_task_attempt(name, index, task_config, 0, None).await
     }
 
     /// [`Worker::start_task`] for the `attempt`-th restart in a row of a failed task
-    /// (0: a start the herder asked for; see [`super::RestartPolicy`]).
+    /// (0: a start the herder asked for; see [`super::RestartPolicy`]). A restart
+    /// (`failed` is the failed run's token) happens only while that run is still the
+    /// task's current one: not once the herder stopped, moved or restarted the task.
     pub(super) async fn start_task_attempt(
         &self,
         name: &str,
         index: u32,
         task_config: RawConfig,
         attempt: u32,
+        failed: Option<&CancellationToken>,
     ) -> Result<()> {
         let mut running = self.inner.running.lock().await;
+        if let Some(failed) = failed {
+            let current = running.get(name).is_some_and(|r| r.tasks.contains_key(&index));
+            if failed.is_cancelled() || !current {
+                return Ok(());
+            }
+        }
         let r = running.get_mut(name).ok_or_else(|| not_running(name))?;
         let id = TaskId { connector: name.to_string(), task: index };
         let cancel = CancellationToken::new();

@@ -1,8 +1,9 @@
-//! Under `errors.tolerance=all`, a batch that `put` rejects for bad data is bisected so
-//! that only the records that fail alone reach the dead letter queue. The sink here is
-//! the archetype: an atomic `put` that refuses the whole batch when one record is bad
-//! and reports nothing itself. A worker embedded as a program would run it, on Apache
-//! Kafka.
+//! Sink error handling on a worker embedded as a program would run it, on Apache Kafka:
+//! under `errors.tolerance=all`, a batch that `put` rejects for bad data is bisected so
+//! that only the records that fail alone reach the dead letter queue (the sink here is
+//! the archetype: an atomic `put` that refuses the whole batch when one record is bad and
+//! reports nothing itself); and a record skipped after one still in retry never moves
+//! the committed offset past the one in retry.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -184,4 +185,105 @@ async fn only_the_records_that_fail_alone_are_dead_lettered() {
     assert!(counts.last_error_millis > 0, "{counts:?}");
     eprintln!("{} puts for {N} records with {} poison", w.lock().unwrap().puts, poison.len());
     worker.shutdown().await;
+}
+
+/// Refuses every batch with a retriable error, as a sink whose system is down.
+#[derive(Default)]
+struct Down(RawConfig);
+
+#[async_trait]
+impl Connector for Down {
+    fn version(&self) -> String {
+        "test".into()
+    }
+    fn config_def(&self) -> ConfigDef {
+        ConfigDef::new()
+    }
+    async fn start(&mut self, _: ConnectorContext, config: RawConfig) -> Result<()> {
+        self.0 = config;
+        Ok(())
+    }
+    async fn task_configs(&mut self, max: usize) -> Result<Vec<RawConfig>> {
+        connect_api::util::same_config_per_task(Some(&self.0), max, "Down")
+    }
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl SinkConnector for Down {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::new(DownTask)
+    }
+}
+
+struct DownTask;
+
+#[async_trait]
+impl SinkTask for DownTask {
+    async fn start(&mut self, _: SinkTaskContext, _: RawConfig) -> Result<()> {
+        Ok(())
+    }
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<()> {
+        if records.is_empty() { Ok(()) } else { Err(ConnectError::retriable("the system is down")) }
+    }
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A record skipped under `errors.tolerance=all` after one that is still in retry must
+/// not move the committed offset past the one in retry, even when the task stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_in_retry_is_not_committed_past_when_the_task_stops() {
+    let mut registry = registry();
+    registry
+        .register([PluginDescriptor::sink("test.Down", "test", || Box::new(Down::default()))])
+        .unwrap();
+    let worker = standalone_with(registry, &[("bootstrap.servers", &bootstrap())], vec![]).await;
+    let herder = worker.herder().clone();
+    let topic = unique("in-retry");
+    herder.worker().kafka().create_topic(&topic, 1).await.unwrap();
+    let p: BaseProducer =
+        rdkafka::ClientConfig::new().set("bootstrap.servers", bootstrap()).create().unwrap();
+    // Offset 0 converts and waits in retry; offset 1 is not JSON and is skipped.
+    for v in ["\"good\"", "{not json"] {
+        p.send(BaseRecord::<(), str>::to(&topic).payload(v)).unwrap();
+    }
+    p.flush(Duration::from_secs(30)).unwrap();
+    let name = unique("down");
+    let config = raw(&[
+        ("connector.class", "test.Down"),
+        ("topics", &topic),
+        ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
+        ("value.converter.schemas.enable", "false"),
+        ("errors.tolerance", "all"),
+    ]);
+    herder.put_connector(&name, config, true).await.unwrap();
+    let id = connect_runtime::task::TaskId { connector: name.clone(), task: 0 };
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    // The skip happened and put was refused at least twice.
+    loop {
+        let c = herder.worker().task_error_counts(&id).unwrap_or_default();
+        if c.records_skipped == 1 && c.retries >= 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < until, "no retry seen: {c:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    herder.delete_connector(&name).await.unwrap();
+    worker.shutdown().await;
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", format!("connect-{name}"))
+        .create()
+        .unwrap();
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    tpl.add_partition(&topic, 0);
+    let committed = consumer.committed_offsets(tpl, Duration::from_secs(10)).unwrap();
+    let offset = committed.elements()[0].offset();
+    assert!(
+        matches!(offset, rdkafka::Offset::Invalid | rdkafka::Offset::Offset(0)),
+        "committed past the record in retry: {offset:?}"
+    );
 }

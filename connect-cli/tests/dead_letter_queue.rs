@@ -3,7 +3,7 @@
 //! context headers while the task keeps RUNNING; rows PostgreSQL refuses are reported by
 //! the JDBC sink through the errant record reporter, so exactly those reach the dead
 //! letter queue and every other row is written once. (The runtime's bisection of batches
-//! that a sink rejects whole is in connect-runtime/tests/sink_bisection.rs.)
+//! that a sink rejects whole is in connect-runtime/tests/sink_error_handling.rs.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../../connect-runtime/tests/common/mod.rs"]

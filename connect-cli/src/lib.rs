@@ -58,8 +58,15 @@ mod tests {
             assert!(r.connector(class).is_ok(), "{class}");
         }
         assert!(r.converter("io.confluent.connect.avro.AvroConverter").is_ok());
+        // Kafka's 16 built-in transformations, 10 of them as $Key and $Value.
         let transforms = r.all().iter().filter(|p| p.kind() == PluginKind::Transformation);
-        assert_eq!(transforms.count(), 10);
+        assert_eq!(transforms.count(), 26);
+        assert!(
+            r.transformation::<connect_api::record::SinkRecord>(
+                "org.apache.kafka.connect.transforms.Cast$Value"
+            )
+            .is_ok()
+        );
         let names: Vec<&str> = r.services().iter().map(|s| s.name()).collect();
         assert_eq!(names, ["schema-registry"]);
     }

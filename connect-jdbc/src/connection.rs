@@ -351,6 +351,50 @@ pub fn is_transient_code(code: &str) -> bool {
         || code.parse::<u32>().is_ok_and(|n| n > 255 && matches!(n & 0xff, 5 | 6))
 }
 
+/// Whether a driver error is a row's own fault (a constraint it breaks, a value the column
+/// cannot take), as opposed to the database's or the table's (permissions, a missing
+/// table, a lost connection): only such rows go to the errant record reporter.
+pub fn is_record_error(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            is_record_error_code(&code)
+        }
+        _ => false,
+    }
+}
+
+/// [`is_record_error`] for a database error code.
+pub fn is_record_error_code(code: &str) -> bool {
+    // PostgreSQL SQLSTATEs (five characters): classes 22 (data exception) and 23
+    // (integrity constraint violation).
+    if code.len() == 5 {
+        return code.starts_with("22") || code.starts_with("23");
+    }
+    // MySQL / MariaDB: 1048 NULL into NOT NULL, 1062 duplicate key, 1264 out of range,
+    // 1265 truncated, 1292 / 1366 incorrect value, 1406 too long, 1451 / 1452 foreign
+    // key, 1690 out of range, 3819 / 4025 CHECK. SQLite: 18 TOOBIG, 19 CONSTRAINT (and its
+    // extended codes), 20 MISMATCH.
+    matches!(
+        code,
+        "1048"
+            | "1062"
+            | "1264"
+            | "1265"
+            | "1292"
+            | "1366"
+            | "1406"
+            | "1451"
+            | "1452"
+            | "1690"
+            | "3819"
+            | "4025"
+            | "18"
+            | "19"
+            | "20"
+    ) || code.parse::<u32>().is_ok_and(|n| n > 255 && n & 0xff == 19)
+}
+
 /// The URL with any password replaced by `***`, for logs and errors.
 pub fn redact(url: &str) -> String {
     // scheme://user:password@host…
@@ -374,6 +418,29 @@ pub fn abbreviate(sql: &str) -> String {
         let mut s: String = sql.chars().take(200).collect();
         s.push('…');
         s
+    }
+}
+
+#[cfg(test)]
+mod record_error_tests {
+    use super::is_record_error_code;
+
+    #[test]
+    fn constraint_and_data_errors_are_the_rows_fault_and_others_are_not() {
+        // PostgreSQL: check, unique, not null, invalid text; permission, missing table.
+        for c in ["23514", "23505", "23502", "22P02", "22003"] {
+            assert!(is_record_error_code(c), "{c}");
+        }
+        for c in ["42501", "42P01", "08006", "40001"] {
+            assert!(!is_record_error_code(c), "{c}");
+        }
+        // MySQL / MariaDB and SQLite (CHECK 275, UNIQUE 2067, NOT NULL 1299; READONLY 8).
+        for c in ["1048", "1062", "4025", "3819", "19", "275", "2067", "1299"] {
+            assert!(is_record_error_code(c), "{c}");
+        }
+        for c in ["1142", "1146", "2006", "8", "5", "1"] {
+            assert!(!is_record_error_code(c), "{c}");
+        }
     }
 }
 

@@ -182,9 +182,15 @@ const NOT_OURS: &[&str] = &[
     "transaction.boundary.interval.ms",
 ];
 
-/// Keys we list that Kafka lists only once topic creation groups are configured.
-const OURS_ONLY: &[&str] =
-    &["topic.creation.default.partitions", "topic.creation.default.replication.factor"];
+/// Keys we list that Kafka lists only once topic creation groups are configured, and our
+/// own extension (restarting FAILED tasks; README "Using it like Kafka Connect").
+const OURS_ONLY: &[&str] = &[
+    "topic.creation.default.partitions",
+    "topic.creation.default.replication.factor",
+    "task.restart.max.attempts",
+    "task.restart.backoff.ms",
+    "task.restart.backoff.max.ms",
+];
 
 /// A validate answer compared config by config, by name: the same keys in each definition
 /// and value, the same type, and every key of Kafka's that we are meant to have.

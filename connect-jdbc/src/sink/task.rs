@@ -298,10 +298,13 @@ impl State {
                     let op = &ops[from + i];
                     let record = &records[op.index];
                     let msg = format!("cannot be written to table {}: {e}", op.plan.table);
+                    // Only a row's own fault is reported; permissions, a missing table and
+                    // the like fail the batch.
+                    let own_fault = crate::connection::is_record_error(&e);
                     let err = record_error(record, &msg).with_source(e);
                     match &reporter {
-                        Some(r) => r.report(record, &err).await?,
-                        None => return Err(err),
+                        Some(r) if own_fault => r.report(record, &err).await?,
+                        _ => return Err(err),
                     }
                     from += i + 1;
                 }

@@ -253,13 +253,16 @@ impl ErrorHandler {
     /// retriable `error`: counts the failure and the retry, logs (a warning on the first
     /// retry of the record), moves `attempt` on, and says how long to wait before the
     /// next attempt ([`RetryPolicy::next_wait`]); `None` once the retries are spent.
+    /// `start` is set at the first failure, so records that convert at once cost no clock
+    /// read.
     pub fn retry_wait(
         &self,
-        start: tokio::time::Instant,
+        start: &mut Option<tokio::time::Instant>,
         attempt: &mut u32,
         error: &dyn std::fmt::Display,
     ) -> Option<Duration> {
         self.metrics.failure();
+        let start = *start.get_or_insert_with(tokio::time::Instant::now);
         let wait = self.retry.next_wait(start, *attempt)?;
         if *attempt == 1 {
             warn!(task = %self.id, error = %error, "retrying a conversion after a retriable error, for up to errors.retry.timeout");

@@ -473,12 +473,12 @@ impl SinkDriver {
         let mut out = Vec::with_capacity(batch.len());
         for m in batch.iter() {
             let mut result = convert_and_transform(&self.converters, &mut self.transforms, m).await;
-            let (start, mut attempt) = (tokio::time::Instant::now(), 1);
+            let (mut start, mut attempt) = (None, 1);
             while let Err(e) = &result {
                 if !e.is_retriable() {
                     break;
                 }
-                let Some(wait) = self.errors.retry_wait(start, &mut attempt, e) else { break };
+                let Some(wait) = self.errors.retry_wait(&mut start, &mut attempt, e) else { break };
                 // Waiting polls on, partitions paused, so the task stays in its group.
                 self.wait_polling(wait).await?;
                 result = convert_and_transform(&self.converters, &mut self.transforms, m).await;

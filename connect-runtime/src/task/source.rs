@@ -294,12 +294,12 @@ impl SourceDriver {
     async fn send_batch(&mut self, records: Vec<SourceRecord>) -> Result<()> {
         for record in records {
             let mut prepared = self.prepare(&record).await;
-            let (start, mut attempt) = (tokio::time::Instant::now(), 1);
+            let (mut start, mut attempt) = (None, 1);
             while let Err(e) = &prepared {
                 if !e.is_retriable() {
                     break;
                 }
-                let Some(wait) = self.errors.retry_wait(start, &mut attempt, e) else { break };
+                let Some(wait) = self.errors.retry_wait(&mut start, &mut attempt, e) else { break };
                 tokio::select! {
                     // Stopping: the record is neither sent nor skipped, so its offset
                     // stays uncommitted.

@@ -37,11 +37,22 @@ fn written() -> &'static Mutex<HashMap<String, Arc<Mutex<Written>>>> {
     W.get_or_init(Default::default)
 }
 
-#[derive(Default)]
-struct Atomic(RawConfig);
+/// A sink connector whose tasks `make` builds; every task gets the connector's config.
+struct TestSink {
+    config: RawConfig,
+    make: fn() -> Box<dyn SinkTask>,
+}
+
+impl TestSink {
+    fn plugin(class: &str, make: fn() -> Box<dyn SinkTask>) -> PluginDescriptor {
+        PluginDescriptor::sink(class, "test", move || {
+            Box::new(TestSink { config: RawConfig::new(), make })
+        })
+    }
+}
 
 #[async_trait]
-impl Connector for Atomic {
+impl Connector for TestSink {
     fn version(&self) -> String {
         "test".into()
     }
@@ -49,20 +60,20 @@ impl Connector for Atomic {
         ConfigDef::new()
     }
     async fn start(&mut self, _: ConnectorContext, config: RawConfig) -> Result<()> {
-        self.0 = config;
+        self.config = config;
         Ok(())
     }
     async fn task_configs(&mut self, max: usize) -> Result<Vec<RawConfig>> {
-        connect_api::util::same_config_per_task(Some(&self.0), max, "Atomic")
+        connect_api::util::same_config_per_task(Some(&self.config), max, "TestSink")
     }
     async fn stop(&mut self) -> Result<()> {
         Ok(())
     }
 }
 
-impl SinkConnector for Atomic {
+impl SinkConnector for TestSink {
     fn create_task(&self) -> Box<dyn SinkTask> {
-        Box::new(AtomicTask::default())
+        (self.make)()
     }
 }
 
@@ -107,7 +118,7 @@ async fn only_the_records_that_fail_alone_are_dead_lettered() {
     written().lock().unwrap().insert(key.clone(), w.clone());
     let mut registry = registry();
     registry
-        .register([PluginDescriptor::sink("test.Atomic", "test", || Box::new(Atomic::default()))])
+        .register([TestSink::plugin("test.Atomic", || Box::new(AtomicTask::default()))])
         .unwrap();
     let worker = standalone_with(registry, &[("bootstrap.servers", &bootstrap())], vec![]).await;
     let herder = worker.herder().clone();
@@ -188,35 +199,6 @@ async fn only_the_records_that_fail_alone_are_dead_lettered() {
 }
 
 /// Refuses every batch with a retriable error, as a sink whose system is down.
-#[derive(Default)]
-struct Down(RawConfig);
-
-#[async_trait]
-impl Connector for Down {
-    fn version(&self) -> String {
-        "test".into()
-    }
-    fn config_def(&self) -> ConfigDef {
-        ConfigDef::new()
-    }
-    async fn start(&mut self, _: ConnectorContext, config: RawConfig) -> Result<()> {
-        self.0 = config;
-        Ok(())
-    }
-    async fn task_configs(&mut self, max: usize) -> Result<Vec<RawConfig>> {
-        connect_api::util::same_config_per_task(Some(&self.0), max, "Down")
-    }
-    async fn stop(&mut self) -> Result<()> {
-        Ok(())
-    }
-}
-
-impl SinkConnector for Down {
-    fn create_task(&self) -> Box<dyn SinkTask> {
-        Box::new(DownTask)
-    }
-}
-
 struct DownTask;
 
 #[async_trait]
@@ -237,9 +219,7 @@ impl SinkTask for DownTask {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_in_retry_is_not_committed_past_when_the_task_stops() {
     let mut registry = registry();
-    registry
-        .register([PluginDescriptor::sink("test.Down", "test", || Box::new(Down::default()))])
-        .unwrap();
+    registry.register([TestSink::plugin("test.Down", || Box::new(DownTask))]).unwrap();
     let worker = standalone_with(registry, &[("bootstrap.servers", &bootstrap())], vec![]).await;
     let herder = worker.herder().clone();
     let topic = unique("in-retry");

@@ -5,6 +5,7 @@
 //! runtime (task driver, converters, producer or consumer) costs on top of raw rdkafka.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -111,31 +112,41 @@ impl SourceConnector for GeneratorSourceConnector {
 /// The task of [`GeneratorSourceConnector`].
 #[derive(Debug, Default)]
 pub struct GeneratorSourceTask {
-    topic: String,
+    topic: Option<Arc<str>>,
     remaining: u64,
     emitted: u64,
     batch: u64,
     payload: Vec<u8>,
-    partition: OffsetMap,
+    partition: Arc<OffsetMap>,
     cancel: Option<CancellationToken>,
 }
 
 #[async_trait]
 impl SourceTask for GeneratorSourceTask {
     async fn start(&mut self, context: SourceTaskContext, config: RawConfig) -> Result<()> {
-        self.topic = get(&config, "topic")?.to_string();
+        let topic = get(&config, "topic")?;
+        self.topic = Some(Arc::from(topic));
         self.remaining = get_u64(&config, "count", 1_000_000)?;
         self.batch = get_u64(&config, "batch.size", 2000)?.max(1);
         let size = usize::try_from(get_u64(&config, "size", 100)?).unwrap_or(100);
         let mut rng = crate::data::Rng::new(crate::data::SEED);
         self.payload = vec![0; size];
         rng.fill_printable(&mut self.payload);
-        self.partition = OffsetMap::new().with("generator", self.topic.clone());
+        self.partition = Arc::new(OffsetMap::new().with("generator", topic.to_string()));
         self.cancel = Some(context.cancellation().clone());
         Ok(())
     }
 
+    fn uses_commit_record(&self) -> bool {
+        false
+    }
+
     async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
+        let Some(topic) = self.topic.clone() else {
+            return Err(connect_api::ConnectError::fatal(
+                "GeneratorSourceTask polled while not started",
+            ));
+        };
         if self.remaining == 0 {
             // Done: idle until stopped, without spinning.
             match &self.cancel {
@@ -154,7 +165,7 @@ impl SourceTask for GeneratorSourceTask {
         for _ in 0..n {
             self.emitted += 1;
             out.push(
-                SourceRecord::builder(self.topic.clone())
+                SourceRecord::builder(&topic)
                     .source_partition(self.partition.clone())
                     .source_offset(OffsetMap::new().with("n", self.emitted as i64))
                     .value(Some(Schema::bytes()), Value::Bytes(self.payload.clone()))

@@ -43,8 +43,21 @@ pub trait SourceTask: Send + 'static {
         Ok(())
     }
 
+    /// Whether the task wants [`commit_record`](SourceTask::commit_record) calls. When
+    /// `false`, the runtime keeps only each record's source partition and offset until
+    /// Kafka acknowledges it (not the record itself), hands the record to the
+    /// transformations without copying it, and never calls `commit_record`: override it
+    /// to return `false` when `commit_record` is not overridden. Asked once, when the
+    /// task is created and before [`start`](SourceTask::start). Defaults to `true`, as
+    /// Kafka calls `commitRecord` for every record.
+    fn uses_commit_record(&self) -> bool {
+        true
+    }
+
     /// Called for each record once Kafka acknowledged it (`metadata` is `None` when a
-    /// transformation dropped the record or it was tolerated as an error).
+    /// transformation dropped the record or it was tolerated as an error), unless
+    /// [`uses_commit_record`](SourceTask::uses_commit_record) returns `false`. The record
+    /// is the one `poll` returned, before any transformation.
     async fn commit_record(
         &mut self,
         _record: &SourceRecord,

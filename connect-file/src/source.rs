@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -189,6 +190,11 @@ impl SourceTask for FileStreamSourceTask {
         Ok(())
     }
 
+    /// The task has no use for `commit_record`: offsets say everything it needs.
+    fn uses_commit_record(&self) -> bool {
+        false
+    }
+
     async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
         match self.state.as_mut() {
             Some(running) => running.poll().await,
@@ -223,7 +229,8 @@ async fn committed_position(context: &SourceTaskContext, partition: &OffsetMap) 
 #[derive(Debug)]
 struct FileInput {
     path: PathBuf,
-    partition: OffsetMap,
+    /// Shared by every record of the file (no map built per record).
+    partition: Arc<OffsetMap>,
 }
 
 #[derive(Debug)]
@@ -244,7 +251,8 @@ impl Reader {
 /// A started task's state; everything `poll` must not lose lives here.
 #[derive(Debug)]
 struct Running {
-    topic: String,
+    /// Shared by every record (no topic name copied per record).
+    topic: Arc<str>,
     batch_size: usize,
     schema: Schema,
     /// `None` for standard input.
@@ -275,10 +283,10 @@ impl Running {
         // The partition names the file exactly as configured, as Kafka's does.
         let file = config.file.as_deref().filter(|name| !name.is_empty()).map(|name| FileInput {
             path: PathBuf::from(name),
-            partition: OffsetMap::new().with(FILENAME_FIELD, name),
+            partition: Arc::new(OffsetMap::new().with(FILENAME_FIELD, name.to_string())),
         });
         Running {
-            topic: config.topic.clone(),
+            topic: Arc::from(config.topic.as_str()),
             batch_size: config.batch_size(),
             schema: Schema::string(),
             file,

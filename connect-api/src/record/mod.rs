@@ -7,14 +7,54 @@ mod offset;
 pub use headers::{Header, Headers};
 pub use offset::{OffsetAndMetadata, OffsetMap, OffsetValue, TopicPartition};
 
+use std::sync::Arc;
+
 use crate::data::{Schema, SchemaAndValue, Value};
+
+/// A topic name for a record: `&str`, `String`, `&String`, or a shared `Arc<str>` (which
+/// costs no allocation when a task gives every record a clone of the same one).
+pub trait IntoTopic {
+    /// The name as the shared string records hold.
+    fn into_topic(self) -> Arc<str>;
+}
+
+impl IntoTopic for Arc<str> {
+    fn into_topic(self) -> Arc<str> {
+        self
+    }
+}
+
+impl IntoTopic for &Arc<str> {
+    fn into_topic(self) -> Arc<str> {
+        self.clone()
+    }
+}
+
+impl IntoTopic for &str {
+    fn into_topic(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl IntoTopic for String {
+    fn into_topic(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl IntoTopic for &String {
+    fn into_topic(self) -> Arc<str> {
+        Arc::from(self.as_str())
+    }
+}
 
 /// The fields every record has: topic, Kafka partition, key and value with their
 /// schemas, timestamp and headers.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordData {
-    /// The topic.
-    pub topic: String,
+    /// The topic. Shared: records of one topic can point at one allocation, so building,
+    /// copying and dropping a record does not copy its topic name.
+    pub topic: Arc<str>,
     /// The Kafka partition; `None` lets the producer's partitioner choose.
     pub kafka_partition: Option<i32>,
     /// The key's schema.
@@ -81,8 +121,8 @@ pub trait ConnectRecord: Clone + Send + Sync + std::fmt::Debug + 'static {
         &mut self.data_mut().headers
     }
     /// Replaces the topic.
-    fn set_topic(&mut self, topic: String) {
-        self.data_mut().topic = topic;
+    fn set_topic(&mut self, topic: impl IntoTopic) {
+        self.data_mut().topic = topic.into_topic();
     }
     /// Replaces the key and its schema.
     fn set_key(&mut self, key: SchemaAndValue) {
@@ -102,6 +142,10 @@ pub trait ConnectRecord: Clone + Send + Sync + std::fmt::Debug + 'static {
     }
 }
 
+/// The source partition of records built without one, shared (no allocation per record).
+static EMPTY_PARTITION: std::sync::LazyLock<Arc<OffsetMap>> =
+    std::sync::LazyLock::new(|| Arc::new(OffsetMap::new()));
+
 /// A record produced by a [`SourceTask`](crate::SourceTask): the record fields plus the
 /// source partition and source offset the runtime commits once Kafka has it.
 ///
@@ -120,17 +164,18 @@ pub trait ConnectRecord: Clone + Send + Sync + std::fmt::Debug + 'static {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceRecord {
     data: RecordData,
-    source_partition: OffsetMap,
+    source_partition: Arc<OffsetMap>,
     source_offset: OffsetMap,
 }
 
 impl SourceRecord {
-    /// A builder for a record bound for `topic`.
-    pub fn builder(topic: impl Into<String>) -> SourceRecordBuilder {
+    /// A builder for a record bound for `topic`. A task that sends many records to one
+    /// topic can pass a clone of one `Arc<str>`, which costs no allocation per record.
+    pub fn builder(topic: impl IntoTopic) -> SourceRecordBuilder {
         SourceRecordBuilder {
             record: SourceRecord {
-                data: RecordData { topic: topic.into(), ..RecordData::default() },
-                source_partition: OffsetMap::new(),
+                data: RecordData { topic: topic.into_topic(), ..RecordData::default() },
+                source_partition: EMPTY_PARTITION.clone(),
                 source_offset: OffsetMap::new(),
             },
         }
@@ -146,8 +191,20 @@ impl SourceRecord {
         &self.source_offset
     }
 
+    /// The source partition as the shared handle the task gave, cheap to clone.
+    pub fn shared_source_partition(&self) -> &Arc<OffsetMap> {
+        &self.source_partition
+    }
+
+    /// Moves the source offset out of the record (leaving an empty one) and returns it
+    /// with the shared partition: what the runtime keeps of a record it sends on
+    /// without the record itself.
+    pub fn take_source_position(&mut self) -> (Arc<OffsetMap>, OffsetMap) {
+        (self.source_partition.clone(), std::mem::take(&mut self.source_offset))
+    }
+
     /// Takes the record apart into its shared fields, partition and offset.
-    pub fn into_parts(self) -> (RecordData, OffsetMap, OffsetMap) {
+    pub fn into_parts(self) -> (RecordData, Arc<OffsetMap>, OffsetMap) {
         (self.data, self.source_partition, self.source_offset)
     }
 }
@@ -201,9 +258,10 @@ impl SourceRecordBuilder {
         self.record.data.headers.add(key, value);
         self
     }
-    /// Sets the source partition.
-    pub fn source_partition(mut self, partition: OffsetMap) -> Self {
-        self.record.source_partition = partition;
+    /// Sets the source partition. Records of one partition can share one map: pass a
+    /// clone of one `Arc<OffsetMap>` and no map is built or dropped per record.
+    pub fn source_partition(mut self, partition: impl Into<Arc<OffsetMap>>) -> Self {
+        self.record.source_partition = partition.into();
         self
     }
     /// Sets the source offset.
@@ -249,15 +307,16 @@ pub struct SinkRecord {
     data: RecordData,
     kafka_offset: i64,
     timestamp_type: TimestampType,
-    original_topic: String,
+    original_topic: Arc<str>,
     original_partition: i32,
     original_offset: i64,
 }
 
 impl SinkRecord {
-    /// A builder for a record consumed from `topic`, `partition` at `offset`.
-    pub fn builder(topic: impl Into<String>, partition: i32, offset: i64) -> SinkRecordBuilder {
-        let topic = topic.into();
+    /// A builder for a record consumed from `topic`, `partition` at `offset`. Records of
+    /// one topic can share one `Arc<str>` (no allocation per record).
+    pub fn builder(topic: impl IntoTopic, partition: i32, offset: i64) -> SinkRecordBuilder {
+        let topic = topic.into_topic();
         SinkRecordBuilder {
             record: SinkRecord {
                 data: RecordData {
@@ -301,7 +360,7 @@ impl SinkRecord {
 
     /// The partition the record was consumed from, for offset bookkeeping.
     pub fn original_topic_partition(&self) -> TopicPartition {
-        TopicPartition::new(self.original_topic.clone(), self.original_partition)
+        TopicPartition::new(&*self.original_topic, self.original_partition)
     }
 }
 
@@ -380,7 +439,7 @@ mod tests {
     #[test]
     fn transformations_can_rewrite_the_shared_fields() {
         let mut r = SinkRecord::builder("a", 0, 5).key(Some(Schema::string()), "k").build();
-        r.set_topic("b".into());
+        r.set_topic("b");
         r.set_value(SchemaAndValue::new(Some(Schema::int32()), Value::Int32(1)));
         assert_eq!(r.topic(), "b");
         assert_eq!(r.original_topic(), "a");

@@ -1,6 +1,7 @@
 //! Source partitions and source offsets: small maps of primitive values that serialize
 //! deterministically, and [`TopicPartition`].
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -129,7 +130,7 @@ offset_from! {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct OffsetMap(BTreeMap<String, OffsetValue>);
+pub struct OffsetMap(BTreeMap<Cow<'static, str>, OffsetValue>);
 
 impl OffsetMap {
     /// An empty map.
@@ -137,14 +138,19 @@ impl OffsetMap {
         OffsetMap(BTreeMap::new())
     }
 
-    /// Adds an entry and returns the map.
-    pub fn with(mut self, key: impl Into<String>, value: impl Into<OffsetValue>) -> Self {
+    /// Adds an entry and returns the map. A `&'static str` key (the usual constant field
+    /// name) is stored without an allocation.
+    pub fn with(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<OffsetValue>,
+    ) -> Self {
         self.0.insert(key.into(), value.into());
         self
     }
 
     /// Adds or replaces an entry.
-    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<OffsetValue>) {
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<OffsetValue>) {
         self.0.insert(key.into(), value.into());
     }
 
@@ -164,8 +170,8 @@ impl OffsetMap {
     }
 
     /// The entries, sorted by key.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &OffsetValue)> {
-        self.0.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &OffsetValue)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// The number of entries.
@@ -192,7 +198,7 @@ impl OffsetMap {
                             .map_or(serde_json::Value::Null, serde_json::Value::Number),
                         OffsetValue::String(s) => s.clone().into(),
                     };
-                    (k.clone(), j)
+                    (k.to_string(), j)
                 })
                 .collect(),
         )
@@ -225,7 +231,7 @@ impl OffsetMap {
                     )));
                 }
             };
-            map.0.insert(k.clone(), ov);
+            map.0.insert(Cow::Owned(k.clone()), ov);
         }
         Ok(map)
     }
@@ -233,7 +239,7 @@ impl OffsetMap {
 
 impl FromIterator<(String, OffsetValue)> for OffsetMap {
     fn from_iter<T: IntoIterator<Item = (String, OffsetValue)>>(iter: T) -> Self {
-        OffsetMap(iter.into_iter().collect())
+        OffsetMap(iter.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect())
     }
 }
 

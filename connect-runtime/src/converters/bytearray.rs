@@ -91,6 +91,23 @@ impl Converter for ByteArrayConverter {
         self.serialize(schema, value)
     }
 
+    fn from_connect_data_into<'a>(
+        &self,
+        _topic: &str,
+        _headers: &mut Headers,
+        schema: Option<&Schema>,
+        value: &'a Value,
+        _buf: &'a mut Vec<u8>,
+    ) -> Option<Result<Option<&'a [u8]>>> {
+        Some(match value {
+            // The checks of `serialize`, without its copy of the bytes.
+            Value::Bytes(b) if schema.is_none_or(|s| s.schema_type() == Type::Bytes) => {
+                Ok(Some(b.as_slice()))
+            }
+            other => self.serialize(schema, other).map(|_| None),
+        })
+    }
+
     async fn to_connect_data(
         &self,
         _topic: &str,

@@ -198,6 +198,30 @@ impl Converter for StringConverter {
         self.serialize(value)
     }
 
+    fn from_connect_data_into<'a>(
+        &self,
+        _topic: &str,
+        _headers: &mut Headers,
+        _schema: Option<&Schema>,
+        value: &'a Value,
+        buf: &'a mut Vec<u8>,
+    ) -> Option<Result<Option<&'a [u8]>>> {
+        Some(Ok(match (value, self.encoding) {
+            (Value::Null, _) => None,
+            (Value::Bytes(b), _) => Some(b.as_slice()),
+            // UTF-8 text is its own encoding: no copy.
+            (Value::String(s), Encoding::Utf8) => Some(s.as_bytes()),
+            (Value::String(s), encoding) => {
+                *buf = encoding.encode(s);
+                Some(buf.as_slice())
+            }
+            (other, encoding) => {
+                *buf = encoding.encode(&java_to_string(other));
+                Some(buf.as_slice())
+            }
+        }))
+    }
+
     async fn to_connect_data(
         &self,
         _topic: &str,

@@ -246,7 +246,7 @@ impl ErrorHandler {
             record.original_kafka_partition(),
             record.original_kafka_offset(),
         );
-        batch.iter().find(|r| r.offset == o && r.partition == p && r.topic == t).cloned()
+        batch.iter().find(|r| r.offset == o && r.partition == p && *r.topic == *t).cloned()
     }
 
     /// Between two attempts of a record's operation (a conversion) that failed with a

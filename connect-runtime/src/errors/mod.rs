@@ -151,6 +151,11 @@ impl RetryPolicy {
         doubled.min(self.max_delay)
     }
 
+    /// Whether a retriable failure is tried again at all (`errors.retry.timeout` is not 0).
+    pub fn retries(&self) -> bool {
+        self.timeout != Some(Duration::ZERO)
+    }
+
     /// When retries started at `start` must end; `None` for never.
     pub fn deadline(&self, start: Instant) -> Option<Instant> {
         self.timeout.map(|t| start + t)
@@ -327,8 +332,8 @@ impl ErrorMetrics {
 /// A record as it was read from Kafka, bytes untouched: what the dead letter queue gets.
 #[derive(Debug, Clone, Default)]
 pub struct RawRecord {
-    /// Its topic.
-    pub topic: String,
+    /// Its topic, shared by the records of one poll (no copy per record).
+    pub topic: std::sync::Arc<str>,
     /// Its partition.
     pub partition: i32,
     /// Its offset.

@@ -124,6 +124,8 @@ fn poll_batch(
 ) -> std::result::Result<Vec<RawRecord>, rdkafka::error::KafkaError> {
     let mut out = Vec::new();
     let mut timeout = wait;
+    // Messages come in runs of one topic: one shared name per run.
+    let mut topic: Option<Arc<str>> = None;
     while out.len() < max {
         match consumer.poll(timeout) {
             None => break,
@@ -147,8 +149,12 @@ fn poll_batch(
                             .collect()
                     })
                     .unwrap_or_default();
+                let topic = match &topic {
+                    Some(t) if **t == *m.topic() => t.clone(),
+                    _ => topic.insert(Arc::from(m.topic())).clone(),
+                };
                 out.push(RawRecord {
-                    topic: m.topic().to_string(),
+                    topic,
                     partition: m.partition(),
                     offset: m.offset(),
                     key: m.key().map(<[u8]>::to_vec),
@@ -409,7 +415,7 @@ impl SinkDriver {
                 let closed = self.task.close(&parts).await;
                 self.revocations += 1;
                 self.stash.retain(|m| {
-                    !parts.iter().any(|tp| tp.partition == m.partition && tp.topic == m.topic)
+                    !parts.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
                 });
                 for tp in &parts {
                     self.assigned.remove(tp);
@@ -446,7 +452,9 @@ impl SinkDriver {
                     // Messages polled before a revocation the same poll served.
                     let assigned = &self.assigned;
                     b.retain(|m| {
-                        assigned.iter().any(|tp| tp.partition == m.partition && tp.topic == m.topic)
+                        assigned
+                            .iter()
+                            .any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
                     });
                 }
                 Ok(Some(b))
@@ -520,7 +528,7 @@ impl SinkDriver {
     /// A record of the batch in hand needs no `put` (dropped or skipped): its offset may
     /// be committed once the records before it were put (see [`SinkDriver::merge_done`]).
     fn note_done(&mut self, m: &RawRecord) {
-        let tp = TopicPartition::new(m.topic.clone(), m.partition);
+        let tp = TopicPartition::new(&*m.topic, m.partition);
         let e = self.done.entry(tp).or_insert(m.offset + 1);
         *e = (*e).max(m.offset + 1);
     }
@@ -574,7 +582,7 @@ async fn convert(
         .await
         .map_err(|e| e.context("value converter"))
         .map_err(staged(Stage::ValueConverter))?;
-    let mut b = SinkRecord::builder(m.topic.clone(), m.partition, m.offset)
+    let mut b = SinkRecord::builder(&m.topic, m.partition, m.offset)
         .key(key.schema, key.value)
         .value(value.schema, value.value)
         .headers(headers);
@@ -595,7 +603,7 @@ impl SinkDriver {
             self.delivered.remove(&tp);
             self.done.remove(&tp);
             // Messages kept from before the seek are not to be put.
-            self.stash.retain(|m| !(m.partition == tp.partition && m.topic == tp.topic));
+            self.stash.retain(|m| !(m.partition == tp.partition && *m.topic == *tp.topic));
         }
         if *self.state.borrow() == TargetState::Started {
             self.apply_pauses()?;

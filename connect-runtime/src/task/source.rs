@@ -5,6 +5,7 @@
 //! thread over a channel. A source offset is committed only once that record and every
 //! earlier record of the same source partition were acknowledged by Kafka.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,25 +57,30 @@ impl ProducerContext for AckContext {
 /// One record sent and not yet committed.
 struct InFlight {
     seq: u64,
-    /// The record as the task returned it, until `commit_record` was called.
+    /// The record as the task returned it, until `commit_record` was called (only for
+    /// tasks that [use it](SourceTask::uses_commit_record)).
     record: Option<SourceRecord>,
-    /// Its source partition and offset, moved out of the record after `commit_record`
-    /// (never cloned on the hot path).
-    parts: Option<(OffsetMap, OffsetMap)>,
+    /// Its source partition (shared with the task's other records) and offset; moved
+    /// out of the record after `commit_record`, or taken at once when the task has no
+    /// use for `commit_record`.
+    parts: Option<(Arc<OffsetMap>, OffsetMap)>,
+    /// The topic the record went to after the transformations, for `commit_record`'s
+    /// metadata (kept with the record only).
+    sent_to: Option<Arc<str>>,
     acked: bool,
 }
 
 impl InFlight {
-    fn partition(&self) -> Option<&OffsetMap> {
+    fn partition(&self) -> Option<&Arc<OffsetMap>> {
         match (&self.record, &self.parts) {
-            (Some(r), _) => Some(r.source_partition()),
+            (Some(r), _) => Some(r.shared_source_partition()),
             (None, Some((p, _))) => Some(p),
             (None, None) => None,
         }
     }
 
     /// The partition and offset, taking them out of the entry.
-    fn take_parts(&mut self) -> Option<(OffsetMap, OffsetMap)> {
+    fn take_parts(&mut self) -> Option<(Arc<OffsetMap>, OffsetMap)> {
         match self.record.take() {
             Some(r) => {
                 let (_, p, o) = r.into_parts();
@@ -85,14 +91,31 @@ impl InFlight {
     }
 }
 
-/// A record ready for the producer.
-struct Prepared {
-    topic: String,
-    partition: Option<i32>,
-    timestamp: Option<i64>,
-    key: Option<Vec<u8>>,
-    value: Option<Vec<u8>>,
+/// The converters' output buffers, reused from record to record.
+#[derive(Default)]
+struct Buffers {
+    key: Vec<u8>,
+    value: Vec<u8>,
+}
+
+/// A record's key, value and headers as bytes: borrowed from the record or the
+/// [`Buffers`] (the converters' synchronous path), or owned (their async path).
+struct Encoded<'a> {
+    key: Option<Cow<'a, [u8]>>,
+    value: Option<Cow<'a, [u8]>>,
     headers: Option<OwnedHeaders>,
+}
+
+/// How a record left the transformation stage.
+enum Transformed {
+    /// Unchanged (no transformations): the converters read the original.
+    Original,
+    /// The transformations' result.
+    Record(SourceRecord),
+    /// Dropped by a transformation or skipped after a tolerated error: done.
+    Done,
+    /// The task is stopping during a retry: neither sent nor done.
+    Stopped,
 }
 
 /// Everything a source driver needs from the worker.
@@ -132,7 +155,11 @@ pub struct SourceDriver {
     acks: mpsc::UnboundedReceiver<Ack>,
     in_flight: VecDeque<InFlight>,
     /// Offsets of acknowledged records not yet written to the store.
-    committable: HashMap<OffsetMap, OffsetMap>,
+    committable: HashMap<Arc<OffsetMap>, OffsetMap>,
+    /// Whether the task wants `commit_record` calls (read once at creation).
+    uses_commit_record: bool,
+    /// The converters' output buffers, reused from record to record.
+    bufs: Buffers,
     next_seq: u64,
     seen_topics: HashSet<String>,
     state: watch::Receiver<TargetState>,
@@ -159,6 +186,7 @@ impl SourceDriver {
             error_metrics,
         } = setup;
         let connector_config = &connector_config;
+        let uses_commit_record = task.uses_commit_record();
         let (tx, rx) = mpsc::unbounded_channel();
         let producer_cfg = env.kafka.producer_config(
             &format!("connector-producer-{id}"),
@@ -184,6 +212,8 @@ impl SourceDriver {
             acks: rx,
             in_flight: VecDeque::new(),
             committable: HashMap::new(),
+            uses_commit_record,
+            bufs: Buffers::default(),
             next_seq: 0,
             seen_topics: HashSet::new(),
             state,
@@ -292,127 +322,158 @@ impl SourceDriver {
 
     /// Converts and sends one batch; returns once every record is queued in the producer.
     async fn send_batch(&mut self, records: Vec<SourceRecord>) -> Result<()> {
+        let mut bufs = std::mem::take(&mut self.bufs);
+        let mut result = Ok(());
         for record in records {
-            let mut prepared = self.prepare(&record).await;
-            let (mut start, mut attempt) = (None, 1);
-            while let Err(e) = &prepared {
-                if !e.is_retriable() {
+            match self.send_one(record, &mut bufs).await {
+                Ok(true) => {}
+                // Stopping: the rest of the batch is neither sent nor skipped, so its
+                // offsets stay uncommitted.
+                Ok(false) => break,
+                Err(e) => {
+                    result = Err(e);
                     break;
-                }
-                let Some(wait) = self.errors.retry_wait(&mut start, &mut attempt, e) else { break };
-                tokio::select! {
-                    // Stopping: the record is neither sent nor skipped, so its offset
-                    // stays uncommitted.
-                    _ = self.cancel.cancelled() => return Ok(()),
-                    _ = tokio::time::sleep(wait) => {}
-                }
-                prepared = self.prepare(&record).await;
-            }
-            let prepared = match prepared {
-                Ok(Some(p)) => p,
-                Ok(None) => {
-                    // Dropped by a transformation: done, its offset may be committed.
-                    self.push_in_flight(record, true);
-                    continue;
-                }
-                Err(StageError { stage, error }) => {
-                    let class = self
-                        .converters
-                        .class_of(stage)
-                        .unwrap_or_else(|| self.transforms.last_failed_class())
-                        .to_string();
-                    let error = error.context(format!(
-                        "a record of task {} for topic {}",
-                        self.id,
-                        record.topic()
-                    ));
-                    let failure = Failure { stage, class: &class, error: &error, original: None };
-                    if let Err(fatal) = self.errors.fail(failure) {
-                        return Err(fatal.with_source(error));
-                    }
-                    // A skipped record counts as done: its offset may be committed.
-                    self.push_in_flight(record, true);
-                    continue;
-                }
-            };
-            let Prepared { topic, partition, timestamp, key, value, headers } = prepared;
-            if !self.seen_topics.contains(&topic) {
-                self.ensure_topic(&topic).await?;
-                self.env.status.add_topic(&self.id.connector, self.id.task, &topic);
-                self.seen_topics.insert(topic.clone());
-            }
-            let seq = self.push_in_flight(record, false);
-            let mut opaque = seq as usize;
-            loop {
-                let mut br = BaseRecord::<[u8], [u8], usize>::with_opaque_to(&topic, opaque);
-                if let Some(k) = key.as_deref() {
-                    br = br.key(k);
-                }
-                if let Some(v) = value.as_deref() {
-                    br = br.payload(v);
-                }
-                if let Some(p) = partition {
-                    br = br.partition(p);
-                }
-                if let Some(t) = timestamp {
-                    br = br.timestamp(t);
-                }
-                if let Some(h) = headers.clone() {
-                    br = br.headers(h);
-                }
-                match self.producer.send(br) {
-                    Ok(()) => break,
-                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                        opaque = back.delivery_opaque;
-                        // The producer's queue is full: wait for deliveries to drain it.
-                        self.drain_acks().await?;
-                        tokio::time::sleep(Duration::from_millis(2)).await;
-                    }
-                    Err((e, _)) => {
-                        return Err(ConnectError::fatal(format!(
-                            "producer of task {} failed to send to {topic}: {e}",
-                            self.id
-                        ))
-                        .with_source(e));
-                    }
                 }
             }
         }
-        Ok(())
+        self.bufs = bufs;
+        result
     }
 
-    /// Applies the transformations to a copy of the record (the original stays for
-    /// `commit_record` and its offset) and converts the result; `None` when a
-    /// transformation dropped it.
-    async fn prepare(
-        &mut self,
-        record: &SourceRecord,
-    ) -> std::result::Result<Option<Prepared>, StageError> {
-        let transformed;
-        let r = if self.transforms.is_empty() {
-            record
-        } else {
-            match self
-                .transforms
-                .apply(record.clone())
-                .map_err(|error| StageError { stage: Stage::Transformation, error })?
-            {
-                Some(t) => {
-                    transformed = t;
-                    &transformed
+    /// Transforms, converts and sends one record; `false` when the task is stopping.
+    async fn send_one(&mut self, mut record: SourceRecord, bufs: &mut Buffers) -> Result<bool> {
+        // What the in-flight entry keeps: the record itself for `commit_record`, or only
+        // its position (then the record moves on without a copy).
+        let position = (!self.uses_commit_record).then(|| record.take_source_position());
+        let transformed = self.transform(&mut record, position.is_some()).await?;
+        let subject = match &transformed {
+            Transformed::Original => &record,
+            Transformed::Record(t) => t,
+            Transformed::Done => {
+                self.push_in_flight(record, position, None, true);
+                return Ok(true);
+            }
+            Transformed::Stopped => return Ok(false),
+        };
+        let (mut start, mut attempt) = (None, 1);
+        let encoded = loop {
+            match convert(&self.converters, subject, bufs).await {
+                Ok(encoded) => break encoded,
+                Err(e) if e.is_retriable() => {
+                    let Some(wait) = self.errors.retry_wait(&mut start, &mut attempt, &e) else {
+                        self.fail_record(e, subject.topic())?;
+                        drop(transformed);
+                        self.push_in_flight(record, position, None, true);
+                        return Ok(true);
+                    };
+                    tokio::select! {
+                        _ = self.cancel.cancelled() => return Ok(false),
+                        _ = tokio::time::sleep(wait) => {}
+                    }
                 }
-                None => return Ok(None),
+                Err(e) => {
+                    self.fail_record(e, subject.topic())?;
+                    drop(transformed);
+                    self.push_in_flight(record, position, None, true);
+                    return Ok(true);
+                }
             }
         };
-        let (key, value, headers) = convert(&self.converters, r).await?;
-        Ok(Some(Prepared {
-            topic: r.topic().to_string(),
-            partition: r.kafka_partition(),
-            timestamp: r.timestamp(),
-            key,
-            value,
-            headers,
-        }))
+        let topic = subject.topic();
+        if !self.seen_topics.contains(topic) {
+            self.ensure_topic(topic).await?;
+            self.env.status.add_topic(&self.id.connector, self.id.task, topic);
+            self.seen_topics.insert(topic.to_string());
+        }
+        let mut br = BaseRecord::<[u8], [u8], usize>::with_opaque_to(topic, self.next_seq as usize);
+        if let Some(k) = encoded.key.as_deref() {
+            br = br.key(k);
+        }
+        if let Some(v) = encoded.value.as_deref() {
+            br = br.payload(v);
+        }
+        if let Some(p) = subject.kafka_partition() {
+            br = br.partition(p);
+        }
+        if let Some(t) = subject.timestamp() {
+            br = br.timestamp(t);
+        }
+        if let Some(h) = encoded.headers {
+            br = br.headers(h);
+        }
+        loop {
+            match self.producer.send(br) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    br = back;
+                    // The producer's queue is full: wait for deliveries to drain it.
+                    self.drain_acks().await?;
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                Err((e, _)) => {
+                    return Err(ConnectError::fatal(format!(
+                        "producer of task {} failed to send to {topic}: {e}",
+                        self.id
+                    ))
+                    .with_source(e));
+                }
+            }
+        }
+        let sent_to = position.is_none().then(|| subject.data().topic.clone());
+        drop(transformed);
+        self.push_in_flight(record, position, sent_to, false);
+        Ok(true)
+    }
+
+    /// Runs the transformations, retrying retriable failures as `errors.retry.*` allow.
+    /// `movable` says the original is not needed afterwards, so without retries the
+    /// transformations get it rather than a copy (its content is then gone from
+    /// `record`; only its position, already taken, matters).
+    async fn transform(&mut self, record: &mut SourceRecord, movable: bool) -> Result<Transformed> {
+        if self.transforms.is_empty() {
+            return Ok(Transformed::Original);
+        }
+        let (mut start, mut attempt) = (None, 1);
+        loop {
+            let input = if movable && !self.errors.retry().retries() {
+                // Nothing needs the original again: hand it over, leaving only its topic.
+                let topic = record.data().topic.clone();
+                std::mem::replace(record, SourceRecord::builder(topic).build())
+            } else {
+                record.clone()
+            };
+            let error = match self.transforms.apply(input) {
+                Ok(Some(t)) => return Ok(Transformed::Record(t)),
+                Ok(None) => return Ok(Transformed::Done),
+                Err(error) => error,
+            };
+            let stage_error = StageError { stage: Stage::Transformation, error };
+            if stage_error.is_retriable()
+                && let Some(wait) = self.errors.retry_wait(&mut start, &mut attempt, &stage_error)
+            {
+                tokio::select! {
+                    _ = self.cancel.cancelled() => return Ok(Transformed::Stopped),
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                continue;
+            }
+            self.fail_record(stage_error, record.topic())?;
+            return Ok(Transformed::Done);
+        }
+    }
+
+    /// A record that failed a stage for good: reported, then skipped under
+    /// `errors.tolerance=all`, or the task's error otherwise.
+    fn fail_record(&mut self, e: StageError, topic: &str) -> Result<()> {
+        let StageError { stage, error } = e;
+        let class = self
+            .converters
+            .class_of(stage)
+            .unwrap_or_else(|| self.transforms.last_failed_class())
+            .to_string();
+        let error = error.context(format!("a record of task {} for topic {topic}", self.id));
+        let failure = Failure { stage, class: &class, error: &error, original: None };
+        self.errors.fail(failure).map_err(|fatal| fatal.with_source(error))
     }
 
     /// Makes sure a topic exists before the first record goes to it, created as the
@@ -432,35 +493,69 @@ impl SourceDriver {
             .map_err(|e| e.context(format!("task {}: the topic {topic} is not available", self.id)))
     }
 
-    fn push_in_flight(&mut self, record: SourceRecord, acked: bool) -> u64 {
+    /// Remembers a sent (or done) record under the next sequence number: the record
+    /// itself, or only its `position` when the task has no use for `commit_record`.
+    fn push_in_flight(
+        &mut self,
+        record: SourceRecord,
+        position: Option<(Arc<OffsetMap>, OffsetMap)>,
+        sent_to: Option<Arc<str>>,
+        acked: bool,
+    ) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.in_flight.push_back(InFlight { seq, record: Some(record), parts: None, acked });
-        seq
+        let entry = match position {
+            Some(parts) => InFlight { seq, record: None, parts: Some(parts), sent_to: None, acked },
+            None => InFlight { seq, record: Some(record), parts: None, sent_to, acked },
+        };
+        self.in_flight.push_back(entry);
     }
 }
 
-/// Converts a record's key, value and headers to bytes.
-async fn convert(
+/// Converts a record's key, value and headers to bytes, through the converters'
+/// synchronous path into `bufs` where they have one.
+async fn convert<'a>(
     converters: &Converters,
-    record: &SourceRecord,
-) -> std::result::Result<(Option<Vec<u8>>, Option<Vec<u8>>, Option<OwnedHeaders>), StageError> {
+    record: &'a SourceRecord,
+    bufs: &'a mut Buffers,
+) -> std::result::Result<Encoded<'a>, StageError> {
     let staged = |stage| move |error| StageError { stage, error };
     let topic = record.topic();
     let mut headers = record.headers().clone();
-    let key = converters
-        .key
-        .from_connect_data(topic, &mut headers, record.key_schema(), record.key())
-        .await
-        .map_err(|e| e.context("key converter"))
-        .map_err(staged(Stage::KeyConverter))?;
-    let value = converters
-        .value
-        .from_connect_data(topic, &mut headers, record.value_schema(), record.value())
-        .await
-        .map_err(|e| e.context("value converter"))
-        .map_err(staged(Stage::ValueConverter))?;
-    let owned = if headers.is_empty() {
+    let Buffers { key: key_buf, value: value_buf } = bufs;
+    let key = match converters.key.from_connect_data_into(
+        topic,
+        &mut headers,
+        record.key_schema(),
+        record.key(),
+        key_buf,
+    ) {
+        Some(sync) => sync.map(|b| b.map(Cow::Borrowed)),
+        None => converters
+            .key
+            .from_connect_data(topic, &mut headers, record.key_schema(), record.key())
+            .await
+            .map(|b| b.map(Cow::Owned)),
+    }
+    .map_err(|e| e.context("key converter"))
+    .map_err(staged(Stage::KeyConverter))?;
+    let value = match converters.value.from_connect_data_into(
+        topic,
+        &mut headers,
+        record.value_schema(),
+        record.value(),
+        value_buf,
+    ) {
+        Some(sync) => sync.map(|b| b.map(Cow::Borrowed)),
+        None => converters
+            .value
+            .from_connect_data(topic, &mut headers, record.value_schema(), record.value())
+            .await
+            .map(|b| b.map(Cow::Owned)),
+    }
+    .map_err(|e| e.context("value converter"))
+    .map_err(staged(Stage::ValueConverter))?;
+    let headers = if headers.is_empty() {
         None
     } else {
         let mut h = OwnedHeaders::new_with_capacity(headers.len());
@@ -474,7 +569,7 @@ async fn convert(
         }
         Some(h)
     };
-    Ok((key, value, owned))
+    Ok(Encoded { key, value, headers })
 }
 
 impl SourceDriver {
@@ -503,7 +598,7 @@ impl SourceDriver {
                     entry.acked = true;
                     if let Some(record) = entry.record.take() {
                         let meta = RecordMetadata {
-                            topic: record.topic().to_string(),
+                            topic: entry.sent_to.as_deref().unwrap_or(record.topic()).to_string(),
                             partition,
                             offset,
                             timestamp,
@@ -536,7 +631,7 @@ impl SourceDriver {
         }
         // Records come in runs of one source partition: keep the latest offset of the
         // current run and touch the map once per run, not once per record.
-        let mut run: Option<(OffsetMap, OffsetMap)> = None;
+        let mut run: Option<(Arc<OffsetMap>, OffsetMap)> = None;
         while self.in_flight.front().is_some_and(|f| f.acked) {
             if let Some(mut f) = self.in_flight.pop_front() {
                 if let Some(record) = &f.record {
@@ -569,7 +664,7 @@ impl SourceDriver {
         // One pass in send order: an acknowledged record whose partition has no earlier
         // unacknowledged record is done; records after an unacknowledged one of the same
         // partition wait, while those of other partitions need not.
-        let mut blocked: HashSet<OffsetMap> = HashSet::new();
+        let mut blocked: HashSet<Arc<OffsetMap>> = HashSet::new();
         let mut kept = VecDeque::with_capacity(self.in_flight.len());
         let mut skipped = Vec::new();
         for mut f in std::mem::take(&mut self.in_flight) {
@@ -597,7 +692,7 @@ impl SourceDriver {
             return Ok(());
         }
         let batch: Vec<(OffsetMap, Option<OffsetMap>)> =
-            self.committable.drain().map(|(p, o)| (p, Some(o))).collect();
+            self.committable.drain().map(|(p, o)| (Arc::unwrap_or_clone(p), Some(o))).collect();
         let n = batch.len();
         self.env.offsets.put(&self.id.connector, batch).await?;
         debug!(task = %self.id, partitions = n, "committed source offsets");

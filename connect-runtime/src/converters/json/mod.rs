@@ -418,25 +418,38 @@ impl JsonConverter {
     /// Serializes a value: no bytes for a null without schema, else the envelope or
     /// the bare JSON.
     pub fn serialize(&self, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>> {
+        let mut out = Vec::new();
+        Ok(self.serialize_into(schema, value, &mut out)?.then_some(out))
+    }
+
+    /// Serializes into `out` (cleared first); `false` for a null without schema (no
+    /// bytes).
+    fn serialize_into(
+        &self,
+        schema: Option<&Schema>,
+        value: &Value,
+        out: &mut Vec<u8>,
+    ) -> Result<bool> {
+        out.clear();
         if schema.is_none() && value.is_null() {
-            return Ok(None);
+            return Ok(false);
         }
         if !self.schemas_enable {
-            let mut out = Vec::with_capacity(128);
-            encode::encode_into(&mut out, schema, value, &self.options, &Path::Root)?;
-            return Ok(Some(out));
+            out.reserve(128);
+            encode::encode_into(out, schema, value, &self.options, &Path::Root)?;
+            return Ok(true);
         }
         let schema_text = match schema {
             Some(s) => self.schema_text(s)?,
             None => Arc::from(&b"null"[..]),
         };
-        let mut out = Vec::with_capacity(schema_text.len() + 128);
+        out.reserve(schema_text.len() + 128);
         out.extend_from_slice(b"{\"schema\":");
         out.extend_from_slice(&schema_text);
         out.extend_from_slice(b",\"payload\":");
-        encode::encode_into(&mut out, schema, value, &self.options, &Path::Root)?;
+        encode::encode_into(out, schema, value, &self.options, &Path::Root)?;
         out.push(b'}');
-        Ok(Some(out))
+        Ok(true)
     }
 
     /// Deserializes bytes: no bytes (and, without schemas, empty input) read as a
@@ -532,6 +545,19 @@ impl Converter for JsonConverter {
         value: &Value,
     ) -> Result<Option<Vec<u8>>> {
         self.serialize(schema, value)
+    }
+
+    fn from_connect_data_into<'a>(
+        &self,
+        _topic: &str,
+        _headers: &mut Headers,
+        schema: Option<&Schema>,
+        value: &'a Value,
+        buf: &'a mut Vec<u8>,
+    ) -> Option<Result<Option<&'a [u8]>>> {
+        let written = self.serialize_into(schema, value, buf);
+        let buf: &'a Vec<u8> = buf;
+        Some(written.map(|some| some.then_some(buf.as_slice())))
     }
 
     async fn to_connect_data(

@@ -111,7 +111,14 @@ pub fn run_distributed(registry: PluginRegistry, args: Vec<String>) -> ExitCode 
 /// Runs a command's body on a multi-threaded tokio runtime.
 fn block_on(body: impl std::future::Future<Output = ExitCode>) -> ExitCode {
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime.block_on(body),
+        Ok(runtime) => {
+            let code = runtime.block_on(body);
+            // The worker stopped cleanly (offsets committed, clients flushed and closed).
+            // What may still run are blocking lookups (the REST server's cluster-id
+            // query), whose client takes up to a second to close: do not wait for them.
+            runtime.shutdown_background();
+            code
+        }
         Err(e) => {
             error!(error = %e, "cannot start the async runtime");
             ExitCode::FAILURE

@@ -2,6 +2,7 @@
 //! broker.
 
 pub mod embedded;
+pub mod polled;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
 
 pub use embedded::EmbeddedBroker;
+pub use polled::PolledProducer;
 
 /// Producer defaults: durable, ordered, and with a bounded queue so memory does not
 /// grow with a slow broker.

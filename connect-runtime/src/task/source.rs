@@ -17,7 +17,7 @@ use connect_api::{ConnectError, Result, SourceTask};
 use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Message, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
@@ -26,7 +26,7 @@ use super::{Converters, TargetState, TaskId, TaskSetup};
 use crate::config::connector::client_overrides;
 use crate::config::topic_creation::TopicCreation;
 use crate::errors::{ErrorHandler, Failure, Retriable as _, Stage, StageError};
-use crate::kafka::KafkaClients;
+use crate::kafka::{KafkaClients, PolledProducer};
 use crate::offsets::{ConnectorOffsetReader, OffsetStore};
 use crate::status::{State, Status, StatusBackingStore};
 use crate::transforms::TransformChain;
@@ -151,7 +151,7 @@ pub struct SourceDriver {
     errors: ErrorHandler,
     /// The connector's `topic.creation.*` rules, when it has some.
     topic_creation: Option<TopicCreation>,
-    producer: ThreadedProducer<AckContext>,
+    producer: PolledProducer<AckContext>,
     acks: mpsc::UnboundedReceiver<Ack>,
     in_flight: VecDeque<InFlight>,
     /// Offsets of acknowledged records not yet written to the store.
@@ -192,10 +192,12 @@ impl SourceDriver {
             &format!("connector-producer-{id}"),
             &client_overrides(connector_config, "producer"),
         );
-        let producer: ThreadedProducer<AckContext> =
-            producer_cfg.create_with_context(AckContext { acks: tx }).map_err(|e| {
-                ConnectError::config(format!("cannot create producer for {id}: {e}")).with_source(e)
-            })?;
+        let producer =
+            PolledProducer::create(&producer_cfg, AckContext { acks: tx }, "producer poll")
+                .map_err(|e| {
+                    ConnectError::config(format!("cannot create producer for {id}: {e}"))
+                        .with_source(e)
+                })?;
         Ok(SourceDriver {
             errors: ErrorHandler::new(id.clone(), connector_config, error_metrics)?,
             topic_creation: TopicCreation::from_config(
@@ -402,7 +404,7 @@ impl SourceDriver {
             br = br.headers(h);
         }
         loop {
-            match self.producer.send(br) {
+            match self.producer.producer().send(br) {
                 Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     br = back;
@@ -703,7 +705,7 @@ impl SourceDriver {
     async fn shutdown(&mut self) -> Result<()> {
         let stop = self.task.stop().await;
         // Give outstanding records a chance to be acknowledged, then commit what was.
-        let producer = self.producer.clone();
+        let producer = self.producer.producer().clone();
         let timeout = self.env.flush_timeout;
         let _ = tokio::task::spawn_blocking(move || producer.flush(timeout)).await;
         let commit = self.commit_offsets().await;

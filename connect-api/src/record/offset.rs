@@ -128,14 +128,49 @@ offset_from! {
 /// let offset = OffsetMap::new().with("position", 1024i64);
 /// assert_eq!(offset.get_i64("position"), Some(1024));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct OffsetMap(BTreeMap<Cow<'static, str>, OffsetValue>);
+// Entries sorted by key in a vector: offsets have one to a few entries, so this is one
+// small allocation per map (a B-tree allocates a node of eleven slots), and equality,
+// hashing and ordering follow the sorted entries as a `BTreeMap`'s would.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OffsetMap(Vec<(Cow<'static, str>, OffsetValue)>);
+
+impl fmt::Debug for OffsetMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for OffsetMap {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k.as_ref(), v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for OffsetMap {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let entries = BTreeMap::<String, OffsetValue>::deserialize(deserializer)?;
+        Ok(OffsetMap(entries.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()))
+    }
+}
 
 impl OffsetMap {
     /// An empty map.
     pub fn new() -> Self {
-        OffsetMap(BTreeMap::new())
+        OffsetMap(Vec::new())
+    }
+
+    fn find(&self, key: &str) -> std::result::Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key))
     }
 
     /// Adds an entry and returns the map. A `&'static str` key (the usual constant field
@@ -145,28 +180,35 @@ impl OffsetMap {
         key: impl Into<Cow<'static, str>>,
         value: impl Into<OffsetValue>,
     ) -> Self {
-        self.0.insert(key.into(), value.into());
+        self.insert(key, value);
         self
     }
 
     /// Adds or replaces an entry.
     pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<OffsetValue>) {
-        self.0.insert(key.into(), value.into());
+        let key = key.into();
+        match self.find(&key) {
+            Ok(i) => self.0[i].1 = value.into(),
+            Err(i) => {
+                // Most maps hold one entry: do not let the vector round up to four.
+                self.0.reserve_exact(1);
+                self.0.insert(i, (key, value.into()))
+            }
+        }
     }
 
     /// The value of a key.
     pub fn get(&self, key: &str) -> Option<&OffsetValue> {
-        self.0.get(key)
+        self.find(key).ok().map(|i| &self.0[i].1)
     }
-
     /// The integer value of a key.
     pub fn get_i64(&self, key: &str) -> Option<i64> {
-        self.0.get(key).and_then(OffsetValue::as_i64)
+        self.get(key).and_then(OffsetValue::as_i64)
     }
 
     /// The string value of a key.
     pub fn get_str(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(OffsetValue::as_str)
+        self.get(key).and_then(OffsetValue::as_str)
     }
 
     /// The entries, sorted by key.
@@ -231,7 +273,7 @@ impl OffsetMap {
                     )));
                 }
             };
-            map.0.insert(Cow::Owned(k.clone()), ov);
+            map.insert(k.clone(), ov);
         }
         Ok(map)
     }
@@ -239,7 +281,11 @@ impl OffsetMap {
 
 impl FromIterator<(String, OffsetValue)> for OffsetMap {
     fn from_iter<T: IntoIterator<Item = (String, OffsetValue)>>(iter: T) -> Self {
-        OffsetMap(iter.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect())
+        let mut map = OffsetMap::new();
+        for (k, v) in iter {
+            map.insert(k, v);
+        }
+        map
     }
 }
 

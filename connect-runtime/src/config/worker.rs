@@ -70,6 +70,7 @@ pub fn worker_config_def() -> ConfigDef {
         .define(ConfigKey::new("offset.storage.partitions", Type::Int, Importance::Low, "Partitions of the offset topic.").default_value(25))
         .define(ConfigKey::new("status.storage.partitions", Type::Int, Importance::Low, "Partitions of the status topic.").default_value(5))
         .define(s("client.id", Importance::Low, "Client id prefix.").optional())
+        .define(ConfigKey::new("source.tasks.share.producer", Type::Boolean, Importance::Low, "Whether source tasks without producer.override.* settings share one producer per worker (fewer threads and connections; each task still sees only its own deliveries). Kafka Connect gives each task its own; set false for that.").default_value(true))
         .define(ConfigKey::new("topic.creation.enable", Type::Boolean, Importance::Low, "Whether source connectors may create topics.").default_value(true))
         .define(s(OVERRIDE_POLICY_CONFIG, Importance::Medium, "Which producer/consumer/admin overrides connector configs may set: None, Principal or All.").default_value("All"))
         .define(s("access.control.allow.origin", Importance::Low, "CORS allowed origin.").optional())
@@ -176,6 +177,12 @@ impl WorkerConfig {
     /// apply (true unless set to false).
     pub fn topic_creation_enable(&self) -> bool {
         self.parsed.get_bool("topic.creation.enable").unwrap_or(true)
+    }
+
+    /// `source.tasks.share.producer`: whether source tasks without producer overrides
+    /// share the worker's producer (true unless set to false).
+    pub fn source_tasks_share_producer(&self) -> bool {
+        self.parsed.get_bool("source.tasks.share.producer").unwrap_or(true)
     }
 
     /// How long tasks get to stop.

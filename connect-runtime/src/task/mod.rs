@@ -3,6 +3,7 @@
 //! acknowledged records; [`sink`] drives `consumer → converters → transformations →
 //! put` and commits consumer offsets after `pre_commit`.
 
+pub mod producer;
 pub mod sink;
 pub mod source;
 

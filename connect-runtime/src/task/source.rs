@@ -14,45 +14,22 @@ use connect_api::config::RawConfig;
 use connect_api::context::SourceTaskContext;
 use connect_api::record::{ConnectRecord, OffsetMap, RecordMetadata, SourceRecord};
 use connect_api::{ConnectError, Result, SourceTask};
-use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, Message, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, Producer};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
+use super::producer::{Ack, SharedProducer, TaskProducer};
 use super::{Converters, TargetState, TaskId, TaskSetup};
 use crate::config::connector::client_overrides;
 use crate::config::topic_creation::TopicCreation;
 use crate::errors::{ErrorHandler, Failure, Retriable as _, Stage, StageError};
-use crate::kafka::{KafkaClients, PolledProducer};
+use crate::kafka::KafkaClients;
 use crate::offsets::{ConnectorOffsetReader, OffsetStore};
 use crate::status::{State, Status, StatusBackingStore};
 use crate::transforms::TransformChain;
-
-/// A delivery report: the record's sequence number and where Kafka put it.
-type Ack = (u64, std::result::Result<(i32, i64, Option<i64>), KafkaError>);
-
-/// Producer context that forwards delivery reports to the driver.
-pub struct AckContext {
-    acks: mpsc::UnboundedSender<Ack>,
-}
-
-impl ClientContext for AckContext {}
-
-impl ProducerContext for AckContext {
-    type DeliveryOpaque = usize;
-
-    fn delivery(&self, result: &DeliveryResult<'_>, seq: Self::DeliveryOpaque) {
-        let report = match result {
-            Ok(m) => Ok((m.partition(), m.offset(), m.timestamp().to_millis())),
-            Err((e, _)) => Err(e.clone()),
-        };
-        // The driver may have gone away during shutdown; nothing left to tell then.
-        let _ = self.acks.send((seq as u64, report));
-    }
-}
 
 /// One record sent and not yet committed.
 struct InFlight {
@@ -138,6 +115,9 @@ pub struct SourceEnv {
     /// The worker's `topic.creation.enable`: whether a connector's `topic.creation.*`
     /// rules apply.
     pub topic_creation_enable: bool,
+    /// The producer tasks without `producer.override.*` settings share
+    /// (`source.tasks.share.producer`); `None` gives every task its own.
+    pub shared_producer: Option<Arc<SharedProducer>>,
 }
 
 /// Drives one source task until cancelled or failed.
@@ -151,7 +131,9 @@ pub struct SourceDriver {
     errors: ErrorHandler,
     /// The connector's `topic.creation.*` rules, when it has some.
     topic_creation: Option<TopicCreation>,
-    producer: PolledProducer<AckContext>,
+    producer: TaskProducer,
+    /// Whether `producer` is the worker's, shared with other tasks.
+    shared_producer: bool,
     acks: mpsc::UnboundedReceiver<Ack>,
     in_flight: VecDeque<InFlight>,
     /// Offsets of acknowledged records not yet written to the store.
@@ -187,17 +169,25 @@ impl SourceDriver {
         } = setup;
         let connector_config = &connector_config;
         let uses_commit_record = task.uses_commit_record();
-        let (tx, rx) = mpsc::unbounded_channel();
-        let producer_cfg = env.kafka.producer_config(
-            &format!("connector-producer-{id}"),
-            &client_overrides(connector_config, "producer"),
-        );
-        let producer =
-            PolledProducer::create(&producer_cfg, AckContext { acks: tx }, "producer poll")
-                .map_err(|e| {
-                    ConnectError::config(format!("cannot create producer for {id}: {e}"))
-                        .with_source(e)
-                })?;
+        let overrides = client_overrides(connector_config, "producer");
+        // Tasks without producer overrides share the worker's producer (when it has one).
+        let shared = env.shared_producer.clone().filter(|_| overrides.is_empty());
+        let (producer, rx) = match &shared {
+            Some(shared) => shared.register(),
+            None => {
+                let cfg =
+                    env.kafka.producer_config(&format!("connector-producer-{id}"), &overrides);
+                SharedProducer::create(&cfg, "producer poll")
+                    .map_err(|e| {
+                        ConnectError::config(format!("cannot create producer for {id}: {e}"))
+                            .with_source(e)
+                    })?
+                    .register()
+            }
+        }
+        .ok_or_else(|| {
+            ConnectError::fatal(format!("cannot add task {id}: its producer serves too many tasks"))
+        })?;
         Ok(SourceDriver {
             errors: ErrorHandler::new(id.clone(), connector_config, error_metrics)?,
             topic_creation: TopicCreation::from_config(
@@ -211,6 +201,7 @@ impl SourceDriver {
             env,
             converters,
             producer,
+            shared_producer: shared.is_some(),
             acks: rx,
             in_flight: VecDeque::new(),
             committable: HashMap::new(),
@@ -387,7 +378,10 @@ impl SourceDriver {
             self.env.status.add_topic(&self.id.connector, self.id.task, topic);
             self.seen_topics.insert(topic.to_string());
         }
-        let mut br = BaseRecord::<[u8], [u8], usize>::with_opaque_to(topic, self.next_seq as usize);
+        let mut br = BaseRecord::<[u8], [u8], usize>::with_opaque_to(
+            topic,
+            self.producer.opaque(self.next_seq),
+        );
         if let Some(k) = encoded.key.as_deref() {
             br = br.key(k);
         }
@@ -590,9 +584,19 @@ impl SourceDriver {
     /// Applies delivery reports: marks records acknowledged, calls `commit_record`, and
     /// folds the acknowledged prefix into the committable offsets.
     async fn drain_acks(&mut self) -> Result<()> {
-        while let Ok((seq, report)) = self.acks.try_recv() {
+        while let Ok(ack) = self.acks.try_recv() {
+            self.apply_ack(ack).await?;
+        }
+        self.fold_acked_prefix().await
+    }
+
+    /// Applies one delivery report: marks the record acknowledged and calls
+    /// `commit_record`, or handles Kafka's refusal.
+    async fn apply_ack(&mut self, (masked, report): Ack) -> Result<()> {
+        let seq = TaskProducer::sequence(masked, self.next_seq);
+        {
             let Some(idx) = self.position_of(seq) else {
-                continue;
+                return Ok(());
             };
             match report {
                 Ok((partition, offset, timestamp)) => {
@@ -631,6 +635,12 @@ impl SourceDriver {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Folds the acknowledged prefix of the in-flight records into the committable
+    /// offsets.
+    async fn fold_acked_prefix(&mut self) -> Result<()> {
         // Records come in runs of one source partition: keep the latest offset of the
         // current run and touch the map once per run, not once per record.
         let mut run: Option<(Arc<OffsetMap>, OffsetMap)> = None;
@@ -704,11 +714,32 @@ impl SourceDriver {
 
     async fn shutdown(&mut self) -> Result<()> {
         let stop = self.task.stop().await;
-        // Give outstanding records a chance to be acknowledged, then commit what was.
-        let producer = self.producer.producer().clone();
+        // Give outstanding records a chance to be acknowledged, then commit what was. A
+        // producer of the task's own is flushed; on the shared one the task waits for
+        // its own records only.
         let timeout = self.env.flush_timeout;
-        let _ = tokio::task::spawn_blocking(move || producer.flush(timeout)).await;
+        if !self.shared_producer {
+            let producer = self.producer.producer().clone();
+            let _ = tokio::task::spawn_blocking(move || producer.flush(timeout)).await;
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        let waited = async {
+            loop {
+                self.drain_acks().await?;
+                if self.in_flight.iter().all(|f| f.acked) {
+                    return Ok(());
+                }
+                tokio::select! {
+                    ack = self.acks.recv() => match ack {
+                        Some(ack) => self.apply_ack(ack).await?,
+                        None => return Ok(()),
+                    },
+                    _ = tokio::time::sleep_until(deadline) => return Ok(()),
+                }
+            }
+        };
+        let waited: Result<()> = waited.await;
         let commit = self.commit_offsets().await;
-        stop.and(commit)
+        stop.and(waited).and(commit)
     }
 }

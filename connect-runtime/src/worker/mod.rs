@@ -69,6 +69,9 @@ struct Inner {
     end_of_input: crate::task::EndOfInput,
     /// Each task's error counters (Kafka's task-error metrics), kept across restarts.
     error_metrics: std::sync::Mutex<BTreeMap<TaskId, Arc<crate::errors::ErrorMetrics>>>,
+    /// The producer source tasks share (`source.tasks.share.producer`), made with the
+    /// first such task.
+    shared_producer: tokio::sync::OnceCell<Arc<crate::task::producer::SharedProducer>>,
 }
 
 /// A worker; clones share it.
@@ -84,6 +87,31 @@ impl std::fmt::Debug for Worker {
 }
 
 impl Worker {
+    /// The producer source tasks share, created on first use; `None` when the worker
+    /// gives every task its own (`source.tasks.share.producer=false`).
+    pub(crate) fn shared_producer(
+        &self,
+    ) -> Result<Option<Arc<crate::task::producer::SharedProducer>>> {
+        if !self.inner.config.source_tasks_share_producer() {
+            return Ok(None);
+        }
+        if let Some(p) = self.inner.shared_producer.get() {
+            return Ok(Some(p.clone()));
+        }
+        let cfg = self.inner.kafka.producer_config(
+            &format!("connect-worker-producer-{}", self.inner.worker_id),
+            &RawConfig::new(),
+        );
+        let created = crate::task::producer::SharedProducer::create(&cfg, "shared producer")
+            .map_err(|e| {
+                ConnectError::config(format!("cannot create the worker's shared producer: {e}"))
+                    .with_source(e)
+            })?;
+        // Two tasks may race here; the first producer made wins, the other is dropped.
+        let _ = self.inner.shared_producer.set(created);
+        Ok(self.inner.shared_producer.get().cloned())
+    }
+
     /// A worker with nothing running yet: its Kafka clients (an embedded broker when no
     /// `bootstrap.servers` is given), writing source offsets to `offsets` and statuses to
     /// `status`.
@@ -132,6 +160,7 @@ impl Worker {
                 status,
                 running: Mutex::new(BTreeMap::new()),
                 error_metrics: std::sync::Mutex::default(),
+                shared_producer: tokio::sync::OnceCell::new(),
                 generations: Default::default(),
                 end_of_input,
             }),

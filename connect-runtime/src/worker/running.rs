@@ -348,6 +348,7 @@ impl Worker {
                         flush_timeout: self.inner.config.offset_flush_timeout(),
                         end_of_input: self.inner.end_of_input.clone(),
                         topic_creation_enable: self.inner.config.topic_creation_enable(),
+                        shared_producer: self.shared_producer()?,
                     };
                     let driver = SourceDriver::new(c.create_task(), setup, env)?;
                     let run = driver.run();

@@ -378,9 +378,7 @@ pub(super) fn run_timed(mut cmd: Command, what: &str, timeout: Duration) -> R<(f
 
 pub(super) fn kcat_producer_args(cmd: &mut Command, bootstrap: &str, topic: &str) {
     cmd.args(["-P", "-q", "-b", bootstrap, "-t", topic]);
-    for (k, v) in PRODUCER {
-        cmd.arg("-X").arg(format!("{k}={v}"));
-    }
+    cmd.args(clients::kcat_args(&clients::producer_config(bootstrap), &[]));
 }
 
 pub(super) fn check_count(what: &str, got: i64, want: u64) -> R<()> {

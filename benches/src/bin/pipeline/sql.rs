@@ -181,11 +181,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 fn produce_envelopes(bootstrap: &str, topic: &str, n: u64) -> R<()> {
-    let mut cfg = ClientConfig::new();
-    cfg.set("bootstrap.servers", bootstrap);
-    for (k, v) in PRODUCER {
-        cfg.set(*k, *v);
-    }
+    let mut cfg = clients::producer_config(bootstrap);
     cfg.set("sticky.partitioning.linger.ms", "0");
     let producer: BaseProducer = cfg.create().map_err(|e| format!("producer: {e}"))?;
     let mut buf = String::new();

@@ -137,11 +137,12 @@ pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
             let dir = ctx.run_dir("b2-kcat")?;
             let out = dir.join("out.txt");
             let file = std::fs::File::create(&out).map_err(|e| format!("create: {e}"))?;
-            let mut cmd = ctx.kcat();
+            let mut cmd = ctx.kcat_consumer();
             cmd.args(["-C", "-q", "-e", "-o", "beginning", "-b", &broker.bootstrap, "-t", &topic]);
-            for (k, v) in CONSUMER {
-                cmd.arg("-X").arg(format!("{k}={v}"));
-            }
+            cmd.args(clients::kcat_args(
+                &clients::consumer_config(&broker.bootstrap, "unused"),
+                clients::KCAT_CONSUMER_SKIP,
+            ));
             cmd.stdout(Stdio::from(file)).stderr(Stdio::null());
             let (secs, hwm) = run_timed(cmd, "kcat -C", Duration::from_secs(120))?;
             check_count("B2 kcat", data::count_lines(&out) as i64, n)?;
@@ -231,6 +232,7 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
     let broker = Broker::start(ctx, &topics)?;
     let mut fill = Command::new(&self_exe);
     fill.args(["raw-produce", &broker.bootstrap, &filled, &n.to_string(), &size.to_string()]);
+    fill.arg("spread");
     run_timed(fill, "raw-produce (fill)", Duration::from_secs(120))?;
     check_count("B3 fill", broker.total(&filled, parts)?, n)?;
     for (pair, (t_raw, t_ours, t_java)) in names.iter().enumerate() {

@@ -6,8 +6,9 @@
 //! `connect-mock-broker` process (librdkafka's mock cluster on loopback). It generates data
 //! with a fixed seed, runs the baseline, ours and, on Apache Kafka, Java Kafka Connect
 //! (`BENCH_JAVA_CONNECT_CP`; not with `--no-java`) in rotating order (`--pairs` rounds),
-//! checks record counts after every run, prints one line per figure (median ratios and the
-//! spread of the per-round ratios) and writes `benches/results/latest.json` and `latest.md`.
+//! checks record counts and contents (order-independent checksums, [`verify`]) after every
+//! run, prints one line per figure (median ratios and the spread of the per-round ratios)
+//! and writes `benches/results/latest.json` and `latest.md`.
 //! Every baseline client gets the runtime's own client settings ([`clients`]).
 //!
 //! How ours is timed: the real release binaries (`connect-standalone`, or `bench-worker`
@@ -49,6 +50,7 @@ mod report;
 mod sql;
 mod storage;
 mod throughput;
+mod verify;
 
 use latency::{b8_idle, b9, b10};
 use sql::{b5, b6};
@@ -60,6 +62,7 @@ use clients::kcat_accepts_settings;
 use procs::*;
 use raw::{raw_consume, raw_produce};
 use report::*;
+use verify::*;
 
 type R<T> = Result<T, String>;
 

@@ -16,6 +16,8 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
         let input = ctx.work.join(format!("b1-{label}.txt"));
         data::write_lines(&input, n, size)
             .map_err(|e| format!("generate {}: {e}", input.display()))?;
+        // What every side must leave on its topic: the input's lines, in any order.
+        let sent = lines_digest(&input)?;
         let mut f = Figure::new(
             "B1",
             format!("file→topic {label} ({n} lines)"),
@@ -42,6 +44,8 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
                 cmd.arg("-l").arg(&input).stdout(Stdio::null()).stderr(Stdio::null());
                 let (secs, hwm) = run_timed(cmd, "kcat -P", Duration::from_secs(120))?;
                 check_count("B1 kcat", broker.high(&t_base)?, n)?;
+                let got = topic_digest(&broker.bootstrap, &t_base, 1)?;
+                check_digest(&format!("B1 {label} kcat (topic vs input lines)"), &got, &sent)?;
                 f.base.push(n as f64 / secs);
                 if keep_mem {
                     mem.base.push(hwm as f64 / 1024.0);
@@ -64,6 +68,8 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
                 let (secs, hwm) = wait_exit(&mut p, &log, t0, Duration::from_secs(120))?;
                 drop(p);
                 check_count("B1 ours", broker.high(&t_ours)?, n)?;
+                let got = topic_digest(&broker.bootstrap, &t_ours, 1)?;
+                check_digest(&format!("B1 {label} ours (topic vs input lines)"), &got, &sent)?;
                 f.ours.push(n as f64 / secs);
                 if keep_mem {
                     mem.ours.push(hwm as f64 / 1024.0);
@@ -86,6 +92,8 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
                 let hwm = peak_kib(&p)?;
                 drop(p);
                 check_count("B1 Java", broker.high(&t_java)?, n)?;
+                let got = topic_digest(&broker.bootstrap, &t_java, 1)?;
+                check_digest(&format!("B1 {label} Java (topic vs input lines)"), &got, &sent)?;
                 f.java.push(n as f64 / secs);
                 if keep_mem {
                     mem.java.push(hwm as f64 / 1024.0);

@@ -114,8 +114,17 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
 }
 
 // ---------------------------------------------------------------------------------------
-// B2: topic → FileStreamSink vs kcat -C -e
+// B2: topic → FileStreamSink vs kcat -G (a group consumer) and kcat -C (no group)
 // ---------------------------------------------------------------------------------------
+
+/// Which kcat consumer a B2 baseline run is.
+#[derive(Clone, Copy)]
+enum KcatMode {
+    /// `kcat -G`: joins a consumer group, as our sink task does.
+    Group,
+    /// `kcat -C`: assigns every partition itself, no group.
+    Assign,
+}
 
 pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
     let (size, label) = (100usize, "100B");
@@ -132,30 +141,60 @@ pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
     fill.arg("-l").arg(&input).stdout(Stdio::null()).stderr(Stdio::null());
     run_timed(fill, "kcat -P (fill)", Duration::from_secs(120))?;
     check_count("B2 fill", broker.total(&topic, parts)?, n)?;
+    // What every side's file must hold: the topic's contents, which are the input lines.
+    let on_topic = topic_digest(&broker.bootstrap, &topic, parts)?;
+    check_digest("B2 fill (topic vs input lines)", &on_topic, &lines_digest(&input)?)?;
     let mut f = Figure::new(
         "B2",
         format!("topic→file {label} ({n} lines, {parts} part.)"),
         "rec/s",
         Target::RatioAtLeast(1.0),
     );
+    let mut assign = Figure::new(
+        "B2",
+        format!("topic→file {label} vs kcat -C (no group)"),
+        "rec/s",
+        Target::None,
+    );
     let mut mem =
         Figure::new("B8", "peak RSS, B2 pipeline (100B)", "MiB", Target::OursAtMost(100.0));
     for pair in 0..ctx.opts.pairs {
-        let mut run_base = |ctx: &mut Ctx| -> R<()> {
+        let mut run_kcat = |ctx: &mut Ctx, mode: KcatMode| -> R<()> {
             let dir = ctx.run_dir("b2-kcat")?;
             let out = dir.join("out.txt");
             let file = std::fs::File::create(&out).map_err(|e| format!("create: {e}"))?;
+            let group = ctx.unique("b2-kcat-group");
             let mut cmd = ctx.kcat_consumer();
-            cmd.args(["-C", "-q", "-e", "-o", "beginning", "-b", &broker.bootstrap, "-t", &topic]);
+            let what = match mode {
+                KcatMode::Group => {
+                    cmd.args(["-G", &group, "-q", "-e", "-b", &broker.bootstrap]);
+                    "kcat -G"
+                }
+                KcatMode::Assign => {
+                    cmd.args(["-C", "-q", "-e", "-o", "beginning", "-b", &broker.bootstrap]);
+                    cmd.args(["-t", &topic]);
+                    "kcat -C"
+                }
+            };
             cmd.args(clients::kcat_args(
-                &clients::consumer_config(&broker.bootstrap, "unused"),
+                &clients::consumer_config(&broker.bootstrap, &group),
                 clients::KCAT_CONSUMER_SKIP,
             ));
+            if let KcatMode::Group = mode {
+                // kcat -G takes its topics after the options.
+                cmd.arg(&topic);
+            }
             cmd.stdout(Stdio::from(file)).stderr(Stdio::null());
-            let (secs, hwm) = run_timed(cmd, "kcat -C", Duration::from_secs(120))?;
-            check_count("B2 kcat", data::count_lines(&out) as i64, n)?;
-            f.base.push(n as f64 / secs);
-            mem.base.push(hwm as f64 / 1024.0);
+            let (secs, hwm) = run_timed(cmd, what, Duration::from_secs(120))?;
+            check_count(&format!("B2 {what}"), data::count_lines(&out) as i64, n)?;
+            check_digest(&format!("B2 {what} (file vs topic)"), &lines_digest(&out)?, &on_topic)?;
+            match mode {
+                KcatMode::Group => {
+                    f.base.push(n as f64 / secs);
+                    mem.base.push(hwm as f64 / 1024.0);
+                }
+                KcatMode::Assign => assign.base.push(n as f64 / secs),
+            }
             let _ = std::fs::remove_file(&out);
             Ok(())
         };
@@ -184,25 +223,43 @@ pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
             )?;
             let hwm = peak_kib(&p)?;
             drop(p);
-            check_count(
-                if is_java { "B2 Java" } else { "B2 ours" },
-                data::count_lines(&out) as i64,
-                n,
-            )?;
-            let (rate, rss) =
-                if is_java { (&mut f.java, &mut mem.java) } else { (&mut f.ours, &mut mem.ours) };
-            rate.push(n as f64 / secs);
-            rss.push(hwm as f64 / 1024.0);
+            let side = if is_java { "Java" } else { "ours" };
+            check_count(&format!("B2 {side}"), data::count_lines(&out) as i64, n)?;
+            check_digest(&format!("B2 {side} (file vs topic)"), &lines_digest(&out)?, &on_topic)?;
+            if is_java {
+                f.java.push(n as f64 / secs);
+                mem.java.push(hwm as f64 / 1024.0);
+            } else {
+                f.ours.push(n as f64 / secs);
+                assign.ours.push(n as f64 / secs);
+                mem.ours.push(hwm as f64 / 1024.0);
+            }
             let _ = std::fs::remove_file(&out);
             Ok(())
         };
-        with_java_worker(ctx, pair, &mut run_base, &mut run_worker)?;
+        let kcat = std::cell::RefCell::new(&mut run_kcat);
+        let worker = std::cell::RefCell::new(&mut run_worker);
+        let mut sides: Vec<Side<'_>> = Vec::new();
+        let mut g = |ctx: &mut Ctx| (kcat.borrow_mut())(ctx, KcatMode::Group);
+        let mut c = |ctx: &mut Ctx| (kcat.borrow_mut())(ctx, KcatMode::Assign);
+        let mut o = |ctx: &mut Ctx| (worker.borrow_mut())(ctx, false);
+        let mut j = |ctx: &mut Ctx| (worker.borrow_mut())(ctx, true);
+        sides.extend([&mut g as Side<'_>, &mut c, &mut o]);
+        if ctx.java.is_some() {
+            sides.push(&mut j);
+        }
+        rotated(ctx, pair, &mut sides)?;
     }
-    f.note = "ours: connect-standalone with FileStreamSink only, StringConverter, consumer group join included, offset.flush.interval.ms=100 (the sink writes its last partial 256 KiB buffer only on flush); timed until the file holds every byte; kcat -C -e -o beginning (no group), timed start to exit; Java: ConnectStandalone with the same files, timed like ours".into();
+    f.note = format!(
+        "ours: connect-standalone with FileStreamSink only, StringConverter, consumer group join included, offset.flush.interval.ms=100 (the sink writes its last partial 256 KiB buffer only on flush); timed until the file holds every byte; baseline: kcat -G (a group consumer, like ours: group join included) -e, the runtime's consumer settings as -X (but {}), timed start to exit; Java: ConnectStandalone with the same files, timed like ours. Every side's file is checked against the topic's contents (count and an order-independent checksum of the lines)",
+        clients::KCAT_CONSUMER_SKIP.join(", ")
+    );
+    assign.note = "the same runs of ours against kcat -C -e -o beginning (assigns every partition itself, no group join), the same -X settings; reported only".into();
     mem.note =
-        "VmHWM of connect-standalone (and Java's worker) just before it is killed; kcat -C's VmHWM sampled every 2 ms"
+        "VmHWM of connect-standalone (and Java's worker) just before it is killed; kcat -G's VmHWM sampled every 2 ms"
             .into();
     ctx.push(f);
+    ctx.push(assign);
     ctx.push(mem);
     Ok(())
 }

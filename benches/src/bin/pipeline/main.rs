@@ -8,7 +8,7 @@
 //! (`BENCH_JAVA_CONNECT_CP`; not with `--no-java`) in rotating order (`--pairs` rounds),
 //! checks record counts and contents (order-independent checksums, [`verify`]) after every
 //! run, prints one line per figure (median ratios and the spread of the per-round ratios)
-//! and writes `benches/results/latest.json` and `latest.md`.
+//! and writes `benches/results/latest.json`, `latest.md` and the chart `latest.svg`.
 //! Every baseline client gets the runtime's own client settings ([`clients`]).
 //!
 //! How ours is timed: the real release binaries (`connect-standalone`, or `bench-worker`
@@ -19,7 +19,8 @@
 //! `pipeline raw-consume`) are timed from process start to exit.
 //!
 //! `pipeline raw-produce BOOTSTRAP TOPIC COUNT SIZE [spread]` and
-//! `pipeline raw-consume BOOTSTRAP TOPIC COUNT GROUP` are those raw loops.
+//! `pipeline raw-consume BOOTSTRAP TOPIC COUNT GROUP` are those raw loops;
+//! `pipeline chart [RESULTS.json]` draws the chart of a results file again.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -40,6 +41,7 @@ use rdkafka::message::Message;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
 
+mod chart;
 mod cli;
 mod clients;
 mod java;
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("raw-produce") => raw_produce(&args[1..]),
         Some("raw-consume") => raw_consume(&args[1..]),
+        Some("chart") => chart::redraw(&args[1..]),
         _ => harness(&args),
     };
     match result {

@@ -1,5 +1,5 @@
 //! Figures, their targets and ratios, and the report: one line per figure on stdout,
-//! `benches/results/latest.json` and `latest.md`.
+//! `benches/results/latest.json`, `latest.md` and the chart `latest.svg` ([`chart`]).
 
 use super::*;
 
@@ -310,5 +310,15 @@ pub(super) fn write_results(
     for e in errors {
         let _ = writeln!(md, "\nERROR {e}");
     }
-    std::fs::write(dir.join("latest.md"), md).map_err(|e| format!("write latest.md: {e}"))
+    std::fs::write(dir.join("latest.md"), md).map_err(|e| format!("write latest.md: {e}"))?;
+    let caption = format!(
+        "commit {}{}, {date}, scale {}, {} pairs; {}",
+        commit.get(..12).unwrap_or(&commit),
+        if dirty { " (uncommitted changes)" } else { "" },
+        ctx.opts.scale,
+        ctx.opts.pairs,
+        broker_text(ctx, ours_lib)
+    );
+    std::fs::write(dir.join("latest.svg"), chart::svg(&ctx.figures, &caption))
+        .map_err(|e| format!("write latest.svg: {e}"))
 }

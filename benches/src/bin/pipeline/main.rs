@@ -44,6 +44,7 @@ use rdkafka::{Offset, TopicPartitionList};
 mod chart;
 mod cli;
 mod clients;
+mod density;
 mod java;
 mod latency;
 mod procs;
@@ -54,6 +55,7 @@ mod storage;
 mod throughput;
 mod verify;
 
+use density::b12;
 use latency::{b8_idle, b9, b10};
 use sql::{b5, b6};
 use storage::b7;
@@ -227,7 +229,7 @@ fn harness(args: &[String]) -> R<()> {
 
     let mut errors = Vec::new();
     type Step = fn(&mut Ctx) -> R<()>;
-    let steps: [(&str, Step); 10] = [
+    let steps: [(&str, Step); 11] = [
         ("B9", b9),
         ("B1", b1),
         ("B2", b2),
@@ -238,6 +240,7 @@ fn harness(args: &[String]) -> R<()> {
         ("B7", b7),
         ("B8", b8_idle),
         ("B10", b10),
+        ("B12", b12),
     ];
     for (id, step) in steps {
         if ctx.wants(id)

@@ -18,8 +18,8 @@
 //! 0.51–0.53 s on 2.12.1, 0.02 s on 2.0.2 in 3 runs of 4), a start-up stall ours does not
 //! hit (its first record leaves about 100 ms after its producer is created, once
 //! connections are up) and that would count as ours' lead. `pipeline raw-produce` runs on
-//! 2.12.1 (it links rdkafka-sys) and avoids the stall as ours does: it asks for the topic's
-//! metadata before its first record.
+//! 2.12.1 (it links rdkafka-sys) and avoids the stall by asking for the topic's metadata
+//! twice before its first record (see `raw`).
 
 use std::collections::BTreeMap;
 

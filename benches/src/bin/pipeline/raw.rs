@@ -23,7 +23,8 @@ pub(super) fn raw_produce(args: &[String]) -> R<()> {
         cfg.set("sticky.partitioning.linger.ms", "0");
     }
     let producer: BaseProducer = cfg.create().map_err(|e| format!("producer: {e}"))?;
-    // The topic's metadata first, twice, as ours has it before its first record.
+    // The topic's metadata first, twice, so the first record leaves once a broker is up, as
+    // ours' does (it comes about 100 ms after its producer is created).
     // librdkafka 2.12's idempotent producer asks for its producer id only from a learned
     // broker that is up: at creation there is none, so it retries on a 500 ms timer, or
     // sooner on a metadata answer. The first answer comes from the bootstrap connection

@@ -340,10 +340,15 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
         // Sink side, on the pre-filled topic.
         let mut base_snk = |ctx: &mut Ctx| -> R<()> {
             let group = ctx.unique("raw-group");
+            let out = ctx.run_dir("b3-raw")?.join("out.txt");
+            let file = std::fs::File::create(&out).map_err(|e| format!("create: {e}"))?;
             let mut cmd = Command::new(&self_exe);
             cmd.args(["raw-consume", &broker.bootstrap, &filled, &n.to_string(), &group]);
-            cmd.stdout(Stdio::null());
+            cmd.stdout(Stdio::from(file));
             let (secs, _) = run_timed(cmd, "raw-consume", Duration::from_secs(120))?;
+            // raw-consume prints "records bytes" once it has seen every record.
+            let text = std::fs::read_to_string(&out).unwrap_or_default();
+            check_records_bytes("B3 sink raw-consume", &text, n, n * size)?;
             snk.base.push(n as f64 / secs);
             Ok(())
         };
@@ -375,9 +380,8 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
             )?;
             drop(p);
             let text = std::fs::read_to_string(&done).unwrap_or_default();
-            let got: i64 =
-                text.split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(-1);
-            check_count("B3 sink", got, n)?;
+            let side = if is_java { "B3 sink Java" } else { "B3 sink ours" };
+            check_records_bytes(side, &text, n, n * size)?;
             if is_java { &mut snk.java } else { &mut snk.ours }.push(n as f64 / secs);
             Ok(())
         };
@@ -385,10 +389,21 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
         with_java_worker(ctx, pair, &mut base_snk, &mut worker_snk)?;
     }
     src.note = "ours: bench-worker (GeneratorSource, ByteArrayConverter, runtime producer defaults), start to high watermark; baseline: `pipeline raw-produce` (BaseProducer loop, same producer settings), start to exit after flush; Java: ConnectStandalone with its twin GeneratorSource (scripts/lib/connect-java), timed like ours".into();
-    snk.note = "ours: bench-worker (DiscardSink, ByteArrayConverter, group consumer), start to the sink seeing every record; baseline: `pipeline raw-consume` (BaseConsumer, subscribe with a group, same caps), start to last record; Java: ConnectStandalone with its twin DiscardSink, timed like ours".into();
+    snk.note = "ours: bench-worker (DiscardSink, ByteArrayConverter, group consumer), start to the sink seeing every record; baseline: `pipeline raw-consume` (BaseConsumer, subscribe with a group, same caps), start to last record; Java: ConnectStandalone with its twin DiscardSink, timed like ours. Every side reports records and value bytes when it has seen every record; both are checked (no per-record checksum: it would add work to the timed sink of ours and raw-consume but not to Java's twin)".into();
     ctx.push(src);
     ctx.push(snk);
     Ok(())
+}
+
+/// Checks a B3 sink side's "records bytes" report: every record seen once, every value
+/// byte with it (each value is `size` bytes, so a changed length or a duplicate shows).
+fn check_records_bytes(what: &str, text: &str, n: u64, bytes: u64) -> R<()> {
+    let mut fields = text.split_whitespace().map(|s| s.parse::<i64>().unwrap_or(-1));
+    check_count(what, fields.next().unwrap_or(-1), n)?;
+    match fields.next() {
+        Some(got) if got == bytes as i64 => Ok(()),
+        got => Err(format!("{what}: expected {bytes} value bytes, found {}", got.unwrap_or(-1))),
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! Test connectors for the framework-overhead figure (B3): a source that generates
 //! fixed-size records as fast as it is polled, and a sink that discards what it gets.
+//! With `idle=true` the source runs `tasks.max` tasks that emit nothing (B12, density).
 //!
 //! They do almost no work of their own, so a pipeline through them measures what the
 //! runtime (task driver, converters, producer or consumer) costs on top of raw rdkafka.
@@ -59,7 +60,8 @@ fn get_u64(config: &RawConfig, key: &str, default: u64) -> Result<u64> {
 }
 
 /// Emits `count` records of `size` random bytes to `topic`, `batch.size` per poll, then
-/// idles until stopped.
+/// idles until stopped. With `idle=true` it runs `tasks.max` tasks (one otherwise) that emit
+/// nothing at all.
 #[derive(Debug, Default)]
 pub struct GeneratorSourceConnector {
     config: RawConfig,
@@ -86,6 +88,15 @@ impl Connector for GeneratorSourceConnector {
                 ConfigKey::new("batch.size", Type::Int, Importance::Low, "Records per poll.")
                     .default_value(2000),
             )
+            .define(
+                ConfigKey::new(
+                    "idle",
+                    Type::Boolean,
+                    Importance::Low,
+                    "Run tasks.max tasks that emit nothing (a density test); by default one task emits `count` records.",
+                )
+                .default_value(false),
+            )
     }
 
     async fn start(&mut self, _context: ConnectorContext, config: RawConfig) -> Result<()> {
@@ -94,12 +105,25 @@ impl Connector for GeneratorSourceConnector {
         Ok(())
     }
 
-    async fn task_configs(&mut self, _max_tasks: usize) -> Result<Vec<RawConfig>> {
+    async fn task_configs(&mut self, max_tasks: usize) -> Result<Vec<RawConfig>> {
+        if is_idle(&self.config)? {
+            return Ok(vec![self.config.clone(); max_tasks.max(1)]);
+        }
         Ok(vec![self.config.clone()])
     }
 
     async fn stop(&mut self) -> Result<()> {
         Ok(())
+    }
+}
+
+/// Whether a generator config asks for idle tasks (`idle=true`).
+fn is_idle(config: &RawConfig) -> Result<bool> {
+    match config.get("idle").map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if v == "true" => Ok(true),
+        Some(v) if v == "false" => Ok(false),
+        Some(v) => Err(ConnectError::config(format!("Invalid value {v} for configuration idle"))),
     }
 }
 
@@ -126,7 +150,7 @@ impl SourceTask for GeneratorSourceTask {
     async fn start(&mut self, context: SourceTaskContext, config: RawConfig) -> Result<()> {
         let topic = get(&config, "topic")?;
         self.topic = Some(Arc::from(topic));
-        self.remaining = get_u64(&config, "count", 1_000_000)?;
+        self.remaining = if is_idle(&config)? { 0 } else { get_u64(&config, "count", 1_000_000)? };
         self.batch = get_u64(&config, "batch.size", 2000)?.max(1);
         let size = usize::try_from(get_u64(&config, "size", 100)?).unwrap_or(100);
         let mut rng = crate::data::Rng::new(crate::data::SEED);

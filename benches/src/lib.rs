@@ -15,8 +15,10 @@
 //!   and serde_json.
 //!
 //! The library holds what those share: data generation with a fixed seed ([`data`]),
+//! order-independent content digests ([`checksum`]),
 //! statistics ([`stats`]), peak-memory reads ([`procfs`]) and the test connectors.
 
+pub mod checksum;
 pub mod codecs;
 pub mod connectors;
 pub mod data;

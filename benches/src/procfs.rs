@@ -1,4 +1,4 @@
-//! Peak resident memory of a process, from `/proc/<pid>/status`.
+//! Resident memory and thread count of a process, from `/proc/<pid>/status`.
 
 /// `VmHWM` (peak resident set size) of process `pid` in KiB, or `None` once it exited.
 pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
@@ -8,6 +8,11 @@ pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
 /// `VmRSS` (current resident set size) of process `pid` in KiB.
 pub fn vm_rss_kib(pid: u32) -> Option<u64> {
     status_field(pid, "VmRSS:")
+}
+
+/// `Threads` (number of threads) of process `pid`.
+pub fn threads(pid: u32) -> Option<u64> {
+    status_field(pid, "Threads:")
 }
 
 fn status_field(pid: u32, field: &str) -> Option<u64> {

@@ -37,7 +37,7 @@ pub(super) fn parse_opts(args: &[String]) -> R<Opts> {
             },
             "--no-java" => o.no_java = true,
             "-h" | "--help" => {
-                return Err("usage: pipeline [--scale F] [--pairs N] [--only B1,B2,B3,B4,B5,B6,B7,B8,B9,B10] [--latency-secs S] [--broker mock|kafka] [--no-java]".into());
+                return Err("usage: pipeline [--scale F] [--pairs N] [--only B1,B2,B3,B4,B5,B6,B7,B8,B9,B10,B12] [--latency-secs S] [--broker mock|kafka] [--no-java]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }

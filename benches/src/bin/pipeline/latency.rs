@@ -171,7 +171,7 @@ pub(super) fn b10(ctx: &mut Ctx) -> R<()> {
                 }
             }
         }
-        let note = "lines appended every 1 ms at the given rate (100 B, fixed seed); latency = consumer receive time − append time of that line, one clock, in this process; ours: FileStreamSource following a file; baseline: kcat -P reading a pipe, same producer settings".to_string();
+        let note = "lines appended every 1 ms at the given rate (100 B, fixed seed); latency = consumer receive time − append time of that line, one clock, in this process; ours: FileStreamSource following a file; baseline: kcat -P reading a pipe, same producer settings; every run checked: each timed line consumed exactly once with its contents (hash per line); duplicates, gaps and changed records are counted apart and any fails the run".to_string();
         p50.note = note.clone();
         p99.note = note;
         ctx.push(p50);
@@ -208,14 +208,21 @@ fn latency_run(
     }
     let (stop2, max2, any2) = (stop.clone(), max_seen.clone(), seen_any.clone());
     let reader = std::thread::spawn(move || {
-        let mut got: Vec<(u64, Instant)> = Vec::new();
+        // (sequence number, receive time, hash of the value); u64::MAX for a value without
+        // a sequence number.
+        let mut got: Vec<(u64, Instant, u64)> = Vec::new();
         while !stop2.load(Ordering::Relaxed) {
             if let Some(Ok(m)) = consumer.poll(Duration::from_millis(20)) {
                 let now = Instant::now();
-                if let Some(seq) = m.payload().and_then(data::parse_seq) {
-                    got.push((seq, now));
-                    max2.fetch_max(seq, Ordering::Relaxed);
-                    any2.store(true, Ordering::Relaxed);
+                let payload = m.payload().unwrap_or_default();
+                let hash = benches::checksum::hash64(payload);
+                match data::parse_seq(payload) {
+                    Some(seq) => {
+                        got.push((seq, now, hash));
+                        max2.fetch_max(seq, Ordering::Relaxed);
+                        any2.store(true, Ordering::Relaxed);
+                    }
+                    None => got.push((u64::MAX, now, hash)),
                 }
             }
         }
@@ -285,6 +292,8 @@ fn latency_run(
     // Timed phase.
     let total = WARM + (rate * secs) as u64;
     let mut written_at: Vec<Instant> = Vec::with_capacity(total as usize);
+    // The hash of each timed line as a record value (without its `\n`).
+    let mut sent_hash: Vec<u64> = Vec::with_capacity(total as usize);
     let start = Instant::now();
     let mut next = WARM;
     while next < total {
@@ -294,6 +303,7 @@ fn latency_run(
             for seq in next..due {
                 data::line(&mut rng, seq, 100, &mut buf);
             }
+            sent_hash.extend(buf.chunks(100).map(|l| benches::checksum::hash64(&l[..l.len() - 1])));
             let now = Instant::now();
             write(&buf)?;
             written_at.resize(written_at.len() + (due - next) as usize, now);
@@ -313,20 +323,35 @@ fn latency_run(
     stop.store(true, Ordering::Relaxed);
     let got = reader.join().map_err(|_| "latency reader thread failed".to_string())?;
     drop(sink);
-    let mut lat: Vec<f64> = got
-        .iter()
-        .filter(|(seq, _)| *seq >= WARM && *seq < total)
-        .filter_map(|(seq, at)| {
-            written_at
-                .get((seq - WARM) as usize)
-                .map(|w| at.duration_since(*w).as_secs_f64() * 1000.0)
-        })
-        .collect();
+    // Every timed line exactly once and unchanged: duplicates, gaps and changed records are
+    // counted apart, and any of them fails the run.
     let expected = total - WARM;
-    if lat.len() as u64 != expected {
+    let mut seen = vec![0u32; expected as usize];
+    let (mut changed, mut lat) = (0u64, Vec::with_capacity(expected as usize));
+    for (seq, at, hash) in &got {
+        if *seq == u64::MAX {
+            changed += 1;
+            continue;
+        }
+        if *seq < WARM || *seq >= total {
+            continue;
+        }
+        let i = (seq - WARM) as usize;
+        seen[i] += 1;
+        if sent_hash.get(i) != Some(hash) {
+            changed += 1;
+        } else if seen[i] == 1
+            && let Some(w) = written_at.get(i)
+        {
+            lat.push(at.duration_since(*w).as_secs_f64() * 1000.0);
+        }
+    }
+    let dups: u64 = seen.iter().map(|c| u64::from(c.saturating_sub(1))).sum();
+    let gaps = seen.iter().filter(|c| **c == 0).count() as u64;
+    if dups + gaps + changed > 0 {
+        let side = if matches!(side, Side::Ours) { "ours" } else { "kcat" };
         return Err(format!(
-            "latency run on {topic}: expected {expected} records, consumed {}",
-            lat.len()
+            "B10 {side} on {topic}: of {expected} timed lines, {dups} duplicates, {gaps} gaps (never consumed), {changed} changed or unreadable records"
         ));
     }
     let p50 = quantile(&mut lat, 0.5).unwrap_or(f64::NAN);

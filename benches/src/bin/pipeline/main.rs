@@ -6,8 +6,10 @@
 //! `connect-mock-broker` process (librdkafka's mock cluster on loopback). It generates data
 //! with a fixed seed, runs the baseline, ours and, on Apache Kafka, Java Kafka Connect
 //! (`BENCH_JAVA_CONNECT_CP`; not with `--no-java`) in rotating order (`--pairs` rounds),
-//! checks record counts after every run, prints one line per figure (median ratios and the
-//! spread of the per-round ratios) and writes `benches/results/latest.json` and `latest.md`.
+//! checks record counts and contents (order-independent checksums, [`verify`]) after every
+//! run, prints one line per figure (median ratios and the spread of the per-round ratios)
+//! and writes `benches/results/latest.json`, `latest.md` and the chart `latest.svg`.
+//! Every baseline client gets the runtime's own client settings ([`clients`]).
 //!
 //! How ours is timed: the real release binaries (`connect-standalone`, or `bench-worker`
 //! for B3) are started, and the clock runs from process start until the topic's high
@@ -16,8 +18,9 @@
 //! killed. Baselines (`kcat`, the raw rdkafka loops of `pipeline raw-produce` and
 //! `pipeline raw-consume`) are timed from process start to exit.
 //!
-//! `pipeline raw-produce BOOTSTRAP TOPIC COUNT SIZE` and
-//! `pipeline raw-consume BOOTSTRAP TOPIC COUNT GROUP` are those raw loops.
+//! `pipeline raw-produce BOOTSTRAP TOPIC COUNT SIZE [spread]` and
+//! `pipeline raw-consume BOOTSTRAP TOPIC COUNT GROUP` are those raw loops;
+//! `pipeline chart [RESULTS.json]` draws the chart of a results file again.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -38,7 +41,10 @@ use rdkafka::message::Message;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
 
+mod chart;
 mod cli;
+mod clients;
+mod density;
 mod java;
 mod latency;
 mod procs;
@@ -47,33 +53,22 @@ mod report;
 mod sql;
 mod storage;
 mod throughput;
+mod verify;
 
+use density::b12;
 use latency::{b8_idle, b9, b10};
 use sql::{b5, b6};
 use storage::b7;
 use throughput::{b1, b2, b3, b4};
 
 use cli::*;
+use clients::kcat_accepts_settings;
 use procs::*;
 use raw::{raw_consume, raw_produce};
 use report::*;
+use verify::*;
 
 type R<T> = Result<T, String>;
-
-/// The runtime's producer defaults (`connect-runtime/src/kafka/mod.rs`), given to every
-/// baseline producer too.
-const PRODUCER: &[(&str, &str)] = &[
-    ("acks", "all"),
-    ("enable.idempotence", "true"),
-    ("linger.ms", "5"),
-    ("queue.buffering.max.kbytes", "32768"),
-    ("queue.buffering.max.messages", "200000"),
-    ("compression.type", "none"),
-];
-
-/// The runtime's consumer caps, given to every baseline consumer too.
-const CONSUMER: &[(&str, &str)] =
-    &[("queued.max.messages.kbytes", "16384"), ("fetch.max.bytes", "16777216")];
 
 const STRING_CONVERTER: &str = "org.apache.kafka.connect.storage.StringConverter";
 const BYTES_CONVERTER: &str = "org.apache.kafka.connect.converters.ByteArrayConverter";
@@ -83,6 +78,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("raw-produce") => raw_produce(&args[1..]),
         Some("raw-consume") => raw_consume(&args[1..]),
+        Some("chart") => chart::redraw(&args[1..]),
         _ => harness(&args),
     };
     match result {
@@ -140,7 +136,15 @@ impl Ctx {
         Ok(d)
     }
 
+    /// kcat on its own librdkafka: its producers (`-P`) and B8's idle consumer.
     fn kcat(&self) -> Command {
+        Command::new(&self.kcat)
+    }
+
+    /// kcat for the consuming baselines (`-G`, `-C` with the runtime's consumer settings):
+    /// on the librdkafka of `BENCH_KCAT_CONSUMER_LD_LIBRARY_PATH` when given (see
+    /// [`clients`] for why producers and consumers differ).
+    fn kcat_consumer(&self) -> Command {
         let mut c = Command::new(&self.kcat);
         if let Some(ld) = &self.kcat_ld {
             c.env("LD_LIBRARY_PATH", ld);
@@ -171,7 +175,8 @@ fn harness(args: &[String]) -> R<()> {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| format!("mkdir {}: {e}", work.display()))?;
     let kcat = std::env::var("BENCH_KCAT").unwrap_or_else(|_| "kcat".into());
-    let kcat_ld = std::env::var("BENCH_KCAT_LD_LIBRARY_PATH").ok().filter(|s| !s.is_empty());
+    let kcat_ld =
+        std::env::var("BENCH_KCAT_CONSUMER_LD_LIBRARY_PATH").ok().filter(|s| !s.is_empty());
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let kafka = env("BENCH_KAFKA_BOOTSTRAP").filter(|_| !opts.mock);
     let java = match (&kafka, opts.no_java) {
@@ -193,7 +198,11 @@ fn harness(args: &[String]) -> R<()> {
     };
 
     let ours_lib = rdkafka::util::get_rdkafka_version().1;
-    let kcat_lib = kcat_librdkafka(&ctx);
+    let (kcat_p, kcat_c) = (kcat_librdkafka(ctx.kcat()), kcat_librdkafka(ctx.kcat_consumer()));
+    let kcat_lib = format!(
+        "{kcat_p} (kcat -P), {kcat_c} (kcat -G/-C{})",
+        ctx.kcat_ld.as_ref().map_or(String::new(), |l| format!(" via LD_LIBRARY_PATH={l}"))
+    );
     let started = Instant::now();
     println!("broker: {}", broker_text(&ctx, &ours_lib));
     if let Some(j) = &ctx.java {
@@ -202,10 +211,12 @@ fn harness(args: &[String]) -> R<()> {
             j.version
         );
     }
-    println!(
-        "librdkafka: ours {ours_lib} (static, rdkafka-sys); kcat {kcat_lib}{}",
-        ctx.kcat_ld.as_ref().map_or(String::new(), |l| format!(" via LD_LIBRARY_PATH={l}"))
-    );
+    println!("librdkafka: ours {ours_lib} (static, rdkafka-sys); kcat {kcat_lib}");
+    kcat_accepts_settings(&ctx, &kcat_p, &kcat_c)?;
+    println!("client settings, from the runtime's builders (the same for every side but Java):");
+    for line in clients::settings_text() {
+        println!("  {line}");
+    }
     println!(
         "scale={} (issue sizes × scale; --scale 1 for the issue's 2 M × 100 B and 500 k × 1 KB), {} pairs, the sides in rotating order",
         ctx.opts.scale, ctx.opts.pairs
@@ -218,7 +229,7 @@ fn harness(args: &[String]) -> R<()> {
 
     let mut errors = Vec::new();
     type Step = fn(&mut Ctx) -> R<()>;
-    let steps: [(&str, Step); 10] = [
+    let steps: [(&str, Step); 11] = [
         ("B9", b9),
         ("B1", b1),
         ("B2", b2),
@@ -229,6 +240,7 @@ fn harness(args: &[String]) -> R<()> {
         ("B7", b7),
         ("B8", b8_idle),
         ("B10", b10),
+        ("B12", b12),
     ];
     for (id, step) in steps {
         if ctx.wants(id)

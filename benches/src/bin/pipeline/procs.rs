@@ -376,11 +376,53 @@ pub(super) fn run_timed(mut cmd: Command, what: &str, timeout: Duration) -> R<(f
     }
 }
 
+/// [`run_timed`] for a command whose output is one line per record: its stdout is read
+/// through a pipe and its `\n` counted (instead of going to `/dev/null`); returns
+/// (seconds, KiB, lines).
+pub(super) fn run_timed_lines(
+    mut cmd: Command,
+    what: &str,
+    timeout: Duration,
+) -> R<(f64, u64, u64)> {
+    let t0 = Instant::now();
+    let mut child =
+        cmd.stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot start {what}: {e}"))?;
+    let mut out = child.stdout.take().ok_or_else(|| format!("{what} has no stdout"))?;
+    let counter = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut lines = 0u64;
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            lines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        }
+        lines
+    });
+    let mut p = Proc(child);
+    let mut hwm = 0;
+    let secs = loop {
+        match p.0.try_wait() {
+            Ok(Some(st)) if st.success() => break t0.elapsed().as_secs_f64(),
+            Ok(Some(st)) => return Err(format!("{what} failed: {st}")),
+            Ok(None) => {}
+            Err(e) => return Err(format!("{what}: {e}")),
+        }
+        if let Some(h) = vm_hwm_kib(p.pid()) {
+            hwm = hwm.max(h);
+        }
+        if t0.elapsed() > timeout {
+            return Err(format!("{what} timed out"));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let lines = counter.join().map_err(|_| format!("{what}: the line counter failed"))?;
+    Ok((secs, hwm, lines))
+}
+
 pub(super) fn kcat_producer_args(cmd: &mut Command, bootstrap: &str, topic: &str) {
     cmd.args(["-P", "-q", "-b", bootstrap, "-t", topic]);
-    for (k, v) in PRODUCER {
-        cmd.arg("-X").arg(format!("{k}={v}"));
-    }
+    cmd.args(clients::kcat_args(&clients::producer_config(bootstrap), &[]));
 }
 
 pub(super) fn check_count(what: &str, got: i64, want: u64) -> R<()> {

@@ -1,5 +1,5 @@
 //! Figures, their targets and ratios, and the report: one line per figure on stdout,
-//! `benches/results/latest.json` and `latest.md`.
+//! `benches/results/latest.json`, `latest.md` and the chart `latest.svg` ([`chart`]).
 
 use super::*;
 
@@ -212,8 +212,9 @@ pub(super) fn broker_text(ctx: &Ctx, ours_lib: &str) -> String {
     }
 }
 
-pub(super) fn kcat_librdkafka(ctx: &Ctx) -> String {
-    let out = ctx.kcat().arg("-V").output();
+/// The librdkafka version kcat reports when started as `kcat`.
+pub(super) fn kcat_librdkafka(mut kcat: Command) -> String {
+    let out = kcat.arg("-V").output();
     let text = out.map(|o| String::from_utf8_lossy(&o.stdout).to_string()).unwrap_or_default();
     text.split("librdkafka ")
         .nth(1)
@@ -255,7 +256,8 @@ pub(super) fn write_results(
         "pairs": ctx.opts.pairs,
         "broker": broker_text(ctx, ours_lib),
         "java_kafka_connect": ctx.java.as_ref().map(|j| j.version.clone()),
-        "librdkafka": { "ours": ours_lib, "kcat": kcat_lib, "kcat_ld_library_path": ctx.kcat_ld },
+        "librdkafka": { "ours": ours_lib, "kcat": kcat_lib, "kcat_consumer_ld_library_path": ctx.kcat_ld },
+        "client_settings": clients::settings_text(),
         "harness_seconds": total,
         "figures": ctx.figures.iter().map(Figure::json).collect::<Vec<_>>(),
         "errors": errors,
@@ -274,6 +276,16 @@ pub(super) fn write_results(
         broker_text(ctx, ours_lib),
         ctx.java.as_ref().map_or(String::new(), |j| format!("; Java Kafka Connect {}", j.version)),
     );
+    let _ = writeln!(md, "Client settings, from the runtime's builders:\n");
+    for line in clients::settings_text() {
+        // The "used by" lines are indented: sub-items of the settings above them.
+        match line.strip_prefix("  ") {
+            Some(sub) => writeln!(md, "  - {sub}"),
+            None => writeln!(md, "- `{line}`"),
+        }
+        .ok();
+    }
+    let _ = writeln!(md);
     let _ = writeln!(
         md,
         "| figure | | ours | baseline | ratio | spread | target | | Java Kafka Connect | ours ÷ Java | spread | |"
@@ -298,5 +310,15 @@ pub(super) fn write_results(
     for e in errors {
         let _ = writeln!(md, "\nERROR {e}");
     }
-    std::fs::write(dir.join("latest.md"), md).map_err(|e| format!("write latest.md: {e}"))
+    std::fs::write(dir.join("latest.md"), md).map_err(|e| format!("write latest.md: {e}"))?;
+    let caption = format!(
+        "commit {}{}, {date}, scale {}, {} pairs; {}",
+        commit.get(..12).unwrap_or(&commit),
+        if dirty { " (uncommitted changes)" } else { "" },
+        ctx.opts.scale,
+        ctx.opts.pairs,
+        broker_text(ctx, ours_lib)
+    );
+    std::fs::write(dir.join("latest.svg"), chart::svg(&ctx.figures, &caption))
+        .map_err(|e| format!("write latest.svg: {e}"))
 }

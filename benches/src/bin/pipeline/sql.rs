@@ -71,9 +71,12 @@ pub(super) fn b5(ctx: &mut Ctx) -> R<()> {
             let mut cmd = Command::new("psql");
             cmd.args([pg_url().as_str(), "-X", "-q", "-c"])
                 .arg(format!("\\copy (SELECT * FROM {table}) TO STDOUT"))
-                .stdout(Stdio::null())
                 .stderr(Stdio::null());
-            let (secs, _) = run_timed(cmd, "psql \\copy TO STDOUT", Duration::from_secs(300))?;
+            // The rows go through a pipe into this process, which counts them (text
+            // format: one line per row, newlines inside values escaped as `\n`).
+            let (secs, _, rows) =
+                run_timed_lines(cmd, "psql \\copy TO STDOUT", Duration::from_secs(300))?;
+            check_count("B5 psql (rows on its stdout)", rows as i64, n)?;
             f.base.push(n as f64 / secs);
             Ok(())
         };
@@ -117,7 +120,7 @@ pub(super) fn b5(ctx: &mut Ctx) -> R<()> {
         interleaved(ctx, pair, &mut run_base, &mut run_ours)?;
     }
     f.note = format!(
-        "ours: connect-standalone, JdbcSourceConnector mode=bulk batch.max.rows=5000, JsonConverter schemas.enable=false, timed from process start to high watermark = rows; baseline: psql \\copy (SELECT * FROM t) TO STDOUT > /dev/null; table of {n} rows (bigint, text, double, timestamp, boolean, text)"
+        "ours: connect-standalone, JdbcSourceConnector mode=bulk batch.max.rows=5000, JsonConverter schemas.enable=false, timed from process start to high watermark = rows; baseline: psql \\copy (SELECT * FROM t) TO STDOUT into a pipe read by the harness, which counts the rows; table of {n} rows (bigint, text, double, timestamp, boolean, text)"
     );
     ctx.push(f);
     psql(&format!("DROP TABLE IF EXISTS {table}"))?;
@@ -181,11 +184,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 fn produce_envelopes(bootstrap: &str, topic: &str, n: u64) -> R<()> {
-    let mut cfg = ClientConfig::new();
-    cfg.set("bootstrap.servers", bootstrap);
-    for (k, v) in PRODUCER {
-        cfg.set(*k, *v);
-    }
+    let mut cfg = clients::producer_config(bootstrap);
     cfg.set("sticky.partitioning.linger.ms", "0");
     let producer: BaseProducer = cfg.create().map_err(|e| format!("producer: {e}"))?;
     let mut buf = String::new();

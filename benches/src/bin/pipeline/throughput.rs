@@ -16,6 +16,8 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
         let input = ctx.work.join(format!("b1-{label}.txt"));
         data::write_lines(&input, n, size)
             .map_err(|e| format!("generate {}: {e}", input.display()))?;
+        // What every side must leave on its topic: the input's lines, in any order.
+        let sent = lines_digest(&input)?;
         let mut f = Figure::new(
             "B1",
             format!("file→topic {label} ({n} lines)"),
@@ -42,6 +44,8 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
                 cmd.arg("-l").arg(&input).stdout(Stdio::null()).stderr(Stdio::null());
                 let (secs, hwm) = run_timed(cmd, "kcat -P", Duration::from_secs(120))?;
                 check_count("B1 kcat", broker.high(&t_base)?, n)?;
+                let got = topic_digest(&broker.bootstrap, &t_base, 1)?;
+                check_digest(&format!("B1 {label} kcat (topic vs input lines)"), &got, &sent)?;
                 f.base.push(n as f64 / secs);
                 if keep_mem {
                     mem.base.push(hwm as f64 / 1024.0);
@@ -64,6 +68,8 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
                 let (secs, hwm) = wait_exit(&mut p, &log, t0, Duration::from_secs(120))?;
                 drop(p);
                 check_count("B1 ours", broker.high(&t_ours)?, n)?;
+                let got = topic_digest(&broker.bootstrap, &t_ours, 1)?;
+                check_digest(&format!("B1 {label} ours (topic vs input lines)"), &got, &sent)?;
                 f.ours.push(n as f64 / secs);
                 if keep_mem {
                     mem.ours.push(hwm as f64 / 1024.0);
@@ -86,6 +92,8 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
                 let hwm = peak_kib(&p)?;
                 drop(p);
                 check_count("B1 Java", broker.high(&t_java)?, n)?;
+                let got = topic_digest(&broker.bootstrap, &t_java, 1)?;
+                check_digest(&format!("B1 {label} Java (topic vs input lines)"), &got, &sent)?;
                 f.java.push(n as f64 / secs);
                 if keep_mem {
                     mem.java.push(hwm as f64 / 1024.0);
@@ -106,8 +114,17 @@ pub(super) fn b1(ctx: &mut Ctx) -> R<()> {
 }
 
 // ---------------------------------------------------------------------------------------
-// B2: topic → FileStreamSink vs kcat -C -e
+// B2: topic → FileStreamSink vs kcat -G (a group consumer) and kcat -C (no group)
 // ---------------------------------------------------------------------------------------
+
+/// Which kcat consumer a B2 baseline run is.
+#[derive(Clone, Copy)]
+enum KcatMode {
+    /// `kcat -G`: joins a consumer group, as our sink task does.
+    Group,
+    /// `kcat -C`: assigns every partition itself, no group.
+    Assign,
+}
 
 pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
     let (size, label) = (100usize, "100B");
@@ -124,29 +141,60 @@ pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
     fill.arg("-l").arg(&input).stdout(Stdio::null()).stderr(Stdio::null());
     run_timed(fill, "kcat -P (fill)", Duration::from_secs(120))?;
     check_count("B2 fill", broker.total(&topic, parts)?, n)?;
+    // What every side's file must hold: the topic's contents, which are the input lines.
+    let on_topic = topic_digest(&broker.bootstrap, &topic, parts)?;
+    check_digest("B2 fill (topic vs input lines)", &on_topic, &lines_digest(&input)?)?;
     let mut f = Figure::new(
         "B2",
         format!("topic→file {label} ({n} lines, {parts} part.)"),
         "rec/s",
         Target::RatioAtLeast(1.0),
     );
+    let mut assign = Figure::new(
+        "B2",
+        format!("topic→file {label} vs kcat -C (no group)"),
+        "rec/s",
+        Target::None,
+    );
     let mut mem =
         Figure::new("B8", "peak RSS, B2 pipeline (100B)", "MiB", Target::OursAtMost(100.0));
     for pair in 0..ctx.opts.pairs {
-        let mut run_base = |ctx: &mut Ctx| -> R<()> {
+        let mut run_kcat = |ctx: &mut Ctx, mode: KcatMode| -> R<()> {
             let dir = ctx.run_dir("b2-kcat")?;
             let out = dir.join("out.txt");
             let file = std::fs::File::create(&out).map_err(|e| format!("create: {e}"))?;
-            let mut cmd = ctx.kcat();
-            cmd.args(["-C", "-q", "-e", "-o", "beginning", "-b", &broker.bootstrap, "-t", &topic]);
-            for (k, v) in CONSUMER {
-                cmd.arg("-X").arg(format!("{k}={v}"));
+            let group = ctx.unique("b2-kcat-group");
+            let mut cmd = ctx.kcat_consumer();
+            let what = match mode {
+                KcatMode::Group => {
+                    cmd.args(["-G", &group, "-q", "-e", "-b", &broker.bootstrap]);
+                    "kcat -G"
+                }
+                KcatMode::Assign => {
+                    cmd.args(["-C", "-q", "-e", "-o", "beginning", "-b", &broker.bootstrap]);
+                    cmd.args(["-t", &topic]);
+                    "kcat -C"
+                }
+            };
+            cmd.args(clients::kcat_args(
+                &clients::consumer_config(&broker.bootstrap, &group),
+                clients::KCAT_CONSUMER_SKIP,
+            ));
+            if let KcatMode::Group = mode {
+                // kcat -G takes its topics after the options.
+                cmd.arg(&topic);
             }
             cmd.stdout(Stdio::from(file)).stderr(Stdio::null());
-            let (secs, hwm) = run_timed(cmd, "kcat -C", Duration::from_secs(120))?;
-            check_count("B2 kcat", data::count_lines(&out) as i64, n)?;
-            f.base.push(n as f64 / secs);
-            mem.base.push(hwm as f64 / 1024.0);
+            let (secs, hwm) = run_timed(cmd, what, Duration::from_secs(120))?;
+            check_count(&format!("B2 {what}"), data::count_lines(&out) as i64, n)?;
+            check_digest(&format!("B2 {what} (file vs topic)"), &lines_digest(&out)?, &on_topic)?;
+            match mode {
+                KcatMode::Group => {
+                    f.base.push(n as f64 / secs);
+                    mem.base.push(hwm as f64 / 1024.0);
+                }
+                KcatMode::Assign => assign.base.push(n as f64 / secs),
+            }
             let _ = std::fs::remove_file(&out);
             Ok(())
         };
@@ -175,25 +223,43 @@ pub(super) fn b2(ctx: &mut Ctx) -> R<()> {
             )?;
             let hwm = peak_kib(&p)?;
             drop(p);
-            check_count(
-                if is_java { "B2 Java" } else { "B2 ours" },
-                data::count_lines(&out) as i64,
-                n,
-            )?;
-            let (rate, rss) =
-                if is_java { (&mut f.java, &mut mem.java) } else { (&mut f.ours, &mut mem.ours) };
-            rate.push(n as f64 / secs);
-            rss.push(hwm as f64 / 1024.0);
+            let side = if is_java { "Java" } else { "ours" };
+            check_count(&format!("B2 {side}"), data::count_lines(&out) as i64, n)?;
+            check_digest(&format!("B2 {side} (file vs topic)"), &lines_digest(&out)?, &on_topic)?;
+            if is_java {
+                f.java.push(n as f64 / secs);
+                mem.java.push(hwm as f64 / 1024.0);
+            } else {
+                f.ours.push(n as f64 / secs);
+                assign.ours.push(n as f64 / secs);
+                mem.ours.push(hwm as f64 / 1024.0);
+            }
             let _ = std::fs::remove_file(&out);
             Ok(())
         };
-        with_java_worker(ctx, pair, &mut run_base, &mut run_worker)?;
+        let kcat = std::cell::RefCell::new(&mut run_kcat);
+        let worker = std::cell::RefCell::new(&mut run_worker);
+        let mut sides: Vec<Side<'_>> = Vec::new();
+        let mut g = |ctx: &mut Ctx| (kcat.borrow_mut())(ctx, KcatMode::Group);
+        let mut c = |ctx: &mut Ctx| (kcat.borrow_mut())(ctx, KcatMode::Assign);
+        let mut o = |ctx: &mut Ctx| (worker.borrow_mut())(ctx, false);
+        let mut j = |ctx: &mut Ctx| (worker.borrow_mut())(ctx, true);
+        sides.extend([&mut g as Side<'_>, &mut c, &mut o]);
+        if ctx.java.is_some() {
+            sides.push(&mut j);
+        }
+        rotated(ctx, pair, &mut sides)?;
     }
-    f.note = "ours: connect-standalone with FileStreamSink only, StringConverter, consumer group join included, offset.flush.interval.ms=100 (the sink writes its last partial 256 KiB buffer only on flush); timed until the file holds every byte; kcat -C -e -o beginning (no group), timed start to exit; Java: ConnectStandalone with the same files, timed like ours".into();
+    f.note = format!(
+        "ours: connect-standalone with FileStreamSink only, StringConverter, consumer group join included, offset.flush.interval.ms=100 (the sink writes its last partial 256 KiB buffer only on flush); timed until the file holds every byte; baseline: kcat -G (a group consumer, like ours: group join included) -e, the runtime's consumer settings as -X (but {}), timed start to exit; Java: ConnectStandalone with the same files, timed like ours. Every side's file is checked against the topic's contents (count and an order-independent checksum of the lines)",
+        clients::KCAT_CONSUMER_SKIP.join(", ")
+    );
+    assign.note = "the same runs of ours against kcat -C -e -o beginning (assigns every partition itself, no group join), the same -X settings; reported only".into();
     mem.note =
-        "VmHWM of connect-standalone (and Java's worker) just before it is killed; kcat -C's VmHWM sampled every 2 ms"
+        "VmHWM of connect-standalone (and Java's worker) just before it is killed; kcat -G's VmHWM sampled every 2 ms"
             .into();
     ctx.push(f);
+    ctx.push(assign);
     ctx.push(mem);
     Ok(())
 }
@@ -231,6 +297,7 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
     let broker = Broker::start(ctx, &topics)?;
     let mut fill = Command::new(&self_exe);
     fill.args(["raw-produce", &broker.bootstrap, &filled, &n.to_string(), &size.to_string()]);
+    fill.arg("spread");
     run_timed(fill, "raw-produce (fill)", Duration::from_secs(120))?;
     check_count("B3 fill", broker.total(&filled, parts)?, n)?;
     for (pair, (t_raw, t_ours, t_java)) in names.iter().enumerate() {
@@ -273,10 +340,15 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
         // Sink side, on the pre-filled topic.
         let mut base_snk = |ctx: &mut Ctx| -> R<()> {
             let group = ctx.unique("raw-group");
+            let out = ctx.run_dir("b3-raw")?.join("out.txt");
+            let file = std::fs::File::create(&out).map_err(|e| format!("create: {e}"))?;
             let mut cmd = Command::new(&self_exe);
             cmd.args(["raw-consume", &broker.bootstrap, &filled, &n.to_string(), &group]);
-            cmd.stdout(Stdio::null());
+            cmd.stdout(Stdio::from(file));
             let (secs, _) = run_timed(cmd, "raw-consume", Duration::from_secs(120))?;
+            // raw-consume prints "records bytes" once it has seen every record.
+            let text = std::fs::read_to_string(&out).unwrap_or_default();
+            check_records_bytes("B3 sink raw-consume", &text, n, n * size)?;
             snk.base.push(n as f64 / secs);
             Ok(())
         };
@@ -308,9 +380,8 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
             )?;
             drop(p);
             let text = std::fs::read_to_string(&done).unwrap_or_default();
-            let got: i64 =
-                text.split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(-1);
-            check_count("B3 sink", got, n)?;
+            let side = if is_java { "B3 sink Java" } else { "B3 sink ours" };
+            check_records_bytes(side, &text, n, n * size)?;
             if is_java { &mut snk.java } else { &mut snk.ours }.push(n as f64 / secs);
             Ok(())
         };
@@ -318,10 +389,21 @@ pub(super) fn b3(ctx: &mut Ctx) -> R<()> {
         with_java_worker(ctx, pair, &mut base_snk, &mut worker_snk)?;
     }
     src.note = "ours: bench-worker (GeneratorSource, ByteArrayConverter, runtime producer defaults), start to high watermark; baseline: `pipeline raw-produce` (BaseProducer loop, same producer settings), start to exit after flush; Java: ConnectStandalone with its twin GeneratorSource (scripts/lib/connect-java), timed like ours".into();
-    snk.note = "ours: bench-worker (DiscardSink, ByteArrayConverter, group consumer), start to the sink seeing every record; baseline: `pipeline raw-consume` (BaseConsumer, subscribe with a group, same caps), start to last record; Java: ConnectStandalone with its twin DiscardSink, timed like ours".into();
+    snk.note = "ours: bench-worker (DiscardSink, ByteArrayConverter, group consumer), start to the sink seeing every record; baseline: `pipeline raw-consume` (BaseConsumer, subscribe with a group, same caps), start to last record; Java: ConnectStandalone with its twin DiscardSink, timed like ours. Every side reports records and value bytes when it has seen every record; both are checked (no per-record checksum: it would add work to the timed sink of ours and raw-consume but not to Java's twin)".into();
     ctx.push(src);
     ctx.push(snk);
     Ok(())
+}
+
+/// Checks a B3 sink side's "records bytes" report: every record seen once, every value
+/// byte with it (each value is `size` bytes, so a changed length or a duplicate shows).
+fn check_records_bytes(what: &str, text: &str, n: u64, bytes: u64) -> R<()> {
+    let mut fields = text.split_whitespace().map(|s| s.parse::<i64>().unwrap_or(-1));
+    check_count(what, fields.next().unwrap_or(-1), n)?;
+    match fields.next() {
+        Some(got) if got == bytes as i64 => Ok(()),
+        got => Err(format!("{what}: expected {bytes} value bytes, found {}", got.unwrap_or(-1))),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -346,7 +428,7 @@ pub(super) fn b4(ctx: &mut Ctx) -> R<()> {
     let mut jenc =
         Figure::new("B4", "JSON encode (schemas.enable=false)", "MB/s", Target::OursAtLeast(300.0));
     let mut jdec = Figure::new("B4", "JSON decode (schemas.enable=false)", "MB/s", Target::None);
-    enc.note = "baseline: apache-avro GenericDatumWriter on the same record; ours adds the registry wire format".into();
+    enc.note = "baseline: apache-avro GenericDatumWriter::write_ser of the same record as a #[derive(Serialize)] struct (its fastest path: no Value tree, clone or validation pass per record), a new Vec per record as ours; ours adds the registry wire format".into();
     dec.note = "baseline: apache-avro GenericDatumReader".into();
     jenc.note = "baseline: serde_json::to_vec of the same object".into();
     jdec.note = "baseline: serde_json::from_slice into serde_json::Value".into();

@@ -56,6 +56,19 @@ pub trait Converter: Send + Sync {
         None
     }
 
+    /// The synchronous path of [`to_connect_data`](Converter::to_connect_data), for
+    /// converters that need no I/O; `None` when the converter has none for these bytes
+    /// (the runtime then awaits `to_connect_data`). Must give the same result. The
+    /// default has none.
+    fn to_connect_data_sync(
+        &self,
+        _topic: &str,
+        _headers: &Headers,
+        _data: Option<&[u8]>,
+    ) -> Option<Result<SchemaAndValue>> {
+        None
+    }
+
     /// Deserializes bytes of `topic`; `None` is a null key or value.
     async fn to_connect_data(
         &self,

@@ -108,6 +108,15 @@ impl Converter for ByteArrayConverter {
         })
     }
 
+    fn to_connect_data_sync(
+        &self,
+        _topic: &str,
+        _headers: &Headers,
+        data: Option<&[u8]>,
+    ) -> Option<Result<SchemaAndValue>> {
+        Some(Ok(self.deserialize(data)))
+    }
+
     async fn to_connect_data(
         &self,
         _topic: &str,

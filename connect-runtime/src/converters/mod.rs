@@ -16,6 +16,8 @@
 pub mod json;
 
 mod bytearray;
+#[cfg(test)]
+mod fast_path_tests;
 mod numeric;
 mod simple_header;
 mod string;

@@ -570,18 +570,20 @@ async fn convert(
             .map_err(staged(Stage::HeaderConverter))?;
         headers.add(k.clone(), sv);
     }
-    let key = converters
-        .key
-        .to_connect_data(&m.topic, &headers, m.key.as_deref())
-        .await
-        .map_err(|e| e.context("key converter"))
-        .map_err(staged(Stage::KeyConverter))?;
-    let value = converters
-        .value
-        .to_connect_data(&m.topic, &headers, m.value.as_deref())
-        .await
-        .map_err(|e| e.context("value converter"))
-        .map_err(staged(Stage::ValueConverter))?;
+    // The converters' synchronous path where they have one (no future per record).
+    let key = match converters.key.to_connect_data_sync(&m.topic, &headers, m.key.as_deref()) {
+        Some(sync) => sync,
+        None => converters.key.to_connect_data(&m.topic, &headers, m.key.as_deref()).await,
+    }
+    .map_err(|e| e.context("key converter"))
+    .map_err(staged(Stage::KeyConverter))?;
+    let value = match converters.value.to_connect_data_sync(&m.topic, &headers, m.value.as_deref())
+    {
+        Some(sync) => sync,
+        None => converters.value.to_connect_data(&m.topic, &headers, m.value.as_deref()).await,
+    }
+    .map_err(|e| e.context("value converter"))
+    .map_err(staged(Stage::ValueConverter))?;
     let mut b = SinkRecord::builder(&m.topic, m.partition, m.offset)
         .key(key.schema, key.value)
         .value(value.schema, value.value)

@@ -560,6 +560,15 @@ impl Converter for JsonConverter {
         Some(written.map(|some| some.then_some(buf.as_slice())))
     }
 
+    fn to_connect_data_sync(
+        &self,
+        _topic: &str,
+        _headers: &Headers,
+        data: Option<&[u8]>,
+    ) -> Option<Result<SchemaAndValue>> {
+        Some(self.deserialize(data))
+    }
+
     async fn to_connect_data(
         &self,
         _topic: &str,

@@ -290,6 +290,9 @@ pub struct Plan {
     pub n_keys: usize,
     /// Rows per multi-row statement: `batch.size`, bounded by the parameter limit.
     pub rows_per_statement: usize,
+    /// Whether `insert.method=copy` uses PostgreSQL's binary format (every column has
+    /// a binary form, [`crate::sink::copy::binary_kind`]) rather than text.
+    pub copy_binary: bool,
     table_sql: String,
     column_list: String,
     upsert_clause: String,
@@ -351,12 +354,18 @@ impl Plan {
         let delete_sql = format!("DELETE FROM {table_sql} WHERE {}", wheres.join(" AND "));
         let per_row = columns.len().max(1);
         let rows_per_statement = (parameter_limit(dialect) / per_row).clamp(1, batch_size.max(1));
+        #[cfg(feature = "postgres")]
+        let copy_binary = dialect == Dialect::Postgres
+            && columns.iter().all(|c| crate::sink::copy::binary_kind(&c.kind));
+        #[cfg(not(feature = "postgres"))]
+        let copy_binary = false;
         Plan {
             table,
             dialect,
             columns,
             n_keys,
             rows_per_statement,
+            copy_binary,
             table_sql,
             column_list,
             upsert_clause,
@@ -406,9 +415,10 @@ impl Plan {
         &self.delete_sql
     }
 
-    /// `COPY table (columns) FROM STDIN` (text format).
+    /// `COPY table (columns) FROM STDIN`, in binary format when [`Plan::copy_binary`].
     pub fn copy_sql(&self) -> String {
-        format!("COPY {} ({}) FROM STDIN", self.table_sql, self.column_list)
+        let format = if self.copy_binary { " (FORMAT binary)" } else { "" };
+        format!("COPY {} ({}) FROM STDIN{format}", self.table_sql, self.column_list)
     }
 
     /// The row of bound values for a record; the error names the column.

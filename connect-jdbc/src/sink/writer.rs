@@ -26,6 +26,8 @@ use sqlx::{Arguments, Executor, Transaction};
 
 use crate::connection::Db;
 use crate::sink::config::InsertMethod;
+#[cfg(feature = "postgres")]
+use crate::sink::copy;
 use crate::sink::plan::{Action, Plan};
 use crate::sink::types::{BindKind, SqlValue, copy_text};
 
@@ -259,7 +261,8 @@ impl Tx {
         Box::pin(async move { Err(sqlx::Error::Protocol("COPY needs PostgreSQL".into())) })
     }
 
-    /// Streams the rows of `ops` with COPY … FROM STDIN in text format.
+    /// Streams the rows of `ops` with COPY … FROM STDIN, in binary format when the plan
+    /// allows it (else text), encoded into one buffer sent and reused every `CHUNK` bytes.
     #[cfg(feature = "postgres")]
     fn copy<'a>(
         &'a mut self,
@@ -274,21 +277,37 @@ impl Tx {
             let sql = plan.copy_sql();
             let mut copy = t.copy_in_raw(&sql).await?;
             let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
+            let kinds: Vec<&BindKind> = plan.columns.iter().map(|c| &c.kind).collect();
+            let mut scratch = copy::Scratch::default();
+            if plan.copy_binary {
+                copy::header(&mut buf);
+            }
             for op in ops {
-                for (i, v) in op.row.iter().enumerate() {
-                    if i > 0 {
-                        buf.push(b'\t');
+                if plan.copy_binary {
+                    if let Err(e) = copy::row(&kinds, &op.row, &mut buf, &mut scratch) {
+                        // Ends the COPY (the server rolls it back); the caller bisects.
+                        copy.abort("a value has no binary COPY form").await?;
+                        return Err(encode_error(e));
                     }
-                    copy_text(v, &mut buf);
+                } else {
+                    for (i, v) in op.row.iter().enumerate() {
+                        if i > 0 {
+                            buf.push(b'\t');
+                        }
+                        copy_text(v, &mut buf);
+                    }
+                    buf.push(b'\n');
                 }
-                buf.push(b'\n');
                 if buf.len() >= CHUNK {
-                    let full = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 4096));
-                    copy.send(full).await?;
+                    copy.send(buf.as_slice()).await?;
+                    buf.clear();
                 }
             }
+            if plan.copy_binary {
+                copy::trailer(&mut buf);
+            }
             if !buf.is_empty() {
-                copy.send(buf).await?;
+                copy.send(buf.as_slice()).await?;
             }
             copy.finish().await
         })

@@ -10,7 +10,8 @@
 //! Arguments: `sink-insert`, `sink-copy`, `sink-mysql`, `source`, `psql` or `all`
 //! (default). Environment: `ROWS` (250000), `PUT_BATCH` (records per `put`, 5000),
 //! `BATCH_MAX_ROWS` (the source's `batch.max.rows`, 1000 here; Confluent's default is
-//! 100 and is measured too). Rows are (bigint, text, double, timestamp, boolean, text).
+//! 100 and is measured too), `VARY=1` (put sizes vary between PUT_BATCH/2 and
+//! PUT_BATCH, as a consumer's polls do), `REPEAT` (3). Rows are (bigint, text, double, timestamp, boolean, text).
 //! Prints one line per figure: rows/s and, for ours, the ratio to psql.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -159,9 +160,16 @@ async fn sink(url: &str, method: &str, recs: &[SinkRecord], batch: usize) -> f64
     task.start(sink_task_context(config.clone()), config).await.unwrap();
     // One small put first so the plan and table description are cached.
     task.put(&recs[..1]).await.unwrap();
+    // VARY=1: put sizes vary (as polls of a consumer do) between batch/2 and batch.
+    let vary = std::env::var("VARY").is_ok_and(|v| v == "1");
     let t = Instant::now();
-    for chunk in recs[1..].chunks(batch) {
-        task.put(chunk).await.unwrap();
+    let (mut at, mut k) = (1, 0usize);
+    while at < recs.len() {
+        let size = if vary { batch - (k * 7919) % (batch / 2).max(1) } else { batch };
+        let end = (at + size).min(recs.len());
+        task.put(&recs[at..end]).await.unwrap();
+        at = end;
+        k += 1;
     }
     let secs = t.elapsed().as_secs_f64();
     task.stop().await.unwrap();

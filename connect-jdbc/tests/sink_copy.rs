@@ -171,7 +171,7 @@ async fn write_copy(t: &Target, table: &str, records: &[SinkRecord], binary: boo
             index,
         })
         .collect();
-    write(&t.db, &ops, InsertMethod::Copy).await.unwrap();
+    write(&t.db, &ops, InsertMethod::Copy, None).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,9 @@
 //! how one record becomes a row of bound values. A plan is made once per
 //! (topic, key shape, value shape) and cached; records only run [`Plan::row`].
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use connect_api::data::{Schema, Type, Value};
 use connect_api::record::{ConnectRecord, SinkRecord};
 
@@ -295,6 +298,7 @@ pub struct Plan {
     pub copy_binary: bool,
     table_sql: String,
     column_list: String,
+    insert_cache: Mutex<HashMap<(Action, usize), Arc<str>>>,
     upsert_clause: String,
     update_sql: String,
     delete_sql: String,
@@ -368,10 +372,20 @@ impl Plan {
             copy_binary,
             table_sql,
             column_list,
+            insert_cache: Mutex::default(),
             upsert_clause,
             update_sql,
             delete_sql,
         }
+    }
+
+    /// [`Plan::insert_sql`], built once per action and row count: the same text for
+    /// every statement of that shape, which the driver prepares once per connection.
+    pub fn insert_sql_cached(&self, action: Action, rows: usize) -> Arc<str> {
+        let mut cache = self.insert_cache.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(
+            cache.entry((action, rows)).or_insert_with(|| Arc::from(self.insert_sql(action, rows))),
+        )
     }
 
     /// The multi-row INSERT (or upsert) of `rows` rows.

@@ -20,6 +20,14 @@ use crate::dialect::Dialect;
 /// to whole seconds by their column, and InnoDB's second-resolution `trx_started`.
 pub const WATERMARK_MARGIN_NANOS: i64 = 1_000_000_000;
 
+/// The fewest rows the background run decodes before handing them over, whatever
+/// `batch.max.rows` is: `poll` takes `batch.max.rows` at a time from what was handed
+/// over, so a small `batch.max.rows` costs no wake-up of the run per poll.
+pub const FETCH_CHUNK_ROWS: usize = 1024;
+
+/// Chunks handed over but not yet taken: how far the run reads ahead of `poll`.
+const CHUNKS_AHEAD: usize = 4;
+
 /// What a run reads, fixed for the connector's lifetime.
 #[derive(Debug, Clone)]
 pub struct QuerySpec {
@@ -45,7 +53,7 @@ pub struct QuerySpec {
     pub mapping: super::config::NumericMapping,
     /// `timestamp.delay.interval.ms` in nanoseconds.
     pub delay_nanos: i64,
-    /// Rows per chunk handed over.
+    /// Rows per chunk handed over (`batch.max.rows`, at least [`FETCH_CHUNK_ROWS`]).
     pub chunk: usize,
 }
 
@@ -111,7 +119,7 @@ pub enum RunEvent {
 /// Starts a run in the background; events arrive on the returned receiver. Dropping
 /// the receiver ends the run.
 pub fn spawn_run(db: Db, spec: Arc<QuerySpec>, bounds: RunBounds) -> mpsc::Receiver<RunEvent> {
-    let (tx, rx) = mpsc::channel(4);
+    let (tx, rx) = mpsc::channel(CHUNKS_AHEAD);
     tokio::spawn(async move {
         let outcome = run(&db, &spec, bounds, &tx).await;
         let last = match outcome {

@@ -358,7 +358,7 @@ impl SourceTask for JdbcSourceTask {
             timezone: config.timezone(),
             mapping: config.numeric_mapping(),
             delay_nanos: i64::try_from(config.timestamp_delay().as_nanos()).unwrap_or(i64::MAX),
-            chunk: config.batch_max_rows().clamp(1, 4096),
+            chunk: config.batch_max_rows().clamp(super::query::FETCH_CHUNK_ROWS, 4096),
         };
         let mut sources: Vec<(Arc<QuerySpec>, OffsetMap, String, Vec<OffsetMap>)> = Vec::new();
         if config.query().is_some() {
@@ -481,14 +481,27 @@ impl Running {
                 });
             }
             // Receive until a batch is buffered or the run ended (cancel-safe: every
-            // event is moved into the querier as soon as it arrives).
+            // event is moved into the querier as soon as it arrives). Bulk and
+            // incrementing offsets need no look-ahead, so there the wait is only while
+            // nothing is buffered: rows already read go out while the run reads on. The
+            // timestamp modes wait, as the offset of a run's last rows depends on
+            // knowing that the run ended.
+            let eager = !matches!(q.state, ModeState::Timestamp { .. });
             while let Some(run) = q.run.as_mut()
                 && run.finished.is_none()
                 && q.buffer.len() < batch
             {
-                let event = tokio::select! {
-                    e = run.events.recv() => e,
-                    _ = self.context.cancellation().cancelled() => return Ok(Vec::new()),
+                let event = if q.buffer.is_empty() || !eager {
+                    tokio::select! {
+                        e = run.events.recv() => e,
+                        _ = self.context.cancellation().cancelled() => return Ok(Vec::new()),
+                    }
+                } else {
+                    match run.events.try_recv() {
+                        Ok(e) => Some(e),
+                        Err(mpsc::error::TryRecvError::Empty) => break,
+                        Err(mpsc::error::TryRecvError::Disconnected) => None,
+                    }
                 };
                 match event {
                     Some(RunEvent::Started { watermark, lower }) => {
@@ -508,7 +521,7 @@ impl Running {
             if failed {
                 return self.handle_failure(idx).await;
             }
-            let mut records = Vec::new();
+            let mut records = Vec::with_capacity(batch.min(q.buffer.len()));
             q.drain(batch, &mut records);
             if q.buffer.is_empty()
                 && let Some(Ok(plan)) = q.run.as_mut().and_then(|r| r.finished.take())

@@ -180,6 +180,9 @@ impl ConnectionSettings {
     }
 
     async fn connect_once(&self, max: u32, packet: Option<&PacketLimit>) -> Result<Db> {
+        // Only MySQL connections report a packet size.
+        #[cfg(not(feature = "mysql"))]
+        let _ = packet;
         let bad_url = |e: sqlx::Error| {
             ConnectError::config(format!(
                 "connection.url {} is not valid: {e}",

@@ -175,6 +175,9 @@ struct Params<'a> {
 
 impl Tx {
     async fn begin(db: &Db, max_packet: Option<usize>) -> Result<Tx, sqlx::Error> {
+        // Only MySQL statements are sized by a packet.
+        #[cfg(not(feature = "mysql"))]
+        let _ = max_packet;
         Ok(match db {
             #[cfg(feature = "postgres")]
             Db::Postgres(p) => Tx::Pg(p.begin().await?),

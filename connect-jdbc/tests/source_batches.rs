@@ -1,7 +1,8 @@
 //! The source reads ahead in chunks larger than `batch.max.rows` while `poll` hands them
 //! out: every poll still returns at most `batch.max.rows` records, every row arrives
 //! once and in order, and each record's offset is exactly its own row's position, so a
-//! restart after any committed poll resumes at the next row.
+//! restart after any committed poll resumes at the next row. Runs of an unchanged table
+//! share one plan and value schema.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -9,7 +10,7 @@ mod source_support;
 
 use std::time::{Duration, Instant};
 
-use connect_api::record::SourceRecord;
+use connect_api::record::{ConnectRecord, SourceRecord};
 use connect_jdbc::Dialect;
 use connect_testkit::SourceTaskHarness;
 use source_support::*;
@@ -74,5 +75,48 @@ mod incrementing_batches {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn mysql() {
         incrementing_batches_and_offsets(Dialect::MySql).await
+    }
+}
+
+/// Bulk mode reads the table again every poll interval: while the table is unchanged the
+/// runs share one value schema (one plan), and a new column gets a new one.
+async fn bulk_runs_share_one_schema(d: Dialect) {
+    let db = TestDb::shared(d).await;
+    let t = common::unique("plans");
+    db.exec(&format!(
+        "CREATE TABLE {t} (id INTEGER PRIMARY KEY, name VARCHAR(20)); \
+         INSERT INTO {t} (id, name) VALUES (1, 'a'); INSERT INTO {t} (id, name) VALUES (2, 'b')"
+    ))
+    .await;
+    let config = db.config(&[("mode", "bulk"), ("table.whitelist", &t), ("topic.prefix", "p_")]);
+    let task_config = task_configs(&config, 1).await.remove(0);
+    let mut h = SourceTaskHarness::start(new_task(), task_config).await.unwrap();
+    let runs = h.poll_until(6, Duration::from_secs(20)).await.unwrap();
+    let first = runs[0].value_schema().unwrap().clone();
+    for r in &runs {
+        assert!(r.value_schema().unwrap().ptr_eq(&first), "a run rebuilt the schema");
+    }
+    db.exec(&format!("ALTER TABLE {t} ADD COLUMN extra INTEGER")).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let batch = h.poll().await.unwrap();
+        if let Some(r) = batch.iter().find(|r| r.value_schema().unwrap().field("extra").is_some()) {
+            assert!(!r.value_schema().unwrap().ptr_eq(&first));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the new column never appeared");
+    }
+    h.stop().await.unwrap();
+}
+
+mod bulk_plans {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        bulk_runs_share_one_schema(Dialect::Postgres).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn mysql() {
+        bulk_runs_share_one_schema(Dialect::MySql).await
     }
 }

@@ -126,6 +126,8 @@ struct Querier {
     run: Option<ActiveRun>,
     buffer: VecDeque<DecodedRow>,
     completed_runs: u64,
+    /// The plan of the last run that read rows, offered to the next run.
+    last_plan: Option<Arc<RowPlan>>,
 }
 
 impl Querier {
@@ -243,10 +245,11 @@ impl Querier {
                 emitted.retain(|k, _| k.timestamp() >= n);
             }
         }
-        if let Some(plan) = plan
-            && let Some(&f) = plan.timestamp_fields.first()
-        {
-            self.bind_utc = plan.columns[f].decoder == Decoder::TimestampUtc;
+        if let Some(plan) = plan {
+            if let Some(&f) = plan.timestamp_fields.first() {
+                self.bind_utc = plan.columns[f].decoder == Decoder::TimestampUtc;
+            }
+            self.last_plan = Some(plan);
         }
         self.completed_runs += 1;
         self.next_due = Instant::now() + poll_interval;
@@ -429,6 +432,7 @@ impl SourceTask for JdbcSourceTask {
                 run: None,
                 buffer: VecDeque::new(),
                 completed_runs: 0,
+                last_plan: None,
             });
         }
         let order = (0..queriers.len()).collect();
@@ -473,7 +477,12 @@ impl Running {
                     return Ok(Vec::new());
                 }
                 q.run = Some(ActiveRun {
-                    events: spawn_run(self.db.clone(), q.spec.clone(), q.bounds()),
+                    events: spawn_run(
+                        self.db.clone(),
+                        q.spec.clone(),
+                        q.bounds(),
+                        q.last_plan.clone(),
+                    ),
                     watermark: None,
                     lower: None,
                     seen: HashMap::new(),

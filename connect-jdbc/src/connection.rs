@@ -2,6 +2,8 @@
 //! and the one place where database errors are classified as retriable or not.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use connect_api::config::{ConfigDef, ConfigKey, Importance, Type};
@@ -133,10 +135,20 @@ impl ConnectionSettings {
     /// `backoff` between tries. The last failure is returned, classified by
     /// [`classify`] and naming the URL (without credentials).
     pub async fn connect(&self, max_connections: u32) -> Result<Db> {
+        self.connect_observing(max_connections, None).await
+    }
+
+    /// [`connect`](Self::connect), and each new MySQL connection of the pool reports
+    /// its `max_allowed_packet` to `packet` (read once per connection).
+    pub async fn connect_observing(
+        &self,
+        max_connections: u32,
+        packet: Option<&PacketLimit>,
+    ) -> Result<Db> {
         let attempts = self.attempts.max(1);
         let mut last = None;
         for attempt in 1..=attempts {
-            match self.connect_once(max_connections).await {
+            match self.connect_once(max_connections, packet).await {
                 Ok(db) => return Ok(db),
                 // A bad URL or a driver this build lacks: trying again cannot help.
                 Err(e) if e.kind() == connect_api::ErrorKind::Config => return Err(e),
@@ -167,7 +179,10 @@ impl ConnectionSettings {
         ))
     }
 
-    async fn connect_once(&self, max: u32) -> Result<Db> {
+    async fn connect_once(&self, max: u32, packet: Option<&PacketLimit>) -> Result<Db> {
+        // Only MySQL connections report a packet size.
+        #[cfg(not(feature = "mysql"))]
+        let _ = packet;
         let bad_url = |e: sqlx::Error| {
             ConnectError::config(format!(
                 "connection.url {} is not valid: {e}",
@@ -206,12 +221,24 @@ impl ConnectionSettings {
                 if let Some(p) = &self.password {
                     o = o.password(p);
                 }
-                let pool = MySqlPoolOptions::new()
-                    .max_connections(max)
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .connect_with(o)
-                    .await
-                    .map_err(classify)?;
+                let mut options =
+                    MySqlPoolOptions::new().max_connections(max).acquire_timeout(ACQUIRE_TIMEOUT);
+                if let Some(limit) = packet {
+                    let limit = limit.clone();
+                    options = options.after_connect(move |conn, _| {
+                        let limit = limit.clone();
+                        Box::pin(async move {
+                            let bytes: i64 =
+                                sqlx::query_scalar("SELECT CAST(@@max_allowed_packet AS SIGNED)")
+                                    .persistent(false)
+                                    .fetch_one(&mut *conn)
+                                    .await?;
+                            limit.observe(usize::try_from(bytes).unwrap_or(0));
+                            Ok(())
+                        })
+                    });
+                }
+                let pool = options.connect_with(o).await.map_err(classify)?;
                 Ok(Db::MySql(pool))
             }
             #[cfg(not(feature = "sqlite"))]
@@ -230,6 +257,38 @@ impl ConnectionSettings {
                     .map_err(classify)?;
                 Ok(Db::Sqlite(pool))
             }
+        }
+    }
+}
+
+/// The smallest MySQL `max_allowed_packet` of a pool's connections, as each new
+/// connection reads it (the server's global value when the connection was opened; the
+/// session value is read-only). Statements are sized below it.
+#[derive(Debug, Clone)]
+pub struct PacketLimit(Arc<AtomicUsize>);
+
+impl Default for PacketLimit {
+    fn default() -> Self {
+        PacketLimit(Arc::new(AtomicUsize::new(usize::MAX)))
+    }
+}
+
+impl PacketLimit {
+    /// A limit no connection reported yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a connection's `max_allowed_packet`.
+    pub fn observe(&self, bytes: usize) {
+        self.0.fetch_min(bytes, Ordering::Relaxed);
+    }
+
+    /// The smallest one reported, if any.
+    pub fn get(&self) -> Option<usize> {
+        match self.0.load(Ordering::Relaxed) {
+            usize::MAX => None,
+            n => Some(n),
         }
     }
 }

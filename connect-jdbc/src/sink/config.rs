@@ -64,7 +64,8 @@ pub enum InsertMode {
 pub enum InsertMethod {
     /// Multi-row `INSERT … VALUES (…), (…)` with bind parameters.
     Insert,
-    /// PostgreSQL `COPY … FROM STDIN` (text format), insert mode only.
+    /// PostgreSQL `COPY … FROM STDIN` (binary format; text when a column has no binary
+    /// form here), insert mode only.
     Copy,
 }
 

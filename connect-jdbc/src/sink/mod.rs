@@ -14,6 +14,8 @@
 //! See `README-sink.md` for every key, its default, and the delivery guarantee.
 
 pub mod config;
+#[cfg(feature = "postgres")]
+pub mod copy;
 pub mod metadata;
 pub mod plan;
 mod task;

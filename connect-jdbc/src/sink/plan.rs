@@ -3,6 +3,9 @@
 //! how one record becomes a row of bound values. A plan is made once per
 //! (topic, key shape, value shape) and cached; records only run [`Plan::row`].
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use connect_api::data::{Schema, Type, Value};
 use connect_api::record::{ConnectRecord, SinkRecord};
 
@@ -290,8 +293,12 @@ pub struct Plan {
     pub n_keys: usize,
     /// Rows per multi-row statement: `batch.size`, bounded by the parameter limit.
     pub rows_per_statement: usize,
+    /// Whether `insert.method=copy` uses PostgreSQL's binary format (every column has
+    /// a binary form, [`crate::sink::copy::binary_kind`]) rather than text.
+    pub copy_binary: bool,
     table_sql: String,
     column_list: String,
+    insert_cache: Mutex<HashMap<(Action, usize), Arc<str>>>,
     upsert_clause: String,
     update_sql: String,
     delete_sql: String,
@@ -351,18 +358,34 @@ impl Plan {
         let delete_sql = format!("DELETE FROM {table_sql} WHERE {}", wheres.join(" AND "));
         let per_row = columns.len().max(1);
         let rows_per_statement = (parameter_limit(dialect) / per_row).clamp(1, batch_size.max(1));
+        #[cfg(feature = "postgres")]
+        let copy_binary = dialect == Dialect::Postgres
+            && columns.iter().all(|c| crate::sink::copy::binary_kind(&c.kind));
+        #[cfg(not(feature = "postgres"))]
+        let copy_binary = false;
         Plan {
             table,
             dialect,
             columns,
             n_keys,
             rows_per_statement,
+            copy_binary,
             table_sql,
             column_list,
+            insert_cache: Mutex::default(),
             upsert_clause,
             update_sql,
             delete_sql,
         }
+    }
+
+    /// [`Plan::insert_sql`], built once per action and row count: the same text for
+    /// every statement of that shape, which the driver prepares once per connection.
+    pub fn insert_sql_cached(&self, action: Action, rows: usize) -> Arc<str> {
+        let mut cache = self.insert_cache.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(
+            cache.entry((action, rows)).or_insert_with(|| Arc::from(self.insert_sql(action, rows))),
+        )
     }
 
     /// The multi-row INSERT (or upsert) of `rows` rows.
@@ -406,9 +429,10 @@ impl Plan {
         &self.delete_sql
     }
 
-    /// `COPY table (columns) FROM STDIN` (text format).
+    /// `COPY table (columns) FROM STDIN`, in binary format when [`Plan::copy_binary`].
     pub fn copy_sql(&self) -> String {
-        format!("COPY {} ({}) FROM STDIN", self.table_sql, self.column_list)
+        let format = if self.copy_binary { " (FORMAT binary)" } else { "" };
+        format!("COPY {} ({}) FROM STDIN{format}", self.table_sql, self.column_list)
     }
 
     /// The row of bound values for a record; the error names the column.

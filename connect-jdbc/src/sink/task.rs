@@ -11,7 +11,7 @@ use connect_api::record::{ConnectRecord, OffsetAndMetadata, SinkRecord, TopicPar
 use connect_api::{ConnectError, Result, SinkTask};
 use tracing::{debug, info, warn};
 
-use crate::connection::{Db, classify};
+use crate::connection::{Db, PacketLimit, classify};
 use crate::dialect::Dialect;
 use crate::sink::config::{InsertMethod, InsertMode, JdbcSinkConfig};
 use crate::sink::metadata::{self, NewColumn, TableId, TableInfo};
@@ -53,6 +53,7 @@ struct State {
     config: JdbcSinkConfig,
     context: SinkTaskContext,
     db: Db,
+    packet: PacketLimit,
     dialect: Dialect,
     mapping: Mapping,
     mode: InsertMode,
@@ -285,7 +286,8 @@ impl State {
         // the write goes on after it.
         let mut from = 0;
         while from < ops.len() {
-            match writer::write(&self.db, &ops[from..], self.method).await {
+            let packet = self.packet.get();
+            match writer::write(&self.db, &ops[from..], self.method, packet).await {
                 Ok(()) => break,
                 Err(WriteError::Db(e)) => {
                     return Err(classify(e).context(format!(
@@ -332,7 +334,8 @@ impl SinkTask for JdbcSinkTask {
         let settings = config.connection()?;
         let dialect = settings.dialect();
         let tz = TimeZone::parse(&config.db_timezone).map_err(ConnectError::config)?;
-        let db = settings.connect(2).await?;
+        let packet = PacketLimit::new();
+        let db = settings.connect_observing(2, Some(&packet)).await?;
         info!(dialect = dialect.name(), "JdbcSinkTask started");
         self.state = Some(State {
             mapping: Mapping {
@@ -347,6 +350,7 @@ impl SinkTask for JdbcSinkTask {
             config,
             context,
             db,
+            packet,
             dialect,
             tables: HashMap::new(),
             plans: HashMap::new(),

@@ -4,6 +4,7 @@
 //! finds the bad one.
 
 use std::collections::HashSet;
+use std::ops::Range;
 use std::sync::Arc;
 
 use bigdecimal::BigDecimal;
@@ -26,6 +27,8 @@ use sqlx::{Arguments, Executor, Transaction};
 
 use crate::connection::Db;
 use crate::sink::config::InsertMethod;
+#[cfg(feature = "postgres")]
+use crate::sink::copy;
 use crate::sink::plan::{Action, Plan};
 use crate::sink::types::{BindKind, SqlValue, copy_text};
 
@@ -55,8 +58,9 @@ pub enum WriteError {
 enum Tx {
     #[cfg(feature = "postgres")]
     Pg(Transaction<'static, Postgres>),
+    /// With the smallest `max_allowed_packet` of the pool's connections, when known.
     #[cfg(feature = "mysql")]
-    My(Transaction<'static, MySql>),
+    My(Transaction<'static, MySql>, Option<usize>),
     #[cfg(feature = "sqlite")]
     Lite(Transaction<'static, Sqlite>),
 }
@@ -170,12 +174,15 @@ struct Params<'a> {
 }
 
 impl Tx {
-    async fn begin(db: &Db) -> Result<Tx, sqlx::Error> {
+    async fn begin(db: &Db, max_packet: Option<usize>) -> Result<Tx, sqlx::Error> {
+        // Only MySQL statements are sized by a packet.
+        #[cfg(not(feature = "mysql"))]
+        let _ = max_packet;
         Ok(match db {
             #[cfg(feature = "postgres")]
             Db::Postgres(p) => Tx::Pg(p.begin().await?),
             #[cfg(feature = "mysql")]
-            Db::MySql(p) => Tx::My(p.begin().await?),
+            Db::MySql(p) => Tx::My(p.begin().await?, max_packet),
             #[cfg(feature = "sqlite")]
             Db::Sqlite(p) => Tx::Lite(p.begin().await?),
         })
@@ -186,9 +193,19 @@ impl Tx {
             #[cfg(feature = "postgres")]
             Tx::Pg(t) => t.commit().await,
             #[cfg(feature = "mysql")]
-            Tx::My(t) => t.commit().await,
+            Tx::My(t, _) => t.commit().await,
             #[cfg(feature = "sqlite")]
             Tx::Lite(t) => t.commit().await,
+        }
+    }
+
+    /// The packet budget of MySQL statements, when known.
+    fn max_packet(&self) -> Option<usize> {
+        match self {
+            #[cfg(feature = "mysql")]
+            Tx::My(_, max) => *max,
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 
@@ -199,7 +216,7 @@ impl Tx {
                 #[cfg(feature = "postgres")]
                 Tx::Pg(t) => (&mut **t).execute(sql).await.map(|_| ()),
                 #[cfg(feature = "mysql")]
-                Tx::My(t) => (&mut **t).execute(sql).await.map(|_| ()),
+                Tx::My(t, _) => (&mut **t).execute(sql).await.map(|_| ()),
                 #[cfg(feature = "sqlite")]
                 Tx::Lite(t) => (&mut **t).execute(sql).await.map(|_| ()),
             }
@@ -225,7 +242,7 @@ impl Tx {
                     Ok(sqlx::query_with(sql, args).execute(&mut **t).await?.rows_affected())
                 }
                 #[cfg(feature = "mysql")]
-                Tx::My(t) => {
+                Tx::My(t, _) => {
                     let mut args = MySqlArguments::default();
                     for op in p.ops {
                         for &c in p.cols {
@@ -259,7 +276,8 @@ impl Tx {
         Box::pin(async move { Err(sqlx::Error::Protocol("COPY needs PostgreSQL".into())) })
     }
 
-    /// Streams the rows of `ops` with COPY … FROM STDIN in text format.
+    /// Streams the rows of `ops` with COPY … FROM STDIN, in binary format when the plan
+    /// allows it (else text), encoded into one buffer sent and reused every `CHUNK` bytes.
     #[cfg(feature = "postgres")]
     fn copy<'a>(
         &'a mut self,
@@ -274,21 +292,37 @@ impl Tx {
             let sql = plan.copy_sql();
             let mut copy = t.copy_in_raw(&sql).await?;
             let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
+            let kinds: Vec<&BindKind> = plan.columns.iter().map(|c| &c.kind).collect();
+            let mut scratch = copy::Scratch::default();
+            if plan.copy_binary {
+                copy::header(&mut buf);
+            }
             for op in ops {
-                for (i, v) in op.row.iter().enumerate() {
-                    if i > 0 {
-                        buf.push(b'\t');
+                if plan.copy_binary {
+                    if let Err(e) = copy::row(&kinds, &op.row, &mut buf, &mut scratch) {
+                        // Ends the COPY (the server rolls it back); the caller bisects.
+                        copy.abort("a value has no binary COPY form").await?;
+                        return Err(encode_error(e));
                     }
-                    copy_text(v, &mut buf);
+                } else {
+                    for (i, v) in op.row.iter().enumerate() {
+                        if i > 0 {
+                            buf.push(b'\t');
+                        }
+                        copy_text(v, &mut buf);
+                    }
+                    buf.push(b'\n');
                 }
-                buf.push(b'\n');
                 if buf.len() >= CHUNK {
-                    let full = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 4096));
-                    copy.send(full).await?;
+                    copy.send(buf.as_slice()).await?;
+                    buf.clear();
                 }
             }
+            if plan.copy_binary {
+                copy::trailer(&mut buf);
+            }
             if !buf.is_empty() {
-                copy.send(buf).await?;
+                copy.send(buf.as_slice()).await?;
             }
             copy.finish().await
         })
@@ -296,30 +330,108 @@ impl Tx {
 }
 
 /// Splits `ops` (one plan, one action) into statements: at most
-/// `rows_per_statement` rows each and, for PostgreSQL upserts, no key twice in one
-/// statement (`ON CONFLICT` cannot touch a row twice in one command).
-fn statements(ops: &[Op], action: Action) -> Vec<std::ops::Range<usize>> {
+/// `rows_per_statement` rows each, for PostgreSQL upserts no key twice in one
+/// statement (`ON CONFLICT` cannot touch a row twice in one command), and with a MySQL
+/// `max_allowed_packet` no statement (its SQL when prepared, its parameters when
+/// executed) larger than the packet. Each statement then has one of a few row counts
+/// ([`shapes`]), so batches of any size reuse the same prepared statements.
+fn statements(ops: &[Op], action: Action, max_packet: Option<usize>) -> Vec<Range<usize>> {
     let Some(first) = ops.first() else { return Vec::new() };
     let plan = &first.plan;
     let per = plan.rows_per_statement.max(1);
     let split_dups = action == Action::Upsert && plan.dialect == crate::Dialect::Postgres;
+    // A packet budget: the statement's fixed part, then each row's share.
+    let budget = max_packet.map(|max| {
+        let one = plan.insert_sql_cached(action, 1).len();
+        let sql_per_row = plan.insert_sql_cached(action, 2).len().saturating_sub(one);
+        (max.saturating_sub(PACKET_MARGIN + one), sql_per_row)
+    });
     let mut out = Vec::new();
     let mut start = 0;
     let mut keys: HashSet<&[SqlValue]> = HashSet::new();
-    for (i, op) in ops.iter().enumerate() {
-        let full = i - start >= per;
-        let dup = split_dups && !keys.insert(&op.row[..plan.n_keys]);
-        if full || dup {
-            out.push(start..i);
-            start = i;
-            keys.clear();
-            if split_dups {
-                keys.insert(&op.row[..plan.n_keys]);
+    while start < ops.len() {
+        // The longest statement from `start`; `cut` when a limit (not a repeated key or
+        // the end of the batch) ends it.
+        let (mut end, mut cut, mut bytes) = (start, false, 0usize);
+        keys.clear();
+        while end < ops.len() {
+            let row = &ops[end].row;
+            if end - start >= per {
+                cut = true;
+                break;
             }
+            if split_dups && !keys.insert(&row[..plan.n_keys]) {
+                break;
+            }
+            if let Some((b, sql)) = budget {
+                let row_bytes = sql.max(mysql_row_bytes(row));
+                if end > start && bytes.saturating_add(row_bytes) > b {
+                    cut = true;
+                    break;
+                }
+                bytes = bytes.saturating_add(row_bytes);
+            }
+            end += 1;
+        }
+        if cut {
+            // A full statement: the largest shape that fits, then go on after it.
+            let n = shape(end - start, per);
+            out.push(start..start + n);
+            start += n;
+        } else {
+            shapes(start..end, per, &mut out);
+            start = end;
         }
     }
-    out.push(start..ops.len());
     out
+}
+
+/// Bytes kept free below `max_allowed_packet` for the packet and command headers.
+const PACKET_MARGIN: usize = 1024;
+
+/// The largest statement shape of at most `rows` rows: `per`, or a power of two below
+/// it (at most log2(`per`) + 2 shapes per plan and action).
+fn shape(rows: usize, per: usize) -> usize {
+    if rows >= per { per } else { 1 << rows.max(1).ilog2() }
+}
+
+/// Splits `range` into statements of the largest shapes, largest first.
+fn shapes(range: Range<usize>, per: usize, out: &mut Vec<Range<usize>>) {
+    let mut start = range.start;
+    while start < range.end {
+        let n = shape(range.end - start, per);
+        out.push(start..start + n);
+        start += n;
+    }
+}
+
+/// An upper bound of the bytes a row's parameters take in a MySQL `COM_STMT_EXECUTE`:
+/// per parameter its type (2 bytes) and value (a length prefix of up to 9 bytes for
+/// variable-length ones), and the row's share of the NULL bitmap.
+fn mysql_row_bytes(row: &[SqlValue]) -> usize {
+    let values: usize = row
+        .iter()
+        .map(|v| match v {
+            SqlValue::Null => 0,
+            SqlValue::Bool(_) | SqlValue::I8(_) => 1,
+            SqlValue::I16(_) => 2,
+            SqlValue::I32(_) | SqlValue::F32(_) => 4,
+            SqlValue::I64(_) | SqlValue::F64(_) => 8,
+            SqlValue::Text(s) => s.len() + 9,
+            SqlValue::Bytes(b) => b.len() + 9,
+            // Sent as text: digits, sign, point and zeros of a negative exponent.
+            SqlValue::Decimal(d) => {
+                let digits = usize::try_from(d.digits()).unwrap_or(usize::MAX / 2);
+                let scale = usize::try_from(d.fractional_digit_count().unsigned_abs())
+                    .unwrap_or(usize::MAX / 2);
+                digits.saturating_add(scale).saturating_add(12)
+            }
+            SqlValue::Date(_) => 5,
+            SqlValue::Time(_) => 13,
+            SqlValue::Timestamp(_) | SqlValue::TimestampTz(_) => 12,
+        })
+        .fold(0usize, usize::saturating_add);
+    values.saturating_add(row.len() * 2 + row.len().div_ceil(8))
 }
 
 /// Writes `ops` (one plan, one action) as multi-row statements, or one per row for
@@ -329,7 +441,7 @@ fn write_rows<'a>(
     tx: &'a mut Tx,
     ops: &'a [Op],
     action: Action,
-) -> BoxFuture<'a, Result<(), (std::ops::Range<usize>, sqlx::Error)>> {
+) -> BoxFuture<'a, Result<(), (Range<usize>, sqlx::Error)>> {
     Box::pin(async move {
         let Some(first) = ops.first() else { return Ok(()) };
         let plan = Arc::clone(&first.plan);
@@ -337,8 +449,8 @@ fn write_rows<'a>(
         match action {
             Action::Insert | Action::Upsert => {
                 let all: Vec<usize> = (0..n).collect();
-                for range in statements(ops, action) {
-                    let sql = plan.insert_sql(action, range.len());
+                for range in statements(ops, action, tx.max_packet()) {
+                    let sql = plan.insert_sql_cached(action, range.len());
                     let p = Params { ops: &ops[range.clone()], cols: &all };
                     tx.exec(&sql, p).await.map_err(|e| (range, e))?;
                 }
@@ -367,7 +479,9 @@ const SAVEPOINT: &str = "SAVEPOINT connect_jdbc_sink";
 const RELEASE: &str = "RELEASE SAVEPOINT connect_jdbc_sink";
 const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT connect_jdbc_sink";
 
-/// Writes `ops` in one transaction and commits it.
+/// Writes `ops` in one transaction and commits it. `max_packet` is MySQL's
+/// `max_allowed_packet` (the smallest of the pool's connections, see
+/// [`crate::connection::PacketLimit`]): no statement is larger.
 ///
 /// Consecutive ops of the same plan and action form a segment, written with
 /// multi-row statements (or one COPY with `insert.method=copy`), each behind a
@@ -381,12 +495,13 @@ pub fn write<'a>(
     db: &'a Db,
     ops: &'a [Op],
     method: InsertMethod,
+    max_packet: Option<usize>,
 ) -> BoxFuture<'a, Result<(), WriteError>> {
     Box::pin(async move {
         if ops.is_empty() {
             return Ok(());
         }
-        let mut tx = Tx::begin(db).await.map_err(WriteError::Db)?;
+        let mut tx = Tx::begin(db, max_packet).await.map_err(WriteError::Db)?;
         let mut start = 0;
         while start < ops.len() {
             let plan = &ops[start].plan;
@@ -478,4 +593,80 @@ fn bisect<'a>(
         }
         Ok(None)
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::Dialect;
+    use crate::sink::metadata::TableId;
+    use crate::sink::plan::{Column, Source};
+
+    fn make_ops(dialect: Dialect, batch: usize, rows: Vec<Vec<SqlValue>>) -> Vec<Op> {
+        let columns = [BindKind::I64, BindKind::Text]
+            .into_iter()
+            .enumerate()
+            .map(|(i, kind)| Column { sql_name: format!("c{i}"), source: Source::Topic, kind })
+            .collect();
+        let plan = Arc::new(Plan::new(TableId::parse("t"), dialect, false, columns, 1, batch));
+        rows.into_iter()
+            .enumerate()
+            .map(|(index, row)| Op { plan: Arc::clone(&plan), action: Action::Insert, row, index })
+            .collect()
+    }
+
+    fn rows(n: usize, text: usize) -> Vec<Vec<SqlValue>> {
+        (0..n).map(|i| vec![SqlValue::I64(i as i64), SqlValue::Text("x".repeat(text))]).collect()
+    }
+
+    fn covers(ranges: &[Range<usize>], n: usize) {
+        let mut next = 0;
+        for r in ranges {
+            assert_eq!(r.start, next, "{ranges:?}");
+            assert!(r.end > r.start, "{ranges:?}");
+            next = r.end;
+        }
+        assert_eq!(next, n);
+    }
+
+    #[test]
+    fn batches_of_any_size_use_a_few_statement_shapes() {
+        let mut shapes = HashSet::new();
+        for n in (1..700).chain([2999, 3000, 3001, 5000, 12_345]) {
+            let ops = make_ops(Dialect::Postgres, 3000, rows(n, 1));
+            let ranges = statements(&ops, Action::Insert, None);
+            covers(&ranges, n);
+            for r in &ranges {
+                assert!(r.len() == 3000 || r.len().is_power_of_two(), "{n}: {ranges:?}");
+                shapes.insert(r.len());
+            }
+            // Largest first: at most one statement of each smaller shape.
+            let small: Vec<usize> = ranges.iter().map(|r| r.len()).filter(|&l| l < 3000).collect();
+            assert!(small.windows(2).all(|w| w[0] > w[1]), "{n}: {small:?}");
+        }
+        assert!(shapes.len() <= 13, "{shapes:?}");
+    }
+
+    #[test]
+    fn mysql_statements_fit_max_allowed_packet_and_pack_small_rows() {
+        let max = 64 * 1024;
+        let ops = make_ops(Dialect::MySql, 3000, rows(1000, 1000));
+        let ranges = statements(&ops, Action::Insert, Some(max));
+        covers(&ranges, 1000);
+        for r in &ranges {
+            let params: usize = ops[r.clone()].iter().map(|op| mysql_row_bytes(&op.row)).sum();
+            let sql = ops[0].plan.insert_sql(Action::Insert, r.len()).len();
+            assert!(params + PACKET_MARGIN <= max && sql <= max, "{r:?}: {params} bytes");
+        }
+        // Rows of ~1 kB: 32 to a statement (the power of two below the ~60 that fit).
+        assert!(ranges.iter().take(30).all(|r| r.len() == 32), "{ranges:?}");
+        // Small rows: batch.size rows to a statement, as without a packet limit.
+        let small = make_ops(Dialect::MySql, 3000, rows(6000, 1));
+        let ranges = statements(&small, Action::Insert, Some(1 << 20));
+        assert_eq!(ranges, [0..3000, 3000..6000]);
+        // One row larger than the packet still goes (alone): the server names the problem.
+        let huge = make_ops(Dialect::MySql, 3000, rows(3, 100_000));
+        assert_eq!(statements(&huge, Action::Insert, Some(max)), [0..1, 1..2, 2..3]);
+    }
 }

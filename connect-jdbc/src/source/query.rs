@@ -20,6 +20,14 @@ use crate::dialect::Dialect;
 /// to whole seconds by their column, and InnoDB's second-resolution `trx_started`.
 pub const WATERMARK_MARGIN_NANOS: i64 = 1_000_000_000;
 
+/// The fewest rows the background run decodes before handing them over, whatever
+/// `batch.max.rows` is: `poll` takes `batch.max.rows` at a time from what was handed
+/// over, so a small `batch.max.rows` costs no wake-up of the run per poll.
+pub const FETCH_CHUNK_ROWS: usize = 1024;
+
+/// Chunks handed over but not yet taken: how far the run reads ahead of `poll`.
+const CHUNKS_AHEAD: usize = 4;
+
 /// What a run reads, fixed for the connector's lifetime.
 #[derive(Debug, Clone)]
 pub struct QuerySpec {
@@ -45,7 +53,7 @@ pub struct QuerySpec {
     pub mapping: super::config::NumericMapping,
     /// `timestamp.delay.interval.ms` in nanoseconds.
     pub delay_nanos: i64,
-    /// Rows per chunk handed over.
+    /// Rows per chunk handed over (`batch.max.rows`, at least [`FETCH_CHUNK_ROWS`]).
     pub chunk: usize,
 }
 
@@ -109,11 +117,18 @@ pub enum RunEvent {
 }
 
 /// Starts a run in the background; events arrive on the returned receiver. Dropping
-/// the receiver ends the run.
-pub fn spawn_run(db: Db, spec: Arc<QuerySpec>, bounds: RunBounds) -> mpsc::Receiver<RunEvent> {
-    let (tx, rx) = mpsc::channel(4);
+/// the receiver ends the run. `previous` is the plan of the query's last run: when the
+/// result and the table's metadata are unchanged it is reused, so every run's records
+/// share one value schema.
+pub fn spawn_run(
+    db: Db,
+    spec: Arc<QuerySpec>,
+    bounds: RunBounds,
+    previous: Option<Arc<RowPlan>>,
+) -> mpsc::Receiver<RunEvent> {
+    let (tx, rx) = mpsc::channel(CHUNKS_AHEAD);
     tokio::spawn(async move {
-        let outcome = run(&db, &spec, bounds, &tx).await;
+        let outcome = run(&db, &spec, bounds, previous, &tx).await;
         let last = match outcome {
             Ok(plan) => RunEvent::Done(plan),
             Err(e) => RunEvent::Failed(e),
@@ -252,6 +267,7 @@ struct Collector<'a> {
     spec: &'a QuerySpec,
     metadata: &'a [ColumnMeta],
     plan: Option<Arc<RowPlan>>,
+    previous: Option<Arc<RowPlan>>,
     chunk: Vec<DecodedRow>,
 }
 
@@ -260,9 +276,18 @@ impl Collector<'_> {
         let plan = match &self.plan {
             Some(p) => p.clone(),
             None => {
+                let sig = signature(row);
+                let reusable = self
+                    .previous
+                    .take()
+                    .filter(|p| p.signature == sig && p.metadata.as_slice() == self.metadata);
+                if let Some(p) = reusable {
+                    self.plan = Some(p.clone());
+                    return self.push(row, &p);
+                }
                 let schema_name = self.spec.table.as_ref().map(|t| t.name.as_str());
                 let p = Arc::new(plan(
-                    signature(row),
+                    sig,
                     PlanInputs {
                         dialect: self.spec.dialect,
                         schema_name,
@@ -276,6 +301,10 @@ impl Collector<'_> {
                 p
             }
         };
+        self.push(row, &plan)
+    }
+
+    fn push<R: SourceRow>(&mut self, row: &R, plan: &RowPlan) -> Result<Option<Vec<DecodedRow>>> {
         self.chunk.push(plan.decode(row, self.spec.timezone)?);
         if self.chunk.len() >= self.spec.chunk {
             Ok(Some(std::mem::replace(&mut self.chunk, Vec::with_capacity(self.spec.chunk))))
@@ -309,6 +338,7 @@ async fn run(
     db: &Db,
     spec: &QuerySpec,
     bounds: RunBounds,
+    previous: Option<Arc<RowPlan>>,
     tx: &mpsc::Sender<RunEvent>,
 ) -> Result<Option<Arc<RowPlan>>> {
     let mut binds = Vec::new();
@@ -356,8 +386,13 @@ async fn run(
     };
     let sql = build_sql(spec, lower_bound.is_some(), upper_bound.is_some());
     tracing::debug!(sql = %sql, "JDBC source query");
-    let mut collector =
-        Collector { spec, metadata: &metadata, plan: None, chunk: Vec::with_capacity(spec.chunk) };
+    let mut collector = Collector {
+        spec,
+        metadata: &metadata,
+        plan: None,
+        previous,
+        chunk: Vec::with_capacity(spec.chunk),
+    };
     let binds = &binds;
     match db {
         #[cfg(feature = "postgres")]

@@ -112,6 +112,8 @@ pub struct RowPlan {
     pub incrementing_field: Option<usize>,
     /// The result's column names and types, to tell whether a later result fits.
     pub signature: Vec<(String, String)>,
+    /// The table's column metadata the plan was made with (empty in query mode).
+    pub metadata: Vec<ColumnMeta>,
 }
 
 fn int_by_precision(p: i64) -> NumericTarget {
@@ -383,7 +385,14 @@ pub fn plan(sig: Vec<(String, String)>, inputs: PlanInputs<'_>) -> Result<RowPla
             }
         },
     };
-    Ok(RowPlan { columns, schema, timestamp_fields, incrementing_field, signature: sig })
+    Ok(RowPlan {
+        columns,
+        schema,
+        timestamp_fields,
+        incrementing_field,
+        signature: sig,
+        metadata: inputs.metadata.to_vec(),
+    })
 }
 
 /// Whether a field type is one of Connect's integer types.

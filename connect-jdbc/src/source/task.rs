@@ -126,6 +126,8 @@ struct Querier {
     run: Option<ActiveRun>,
     buffer: VecDeque<DecodedRow>,
     completed_runs: u64,
+    /// The plan of the last run that read rows, offered to the next run.
+    last_plan: Option<Arc<RowPlan>>,
 }
 
 impl Querier {
@@ -243,10 +245,11 @@ impl Querier {
                 emitted.retain(|k, _| k.timestamp() >= n);
             }
         }
-        if let Some(plan) = plan
-            && let Some(&f) = plan.timestamp_fields.first()
-        {
-            self.bind_utc = plan.columns[f].decoder == Decoder::TimestampUtc;
+        if let Some(plan) = plan {
+            if let Some(&f) = plan.timestamp_fields.first() {
+                self.bind_utc = plan.columns[f].decoder == Decoder::TimestampUtc;
+            }
+            self.last_plan = Some(plan);
         }
         self.completed_runs += 1;
         self.next_due = Instant::now() + poll_interval;
@@ -358,7 +361,7 @@ impl SourceTask for JdbcSourceTask {
             timezone: config.timezone(),
             mapping: config.numeric_mapping(),
             delay_nanos: i64::try_from(config.timestamp_delay().as_nanos()).unwrap_or(i64::MAX),
-            chunk: config.batch_max_rows().clamp(1, 4096),
+            chunk: config.batch_max_rows().clamp(super::query::FETCH_CHUNK_ROWS, 4096),
         };
         let mut sources: Vec<(Arc<QuerySpec>, OffsetMap, String, Vec<OffsetMap>)> = Vec::new();
         if config.query().is_some() {
@@ -429,6 +432,7 @@ impl SourceTask for JdbcSourceTask {
                 run: None,
                 buffer: VecDeque::new(),
                 completed_runs: 0,
+                last_plan: None,
             });
         }
         let order = (0..queriers.len()).collect();
@@ -473,7 +477,12 @@ impl Running {
                     return Ok(Vec::new());
                 }
                 q.run = Some(ActiveRun {
-                    events: spawn_run(self.db.clone(), q.spec.clone(), q.bounds()),
+                    events: spawn_run(
+                        self.db.clone(),
+                        q.spec.clone(),
+                        q.bounds(),
+                        q.last_plan.clone(),
+                    ),
                     watermark: None,
                     lower: None,
                     seen: HashMap::new(),
@@ -481,14 +490,27 @@ impl Running {
                 });
             }
             // Receive until a batch is buffered or the run ended (cancel-safe: every
-            // event is moved into the querier as soon as it arrives).
+            // event is moved into the querier as soon as it arrives). Bulk and
+            // incrementing offsets need no look-ahead, so there the wait is only while
+            // nothing is buffered: rows already read go out while the run reads on. The
+            // timestamp modes wait, as the offset of a run's last rows depends on
+            // knowing that the run ended.
+            let eager = !matches!(q.state, ModeState::Timestamp { .. });
             while let Some(run) = q.run.as_mut()
                 && run.finished.is_none()
                 && q.buffer.len() < batch
             {
-                let event = tokio::select! {
-                    e = run.events.recv() => e,
-                    _ = self.context.cancellation().cancelled() => return Ok(Vec::new()),
+                let event = if q.buffer.is_empty() || !eager {
+                    tokio::select! {
+                        e = run.events.recv() => e,
+                        _ = self.context.cancellation().cancelled() => return Ok(Vec::new()),
+                    }
+                } else {
+                    match run.events.try_recv() {
+                        Ok(e) => Some(e),
+                        Err(mpsc::error::TryRecvError::Empty) => break,
+                        Err(mpsc::error::TryRecvError::Disconnected) => None,
+                    }
                 };
                 match event {
                     Some(RunEvent::Started { watermark, lower }) => {
@@ -508,7 +530,7 @@ impl Running {
             if failed {
                 return self.handle_failure(idx).await;
             }
-            let mut records = Vec::new();
+            let mut records = Vec::with_capacity(batch.min(q.buffer.len()));
             q.drain(batch, &mut records);
             if q.buffer.is_empty()
                 && let Some(Ok(plan)) = q.run.as_mut().and_then(|r| r.finished.take())

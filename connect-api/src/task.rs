@@ -47,7 +47,9 @@ pub trait SourceTask: Send + 'static {
     /// `false`, the runtime keeps only each record's source partition and offset until
     /// Kafka acknowledges it (not the record itself), hands the record to the
     /// transformations without copying it, and never calls `commit_record`: override it
-    /// to return `false` when `commit_record` is not overridden. Asked once, when the
+    /// to return `false` when `commit_record` is not overridden. The transformations
+    /// then see the record without its source offset (the runtime has taken it out).
+    /// Asked once, when the
     /// task is created and before [`start`](SourceTask::start). Defaults to `true`, as
     /// Kafka calls `commitRecord` for every record.
     fn uses_commit_record(&self) -> bool {

@@ -240,7 +240,8 @@ impl SourceTaskHarness {
 
     /// Acts as the runtime once Kafka acknowledged every record polled so far:
     ///
-    /// 1. calls `commit_record` for each record, in poll order, with the metadata
+    /// 1. calls `commit_record` for each record (unless the task's `uses_commit_record`
+    ///    says `false`), in poll order, with the metadata
     ///    Kafka would report: the record's topic, its Kafka partition (0 when the
     ///    record leaves the choice to the producer), the next offset of that topic
     ///    partition in the harness's log, and the record's timestamp;
@@ -269,9 +270,12 @@ impl SourceTaskHarness {
                 timestamp: record.timestamp(),
             };
             *next += 1;
-            let acked = task.commit_record(&record, Some(&metadata));
-            if let Err(e) = bounded(limit, "SourceTask::commit_record", acked).await {
-                first_error.get_or_insert(e);
+            // As the runtime: no call for a task that says it has no use for them.
+            if task.uses_commit_record() {
+                let acked = task.commit_record(&record, Some(&metadata));
+                if let Err(e) = bounded(limit, "SourceTask::commit_record", acked).await {
+                    first_error.get_or_insert(e);
+                }
             }
             latest.insert(record.source_partition().clone(), record.source_offset().clone());
             self.acknowledged.push((record, metadata));

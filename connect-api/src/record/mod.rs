@@ -42,6 +42,18 @@ impl IntoTopic for String {
     }
 }
 
+impl IntoTopic for Box<str> {
+    fn into_topic(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl IntoTopic for std::borrow::Cow<'_, str> {
+    fn into_topic(self) -> Arc<str> {
+        Arc::from(self.as_ref())
+    }
+}
+
 impl IntoTopic for &String {
     fn into_topic(self) -> Arc<str> {
         Arc::from(self.as_str())

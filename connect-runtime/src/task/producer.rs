@@ -6,8 +6,11 @@
 //! about four threads and a few hundred KiB, so a thousand idle tasks would cost four
 //! thousand threads; sharing one keeps a worker's footprint flat. Each task still sees
 //! only its own delivery reports, in its own order: a record's delivery opaque carries
-//! the task's slot (high 16 bits) and the record's sequence number (low 48 bits), and
-//! the delivery callback routes the report to that task's channel. A task that stops
+//! the task's slot (high 16 bits), the slot's generation (8 bits: a report for a stopped
+//! task whose slot went to a new one is dropped) and the record's sequence number (low
+//! 40 bits), and the delivery callback routes the report to that task's channel. A
+//! producer that hit a fatal error (idempotence) takes no new tasks: the worker makes a
+//! new one for tasks that start or restart. A task that stops
 //! waits for its own records only (see `SourceDriver::shutdown`), not for the others'.
 
 use std::collections::HashMap;
@@ -25,16 +28,23 @@ use crate::kafka::PolledProducer;
 /// A delivery report: the record's sequence number and where Kafka put it.
 pub type Ack = (u64, std::result::Result<(i32, i64, Option<i64>), KafkaError>);
 
-/// Bits of a delivery opaque that hold the record's sequence number; the rest is the slot.
-const SEQ_BITS: u32 = 48;
+// The opaque is a pointer-sized integer holding 64 bits of routing.
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("source task delivery routing needs 64-bit pointers");
+
+/// Bits of a delivery opaque that hold the record's sequence number.
+const SEQ_BITS: u32 = 40;
 const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
-/// How many tasks one producer can serve at once.
-const SLOTS: u32 = 1 << (64 - SEQ_BITS);
+/// Bits that hold the slot's generation, above the sequence number.
+const GEN_BITS: u32 = 8;
+/// How many tasks one producer can serve at once (the top 16 bits).
+const SLOTS: u32 = 1 << (64 - SEQ_BITS - GEN_BITS);
 
 /// Routes each delivery report to the task that sent the record.
 #[derive(Default)]
 pub struct AckRouter {
-    routes: RwLock<HashMap<u32, mpsc::UnboundedSender<Ack>>>,
+    /// Each slot's generation and channel.
+    routes: RwLock<HashMap<u32, (u8, mpsc::UnboundedSender<Ack>)>>,
 }
 
 impl ClientContext for AckRouter {}
@@ -44,14 +54,16 @@ impl ProducerContext for AckRouter {
 
     fn delivery(&self, result: &DeliveryResult<'_>, opaque: Self::DeliveryOpaque) {
         let opaque = opaque as u64;
-        let slot = (opaque >> SEQ_BITS) as u32;
+        let slot = (opaque >> (SEQ_BITS + GEN_BITS)) as u32;
+        let generation = (opaque >> SEQ_BITS) as u8;
         let report = match result {
             Ok(m) => Ok((m.partition(), m.offset(), m.timestamp().to_millis())),
             Err((e, _)) => Err(e.clone()),
         };
         let routes = self.routes.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // A task that stopped took its route away; nothing is left to tell it then.
-        if let Some(tx) = routes.get(&slot) {
+        // A task that stopped took its route away; nothing is left to tell it then (nor
+        // the task that has its slot now).
+        if let Some((_, tx)) = routes.get(&slot).filter(|(g, _)| *g == generation) {
             let _ = tx.send((opaque & SEQ_MASK, report));
         }
     }
@@ -79,13 +91,19 @@ impl SharedProducer {
         let router = self.producer.producer().context();
         let mut routes = router.routes.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         for _ in 0..SLOTS {
-            let slot = self.next_slot.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % SLOTS;
+            let n = self.next_slot.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (slot, generation) = (n % SLOTS, (n / SLOTS) as u8);
             if let std::collections::hash_map::Entry::Vacant(e) = routes.entry(slot) {
-                e.insert(tx);
-                return Some((TaskProducer { shared: self.clone(), slot }, rx));
+                e.insert((generation, tx));
+                return Some((TaskProducer { shared: self.clone(), slot, generation }, rx));
             }
         }
         None
+    }
+
+    /// Whether librdkafka reported a fatal error: the producer sends nothing more.
+    pub fn is_fatal(&self) -> bool {
+        self.producer.producer().client().fatal_error().is_some()
     }
 
     /// How many tasks send through this producer.
@@ -99,6 +117,7 @@ impl SharedProducer {
 pub struct TaskProducer {
     shared: Arc<SharedProducer>,
     slot: u32,
+    generation: u8,
 }
 
 impl TaskProducer {
@@ -109,7 +128,9 @@ impl TaskProducer {
 
     /// The delivery opaque of the task's record number `seq`.
     pub fn opaque(&self, seq: u64) -> usize {
-        ((u64::from(self.slot) << SEQ_BITS) | (seq & SEQ_MASK)) as usize
+        ((u64::from(self.slot) << (SEQ_BITS + GEN_BITS))
+            | (u64::from(self.generation) << SEQ_BITS)
+            | (seq & SEQ_MASK)) as usize
     }
 
     /// The full sequence number of a report's `masked` one, given that the task has sent
@@ -128,7 +149,9 @@ impl TaskProducer {
 impl Drop for TaskProducer {
     fn drop(&mut self) {
         let router = self.shared.producer.producer().context();
-        if let Ok(mut routes) = router.routes.write() {
+        if let Ok(mut routes) = router.routes.write()
+            && routes.get(&self.slot).is_some_and(|(g, _)| *g == self.generation)
+        {
             routes.remove(&self.slot);
         }
     }
@@ -159,10 +182,32 @@ mod tests {
         let (a, _ra) = shared.register().unwrap();
         let (b, _rb) = shared.register().unwrap();
         assert_ne!(a.opaque(1), b.opaque(1));
+        assert!(!shared.is_fatal());
         assert_eq!(shared.tasks(), 2);
         drop(a);
         assert_eq!(shared.tasks(), 1);
         drop(b);
         assert_eq!(shared.tasks(), 0);
+    }
+
+    #[test]
+    fn a_reused_slot_has_a_new_generation() {
+        let mut cfg = ClientConfig::new();
+        cfg.set("bootstrap.servers", "127.0.0.1:1");
+        let shared = SharedProducer::create(&cfg, "test").unwrap();
+        let (first, _rx) = shared.register().unwrap();
+        let stale = first.opaque(7);
+        drop(first);
+        // Go round every slot once; the next registration reuses the first slot.
+        for _ in 1..SLOTS {
+            drop(shared.register().unwrap());
+        }
+        let (again, _rx) = shared.register().unwrap();
+        assert_eq!(again.slot, 0);
+        assert_ne!(again.opaque(7), stale, "a late report of the old task would reach the new one");
+        assert_eq!(
+            again.opaque(7) as u64 >> (SEQ_BITS + GEN_BITS),
+            stale as u64 >> (SEQ_BITS + GEN_BITS)
+        );
     }
 }

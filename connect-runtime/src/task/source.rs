@@ -68,6 +68,9 @@ impl InFlight {
     }
 }
 
+/// The largest converter buffer kept from one batch to the next.
+const MAX_KEPT_BUFFER: usize = 1 << 20;
+
 /// The converters' output buffers, reused from record to record.
 #[derive(Default)]
 struct Buffers {
@@ -329,6 +332,12 @@ impl SourceDriver {
                 }
             }
         }
+        // One huge record must not keep its buffer's size for the task's life.
+        for buf in [&mut bufs.key, &mut bufs.value] {
+            if buf.capacity() > MAX_KEPT_BUFFER {
+                *buf = Vec::new();
+            }
+        }
         self.bufs = bufs;
         result
     }
@@ -402,9 +411,15 @@ impl SourceDriver {
                 Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     br = back;
-                    // The producer's queue is full: wait for deliveries to drain it.
+                    // The producer's queue is full: wait for deliveries to drain it. The
+                    // queue may be full of another task's records (a shared producer), so
+                    // a stop must not wait for it: the record is then neither sent nor
+                    // done, and its offset stays uncommitted.
                     self.drain_acks().await?;
-                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    tokio::select! {
+                        _ = self.cancel.cancelled() => return Ok(false),
+                        _ = tokio::time::sleep(Duration::from_millis(2)) => {}
+                    }
                 }
                 Err((e, _)) => {
                     return Err(ConnectError::fatal(format!(
@@ -581,6 +596,23 @@ impl SourceDriver {
         self.in_flight.binary_search_by_key(&seq, |f| f.seq).ok()
     }
 
+    /// Calls the task's `commit_record`. Its failure is logged and the task goes on, as in
+    /// Kafka: the record is in Kafka whatever the task says.
+    async fn commit_record(&mut self, record: &SourceRecord, meta: Option<&RecordMetadata>) {
+        Self::commit_record_of(&mut self.task, &self.id, record, meta).await;
+    }
+
+    async fn commit_record_of(
+        task: &mut Box<dyn SourceTask>,
+        id: &TaskId,
+        record: &SourceRecord,
+        meta: Option<&RecordMetadata>,
+    ) {
+        if let Err(e) = task.commit_record(record, meta).await {
+            error!(task = %id, error = %e.trace(), "commit_record failed; going on, as the record is in Kafka");
+        }
+    }
+
     /// Applies delivery reports: marks records acknowledged, calls `commit_record`, and
     /// folds the acknowledged prefix into the committable offsets.
     async fn drain_acks(&mut self) -> Result<()> {
@@ -609,7 +641,7 @@ impl SourceDriver {
                             offset,
                             timestamp,
                         };
-                        self.task.commit_record(&record, Some(&meta)).await?;
+                        self.commit_record(&record, Some(&meta)).await;
                         let (_, p, o) = record.into_parts();
                         self.in_flight[idx].parts = Some((p, o));
                     }
@@ -648,7 +680,7 @@ impl SourceDriver {
             if let Some(mut f) = self.in_flight.pop_front() {
                 if let Some(record) = &f.record {
                     // Skipped records were never sent; they are done all the same.
-                    self.task.commit_record(record, None).await?;
+                    Self::commit_record_of(&mut self.task, &self.id, record, None).await;
                 }
                 if let Some((p, o)) = f.take_parts().filter(|(p, o)| !p.is_empty() || !o.is_empty())
                 {
@@ -698,7 +730,7 @@ impl SourceDriver {
         }
         self.in_flight = kept;
         for record in skipped {
-            self.task.commit_record(&record, None).await?;
+            self.commit_record(&record, None).await;
         }
         if self.committable.is_empty() {
             return Ok(());
@@ -718,11 +750,13 @@ impl SourceDriver {
         // producer of the task's own is flushed; on the shared one the task waits for
         // its own records only.
         let timeout = self.env.flush_timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
+        // What is acknowledged already is saved first, whatever happens to the rest.
+        let early = self.commit_offsets().await;
         if !self.shared_producer {
             let producer = self.producer.producer().clone();
             let _ = tokio::task::spawn_blocking(move || producer.flush(timeout)).await;
         }
-        let deadline = tokio::time::Instant::now() + timeout;
         let waited = async {
             loop {
                 self.drain_acks().await?;
@@ -740,6 +774,6 @@ impl SourceDriver {
         };
         let waited: Result<()> = waited.await;
         let commit = self.commit_offsets().await;
-        stop.and(waited).and(commit)
+        stop.and(early).and(waited).and(commit)
     }
 }

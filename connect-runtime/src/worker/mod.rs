@@ -71,7 +71,8 @@ struct Inner {
     error_metrics: std::sync::Mutex<BTreeMap<TaskId, Arc<crate::errors::ErrorMetrics>>>,
     /// The producer source tasks share (`source.tasks.share.producer`), made with the
     /// first such task.
-    shared_producer: tokio::sync::OnceCell<Arc<crate::task::producer::SharedProducer>>,
+    /// Replaced when it reports a fatal error.
+    shared_producer: std::sync::Mutex<Option<Arc<crate::task::producer::SharedProducer>>>,
 }
 
 /// A worker; clones share it.
@@ -95,9 +96,11 @@ impl Worker {
         if !self.inner.config.source_tasks_share_producer() {
             return Ok(None);
         }
-        if let Some(p) = self.inner.shared_producer.get() {
+        let mut slot = self.inner.shared_producer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = slot.as_ref().filter(|p| !p.is_fatal()) {
             return Ok(Some(p.clone()));
         }
+        // None yet, or the last one hit a fatal error (its tasks fail and restart here).
         let cfg = self.inner.kafka.producer_config(
             &format!("connect-worker-producer-{}", self.inner.worker_id),
             &RawConfig::new(),
@@ -107,9 +110,8 @@ impl Worker {
                 ConnectError::config(format!("cannot create the worker's shared producer: {e}"))
                     .with_source(e)
             })?;
-        // Two tasks may race here; the first producer made wins, the other is dropped.
-        let _ = self.inner.shared_producer.set(created);
-        Ok(self.inner.shared_producer.get().cloned())
+        *slot = Some(created.clone());
+        Ok(Some(created))
     }
 
     /// A worker with nothing running yet: its Kafka clients (an embedded broker when no
@@ -160,7 +162,7 @@ impl Worker {
                 status,
                 running: Mutex::new(BTreeMap::new()),
                 error_metrics: std::sync::Mutex::default(),
-                shared_producer: tokio::sync::OnceCell::new(),
+                shared_producer: std::sync::Mutex::new(None),
                 generations: Default::default(),
                 end_of_input,
             }),

@@ -348,7 +348,17 @@ impl Worker {
                         flush_timeout: self.inner.config.offset_flush_timeout(),
                         end_of_input: self.inner.end_of_input.clone(),
                         topic_creation_enable: self.inner.config.topic_creation_enable(),
-                        shared_producer: self.shared_producer()?,
+                        // Tasks with producer overrides get their own (see SourceDriver).
+                        shared_producer: if crate::config::connector::client_overrides(
+                            &connector_config,
+                            "producer",
+                        )
+                        .is_empty()
+                        {
+                            self.shared_producer()?
+                        } else {
+                            None
+                        },
                     };
                     let driver = SourceDriver::new(c.create_task(), setup, env)?;
                     let run = driver.run();

@@ -30,6 +30,7 @@
 mod cache;
 mod decode;
 mod encode;
+mod envelope;
 mod schema;
 mod tree;
 
@@ -277,6 +278,8 @@ pub struct JsonConverter {
     cache_size: usize,
     to_json: Mutex<SchemaTexts>,
     from_json: Mutex<LruCache<Json, Schema>>,
+    /// Envelope schemas by their text (see `envelope`).
+    by_text: Mutex<LruCache<Box<[u8]>, Option<Schema>>>,
 }
 
 impl fmt::Debug for JsonConverter {
@@ -305,6 +308,7 @@ impl JsonConverter {
             cache_size: 1000,
             to_json: Mutex::new(SchemaTexts { last: None, map: LruCache::new(1000) }),
             from_json: Mutex::new(LruCache::new(1000)),
+            by_text: Mutex::new(LruCache::new(1000)),
         }
     }
 
@@ -341,6 +345,7 @@ impl JsonConverter {
     fn reset_caches(&mut self) {
         self.to_json = Mutex::new(SchemaTexts { last: None, map: LruCache::new(self.cache_size) });
         self.from_json = Mutex::new(LruCache::new(self.cache_size));
+        self.by_text = Mutex::new(LruCache::new(self.cache_size));
     }
 
     /// The definition of the converter's settings (with Kafka's `converter.type`,
@@ -458,6 +463,12 @@ impl JsonConverter {
         let Some(data) = data else {
             return Ok(SchemaAndValue::null());
         };
+        if self.schemas_enable
+            && self.cache_size > 0
+            && let Some(found) = self.deserialize_compact(data)
+        {
+            return Ok(found);
+        }
         let parsed = tree::parse(data).map_err(|e| {
             ConnectError::data(format!(
                 "Converting byte[] to Kafka Connect data failed due to serialization error: {e}"
@@ -510,6 +521,26 @@ impl JsonConverter {
             cache.last = Some((schema.clone(), text.clone()));
         }
         Ok(text)
+    }
+
+    /// The fast path of [`deserialize`](Self::deserialize) for a compact envelope whose
+    /// schema text was seen before (or parses): only the payload is parsed. `None` sends
+    /// the record down the general path (which gives errors their usual messages).
+    fn deserialize_compact(&self, data: &[u8]) -> Option<SchemaAndValue> {
+        let (schema_text, payload) = envelope::split(data)?;
+        let cached = lock(&self.by_text).get(schema_text);
+        let schema = match cached {
+            Some(schema) => schema,
+            None => {
+                let json = tree::parse(schema_text).ok()??;
+                let schema = self.schema_of(json).ok()?;
+                lock(&self.by_text).insert(schema_text.into(), schema.clone());
+                schema
+            }
+        };
+        let payload = tree::parse(payload).ok()??;
+        let value = decode::decode(schema.as_ref(), &payload, &self.options, &Path::Root).ok()?;
+        Some(SchemaAndValue::new(schema, value))
     }
 
     fn schema_of(&self, json: Json) -> Result<Option<Schema>> {

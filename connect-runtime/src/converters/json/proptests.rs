@@ -281,6 +281,28 @@ proptest! {
     }
 
     #[test]
+    fn the_envelope_fast_path_reads_what_the_general_path_reads((schema, value) in schema_and_value()) {
+        for c in converters() {
+            // A cache of 0 turns the fast path off.
+            let general = JsonConverter::new().with_options(c.options().clone()).with_cache_size(0);
+            let bytes = c.serialize(Some(&schema), &value).unwrap().unwrap_or_default();
+            prop_assert!(super::envelope::split(&bytes).is_some(), "not split: {}", String::from_utf8_lossy(&bytes));
+            for _ in 0..2 {
+                // The second read finds the schema in the cache.
+                prop_assert_eq!(c.deserialize(Some(&bytes)).unwrap(), general.deserialize(Some(&bytes)).unwrap());
+            }
+            // A payload the schema refuses: the same error either way.
+            let mut broken = bytes.clone();
+            let at = broken.len() - 1;
+            broken.splice(at..at, *b"x");
+            prop_assert_eq!(
+                format!("{:?}", c.deserialize(Some(&broken))),
+                format!("{:?}", general.deserialize(Some(&broken)))
+            );
+        }
+    }
+
+    #[test]
     fn bare_values_round_trip_with_the_schema((schema, value) in schema_and_value()) {
         for c in converters() {
             let c = c.with_schemas_enable(false);

@@ -284,7 +284,7 @@ proptest! {
     fn the_envelope_fast_path_reads_what_the_general_path_reads((schema, value) in schema_and_value()) {
         for c in converters() {
             // A cache of 0 turns the fast path off.
-            let general = JsonConverter::new().with_options(c.options().clone()).with_cache_size(0);
+            let general = JsonConverter::new().with_options(*c.options()).with_cache_size(0);
             let bytes = c.serialize(Some(&schema), &value).unwrap().unwrap_or_default();
             prop_assert!(super::envelope::split(&bytes).is_some(), "not split: {}", String::from_utf8_lossy(&bytes));
             for _ in 0..2 {

@@ -56,6 +56,7 @@
 //! # }).unwrap();
 //! ```
 
+mod commit;
 pub mod config;
 mod connector;
 pub mod format;

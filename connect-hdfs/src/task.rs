@@ -45,10 +45,14 @@ use crate::writer::{Env, Listing, TopicPartitionWriter, wall_ms};
 /// - `put` writes records into temporary files (one per encoded partition) and
 ///   commits all of a partition's open files together on `flush.size`,
 ///   `rotate.interval.ms`, `rotate.schedule.interval.ms` or a schema change.
-/// - `pre_commit` commits files whose timer is due and returns, per partition, the
-///   offset after the last committed file: never the offset of a record that is
-///   only in a temporary file.
-/// - `close` and `stop` discard temporary files; their records are consumed again.
+/// - a commit runs in the background (see `commit.rs`) while `put` writes the next
+///   files; at most one per partition is in flight.
+/// - `pre_commit` commits files whose timer is due, waits for the commits in
+///   flight, and returns, per partition, the offset after the last committed file:
+///   never the offset of a record that is only in a temporary file or in a commit
+///   that has not finished.
+/// - `close` and `stop` wait for the commits in flight, then discard temporary
+///   files; their records are consumed again.
 #[derive(Debug, Default)]
 pub struct HdfsSinkTask {
     metastore: Option<Arc<dyn HiveMetastore>>,
@@ -268,6 +272,9 @@ impl SinkTask for HdfsSinkTask {
         // this call.
         let mut rewinding = BTreeSet::new();
         for (tp, w) in run.writers.iter_mut() {
+            // A commit that finished in the background moves the committed offset (or,
+            // when it failed, puts the writer in doubt) before more records go in.
+            w.settle_or_fail(&run.env, false).await?;
             if w.ensure_ready(&run.env).await
                 && let Some(seek) = w.take_seek()
             {
@@ -334,6 +341,8 @@ impl SinkTask for HdfsSinkTask {
             if w.ensure_ready(&run.env).await {
                 w.commit_if_due(&run.env, now).await;
             }
+            // Only finished commits count: wait for the one in flight.
+            w.settle_or_fail(&run.env, true).await?;
         }
         run.rearm_timer();
         Ok(run

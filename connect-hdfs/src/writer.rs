@@ -10,6 +10,7 @@ use connect_api::record::{ConnectRecord as _, SinkRecord, TopicPartition};
 use connect_api::{ConnectError, Result};
 use tracing::{debug, info, warn};
 
+use crate::commit;
 use crate::format::{Format, FormatWriter};
 use crate::hive_sync::HiveSync;
 use crate::layout::{self, Layout};
@@ -100,6 +101,8 @@ pub struct TopicPartitionWriter {
     /// skipped): where to rewind when there is no committed file yet.
     resume_from: Option<i64>,
     group: Option<Group>,
+    /// The commit handed to the background, if any (at most one).
+    inflight: Option<commit::InFlight>,
     /// `Some(schema)` once a record fixed the current schema (`Some(None)`: schemaless).
     schema: Option<Option<Schema>>,
     /// A handle of another schema object found equal to the current schema, so
@@ -158,6 +161,7 @@ impl TopicPartitionWriter {
             next_offset: None,
             resume_from: None,
             group: None,
+            inflight: None,
             schema: None,
             schema_alias: None,
             encoded_cache: None,
@@ -217,8 +221,12 @@ impl TopicPartitionWriter {
         Ok(())
     }
 
-    /// Drops the open files and deletes them (best effort).
+    /// Waits for the commit in flight, then drops the open files and deletes them
+    /// (best effort).
     pub async fn discard(&mut self, env: &Env) {
+        if let Err(e) = self.settle().await {
+            warn!(tp = %self.tp, error = %e, "a commit failed; its records are consumed again");
+        }
         if let Some(group) = self.group.take() {
             for (_, mut f) in group.files {
                 let _ = f.out.close().await;
@@ -513,68 +521,109 @@ impl TopicPartitionWriter {
         }
     }
 
-    /// Commits every open file: finish and sync them, log the renames, rename, log
-    /// the end; then tell Hive.
+    /// Starts the commit of every open file (see [`crate::commit`]): the group is
+    /// handed to a background task that finishes and syncs the files, logs the
+    /// renames, renames and logs the end, while this writer goes on with the next
+    /// group. At most one commit is in flight: an earlier one is waited for first
+    /// (and its error, if any, returned). [`committed`](Self::committed) moves only
+    /// when a commit is [settled](Self::settle).
     async fn commit(&mut self, env: &Env, reason: RotationReason) -> Result<()> {
+        self.settle().await?;
         let Some(group) = self.group.take() else { return Ok(()) };
-        let mut renames = Vec::with_capacity(group.files.len());
-        let mut encoded = Vec::with_capacity(group.files.len());
-        let mut last = None;
-        let mut records = 0;
-        let mut files = group.files;
-        let temps: Vec<String> = files.values().map(|f| f.temp.clone()).collect();
-        let prepared: Result<u64> = async {
-            for (enc, f) in files.iter_mut() {
-                let tail = f.writer.finish()?;
-                f.out.write(tail).await?;
-                f.out.close().await?;
-                records += f.writer.record_count();
-                let target = env.layout.committed_file(
-                    &self.tp.topic,
-                    self.tp.partition,
-                    enc,
-                    f.start,
-                    f.end,
-                    env.format.extension(),
-                );
-                renames.push((f.temp.clone(), target));
-                encoded.push(enc.clone());
-                last = last.max(Some(f.end));
+        let mut files: Vec<commit::SealedFile> = group
+            .files
+            .into_iter()
+            .map(|(encoded, f)| commit::SealedFile {
+                encoded,
+                temp: f.temp,
+                writer: f.writer,
+                out: f.out,
+                start: f.start,
+                end: f.end,
+                tail: Vec::new(),
+            })
+            .collect();
+        if let Err(e) = commit::finish_all(&mut files) {
+            // Nothing was logged: the group is dropped (its records come again).
+            for f in &mut files {
+                let _ = f.out.close().await;
+                let _ = env.storage.delete(&f.temp).await;
             }
-            // From here on the log decides: recovery finishes this group if we crash.
-            self.wal.begin(&renames).await
+            return Err(e);
         }
-        .await;
-        let id = match prepared {
-            Ok(id) => id,
-            Err(e) => {
-                // Nothing was renamed: the group is dropped (its records come again).
-                for temp in &temps {
-                    let _ = env.storage.delete(temp).await;
-                }
-                return Err(e);
-            }
+        let first = files.iter().map(|f| f.start).min();
+        let last = files.iter().map(|f| f.end).max();
+        // Where to rewind if this commit fails: its first record, or an earlier one
+        // not committed yet.
+        let rewind = match (self.resume_from.take(), first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         };
-        if let Some(delay) = crate::wal::test_commit_delay() {
-            // Test hook only (see `TEST_COMMIT_DELAY_ENV`): widen the window between
-            // the logged intent and the renames for crash tests.
-            tokio::time::sleep(delay).await;
-        }
-        for (from, to) in &renames {
-            env.storage.rename(from, to).await?;
-        }
-        self.wal.end(id).await?;
-        if let Some(last) = last {
-            self.committed = Some(last + 1);
-        }
-        self.resume_from = None;
-        debug!(tp = %self.tp, ?reason, files = renames.len(), records, committed = ?self.committed, "committed");
-        if let Some(hive) = &env.hive {
-            let schema = self.schema.clone().flatten();
-            hive.committed(&env.storage, &env.layout, &self.tp.topic, schema.as_ref(), &encoded)
-                .await;
-        }
+        let wal = std::mem::replace(
+            &mut self.wal,
+            Wal::new(env.storage.clone(), env.layout.wal_file(&self.tp.topic, self.tp.partition)),
+        );
+        let job = commit::CommitJob {
+            env: env.clone(),
+            tp: self.tp.clone(),
+            wal,
+            files,
+            schema: self.schema.clone().flatten(),
+            reason,
+        };
+        self.inflight = Some(commit::InFlight::spawn(job, last, rewind));
         Ok(())
+    }
+
+    /// Waits for the commit in flight, if any: on success the committed offset moves
+    /// past its files; on failure its records become the rewind point and the error
+    /// is returned (the caller fails the writer, so it recovers and rewinds).
+    /// Cancel-safe: dropped while waiting, the commit stays in flight.
+    pub async fn settle(&mut self) -> Result<()> {
+        let Some(inflight) = self.inflight.as_mut() else { return Ok(()) };
+        let outcome = inflight.wait().await;
+        let Some(inflight) = self.inflight.take() else { return Ok(()) };
+        let error = match outcome {
+            Ok((wal, Ok(()))) => {
+                self.wal = wal;
+                if let Some(last) = inflight.last {
+                    self.committed = Some(self.committed.map_or(last + 1, |c| c.max(last + 1)));
+                }
+                return Ok(());
+            }
+            Ok((wal, Err(e))) => {
+                self.wal = wal;
+                e
+            }
+            Err(e) => e,
+        };
+        self.resume_from = match (self.resume_from, inflight.rewind) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Err(error)
+    }
+
+    /// Settles the commit in flight if it has finished (without waiting).
+    pub async fn settle_if_finished(&mut self) -> Result<()> {
+        if self.inflight.as_ref().is_some_and(commit::InFlight::is_finished) {
+            self.settle().await
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Settles the commit in flight (waiting for it when `wait`); a storage error
+    /// fails the writer (it recovers and rewinds), other errors are returned.
+    pub async fn settle_or_fail(&mut self, env: &Env, wait: bool) -> Result<()> {
+        let settled = if wait { self.settle().await } else { self.settle_if_finished().await };
+        match settled {
+            Err(e) if e.is_retriable() => {
+                self.fail(env, &e).await;
+                Ok(())
+            }
+            other => other,
+        }
     }
 }
 

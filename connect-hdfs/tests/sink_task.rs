@@ -74,6 +74,12 @@ async fn committed_offsets(task: &mut HdfsSinkTask) -> BTreeMap<TopicPartition, 
         .collect()
 }
 
+/// Waits for the commits `put` handed to the background (through `pre_commit`, which
+/// reports only finished commits and so waits for them).
+async fn settle(task: &mut HdfsSinkTask) {
+    task.pre_commit(Default::default()).await.unwrap();
+}
+
 #[tokio::test]
 async fn flush_size_commits_files_named_by_their_exact_offsets() {
     let dir = tempfile::tempdir().unwrap();
@@ -83,6 +89,7 @@ async fn flush_size_commits_files_named_by_their_exact_offsets() {
     let mut records = batch("users", 0, 0, 7, &users_v1());
     records.extend(batch("users", 1, 0, 7, &users_v1()));
     task.put(&records).await.unwrap();
+    settle(&mut task).await;
 
     let names: Vec<String> = all_files(&dir.path().join("topics/users"))
         .iter()
@@ -115,6 +122,7 @@ async fn a_restarted_task_resumes_after_the_last_committed_file_and_deletes_old_
     let mut task = HdfsSinkTask::new();
     started(&mut task, dir.path(), &[], std::slice::from_ref(&tp)).await;
     task.put(&batch("users", 0, 0, 5, &users_v1())).await.unwrap();
+    settle(&mut task).await;
     assert_eq!(temp_files(dir.path()).len(), 1);
     drop(task); // a crash: no close, no stop
 
@@ -124,6 +132,7 @@ async fn a_restarted_task_resumes_after_the_last_committed_file_and_deletes_old_
     assert!(temp_files(dir.path()).is_empty(), "the crashed run's temporary file is deleted");
     // Redelivery from before the committed position is skipped; the rest is written once.
     task.put(&batch("users", 0, 1, 9, &users_v1())).await.unwrap();
+    settle(&mut task).await;
     check_exactly_once(dir.path(), "topics", "users", &BTreeMap::from([(0, 9)]));
     assert_eq!(committed_offsets(&mut task).await.get(&tp), Some(&9));
     task.stop().await.unwrap();
@@ -136,6 +145,7 @@ async fn a_commit_interrupted_after_it_was_logged_is_finished_on_open() {
     let mut task = HdfsSinkTask::new();
     started(&mut task, dir.path(), &[], std::slice::from_ref(&tp)).await;
     task.put(&batch("users", 0, 0, 2, &users_v1())).await.unwrap();
+    settle(&mut task).await;
     let temp = temp_files(dir.path()).pop().unwrap();
     let temp_rel = Path::new("topics/+tmp").join(&temp);
     drop(task);
@@ -173,6 +183,7 @@ async fn field_partitioning_writes_department_directories_committed_together() {
     ];
     started(&mut task, dir.path(), &extra, std::slice::from_ref(&tp)).await;
     task.put(&batch("test_jdbc_users", 0, 0, 4, &users_v1())).await.unwrap();
+    settle(&mut task).await;
     let names: Vec<String> = all_files(&dir.path().join("topics/test_jdbc_users"))
         .iter()
         .map(|p| p.display().to_string())
@@ -213,6 +224,7 @@ async fn backward_evolution_rotates_on_a_newer_version_and_projects_older_record
         user_record(t, 0, 4, &v2, 4, "engineering", 1_450_306_767_000),
     ];
     task.put(&records).await.unwrap();
+    settle(&mut task).await;
     let files = committed(dir.path(), "topics", t);
     let spans: Vec<(i64, i64)> = files.iter().map(|f| (f.start, f.end)).collect();
     assert_eq!(spans, [(0, 1), (2, 4)], "the new version starts a new file");
@@ -243,6 +255,7 @@ async fn none_compatibility_rotates_on_every_schema_change() {
         user_record("u", 0, 3, &v1, 3, "a", 0),
     ];
     task.put(&records).await.unwrap();
+    settle(&mut task).await;
     let spans: Vec<(i64, i64)> =
         committed(dir.path(), "topics", "u").iter().map(|f| (f.start, f.end)).collect();
     assert_eq!(spans, [(0, 0), (1, 2)]);
@@ -271,6 +284,7 @@ async fn forward_projects_newer_records_and_rotates_on_an_older_version() {
         user_record("u", 0, 3, &v2, 3, "a", 0),
     ];
     task.put(&records).await.unwrap();
+    settle(&mut task).await;
     let files = committed(dir.path(), "topics", "u");
     assert_eq!(files.iter().map(|f| (f.start, f.end)).collect::<Vec<_>>(), [(0, 0)]);
     let first = json_lines(&dir.path().join(&files[0].path));
@@ -288,6 +302,7 @@ async fn forward_projects_newer_records_and_rotates_on_an_older_version() {
         .build()
         .unwrap();
     task.put(&[user_record("u", 0, 4, &v0, 4, "a", 0)]).await.unwrap();
+    settle(&mut task).await;
     let files = committed(dir.path(), "topics", "u");
     assert_eq!(files.iter().map(|f| (f.start, f.end)).collect::<Vec<_>>(), [(0, 0), (1, 3)]);
     let rows = json_lines(&dir.path().join(&files[1].path));
@@ -362,6 +377,7 @@ async fn an_idle_partitions_files_are_committed_by_the_timer() {
     // rotate.interval.ms after that, however slow the machine (a lower bound only).
     let before_put = Instant::now();
     task.put(&batch("idle", 0, 0, 3, &users_v1())).await.unwrap();
+    settle(&mut task).await;
     let waited = wait_for_commit_request(&ctx, before_put, Duration::from_secs(30)).await;
     // rotate.interval.ms=400, less a margin for the millisecond wall clock it uses.
     assert!(waited >= Duration::from_millis(350), "the timer fired early, after {waited:?}");
@@ -391,6 +407,7 @@ async fn the_schedule_commits_on_aligned_wall_clock_boundaries() {
     // the task commits on its schedule with no new record and no earlier.
     let boundary = (wall_ms() / 500 + 1) * 500;
     task.put(&batch("sched", 0, 0, 2, &users_v1())).await.unwrap();
+    settle(&mut task).await;
     wait_for_commit_request(&ctx, Instant::now(), Duration::from_secs(30)).await;
     let now = wall_ms();
     assert!(now >= boundary, "committed at {now}, before the boundary {boundary}");
@@ -419,6 +436,7 @@ async fn rotate_interval_measures_record_time() {
         .map(|(o, t)| user_record("rt", 0, o as i64, &v1, o as i64, "a", *t))
         .collect();
     task.put(&records).await.unwrap();
+    settle(&mut task).await;
     let spans: Vec<(i64, i64)> =
         committed(dir.path(), "topics", "rt").iter().map(|f| (f.start, f.end)).collect();
     assert_eq!(spans, [(0, 2), (3, 4)]);
@@ -434,6 +452,7 @@ async fn close_discards_the_temporary_files_of_revoked_partitions() {
     let mut records = batch("c", 0, 0, 4, &users_v1());
     records.extend(batch("c", 1, 0, 2, &users_v1()));
     task.put(&records).await.unwrap();
+    settle(&mut task).await;
     assert_eq!(temp_files(dir.path()).len(), 2);
     task.close(std::slice::from_ref(&tps[0])).await.unwrap();
     let left = temp_files(dir.path());
@@ -514,6 +533,7 @@ async fn hive_gets_the_table_on_schema_change_and_each_new_partition() {
     ])
     .await
     .unwrap();
+    settle(&mut task).await;
     let root = dir.path().display().to_string();
     let calls = metastore.calls.lock().unwrap().clone();
     assert_eq!(
@@ -578,6 +598,7 @@ async fn a_storage_error_rewinds_the_partition_to_its_committed_offset() {
             .await;
     let v1 = users_v1();
     task.put(&batch("u", 0, 0, 4, &v1)).await.unwrap(); // 0-2 committed, 3 open
+    settle(&mut task).await;
     // The write-ahead log cannot be written: a directory stands where it goes.
     let log = dir.path().join("logs/u/0/log");
     let _ = std::fs::remove_file(&log);
@@ -585,18 +606,92 @@ async fn a_storage_error_rewinds_the_partition_to_its_committed_offset() {
     // 3, 4, 5 reach flush.size; the commit fails; the put itself succeeds (the records
     // are not acknowledged) and the open files are dropped.
     task.put(&batch("u", 0, 4, 6, &v1)).await.unwrap();
+    settle(&mut task).await;
     assert!(temp_files(dir.path()).is_empty());
     assert_eq!(committed_offsets(&mut task).await.get(&tp), Some(&3));
     // Still broken: recovery fails, records are skipped, nothing is rewound yet.
     task.put(&batch("u", 0, 6, 8, &v1)).await.unwrap();
+    settle(&mut task).await;
     assert!(ctx.take_offsets().is_empty());
     std::fs::remove_dir_all(&log).unwrap();
     // Storage is back: the next put recovers and rewinds the consumer to offset 3; the
     // records of that batch come again after the seek.
     task.put(&batch("u", 0, 8, 9, &v1)).await.unwrap();
+    settle(&mut task).await;
     assert_eq!(ctx.take_offsets().get(&tp), Some(&3));
     task.put(&batch("u", 0, 3, 9, &v1)).await.unwrap();
+    settle(&mut task).await;
     check_exactly_once(dir.path(), "topics", "u", &BTreeMap::from([(0, 9)]));
     assert_eq!(committed_offsets(&mut task).await.get(&tp), Some(&9));
+    task.stop().await.unwrap();
+}
+
+/// A named pipe standing where the write-ahead log goes: a commit that opens it to
+/// log its renames blocks until [`BlockedLog::release`] opens the other end (or 20 s
+/// pass, so a failing test does not hang); returns what the commit wrote to it.
+struct BlockedLog {
+    release: std::sync::mpsc::Sender<()>,
+    reader: std::thread::JoinHandle<Vec<u8>>,
+}
+
+impl BlockedLog {
+    fn at(path: &Path) -> BlockedLog {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+        assert!(made.success(), "mkfifo {}", path.display());
+        let (release, rx) = std::sync::mpsc::channel::<()>();
+        let path = path.to_path_buf();
+        let reader = std::thread::spawn(move || {
+            let _ = rx.recv_timeout(Duration::from_secs(20));
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::fs::File::open(&path).unwrap(), &mut bytes)
+                .unwrap();
+            bytes
+        });
+        BlockedLog { release, reader }
+    }
+
+    fn release(self) -> Vec<u8> {
+        let _ = self.release.send(());
+        self.reader.join().unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_in_flight_is_not_reported_and_a_crash_during_it_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let tp = TopicPartition::new("u", 0);
+    let mut task = HdfsSinkTask::new();
+    started(&mut task, dir.path(), &[], std::slice::from_ref(&tp)).await;
+    let log_path = dir.path().join("logs/u/0/log");
+    let blocked = BlockedLog::at(&log_path);
+    let v1 = users_v1();
+    // 0-2 fill a file whose commit then waits on the log; put goes on with 3 and 4.
+    tokio::time::timeout(Duration::from_secs(10), task.put(&batch("u", 0, 0, 5, &v1)))
+        .await
+        .expect("put returns while the commit of the file it filled waits on the log")
+        .unwrap();
+    // The commit has not finished: its offsets are not reported (pre_commit waits or
+    // reports nothing for the partition), and nothing is visible under a committed name.
+    if let Ok(offsets) =
+        tokio::time::timeout(Duration::from_millis(300), task.pre_commit(Default::default())).await
+    {
+        let offsets = offsets.unwrap();
+        assert!(!offsets.contains_key(&tp), "an unfinished commit was reported: {offsets:?}");
+    }
+    assert!(all_files(&dir.path().join("topics/u")).is_empty());
+    assert_eq!(temp_files(dir.path()).len(), 2, "the file being committed and the next one");
+    // A crash with the commit in flight (before its log entry is written).
+    drop(task);
+    assert!(blocked.release().is_empty(), "the aborted commit logged nothing");
+    std::fs::remove_file(&log_path).unwrap();
+
+    let mut task = HdfsSinkTask::new();
+    let ctx = started(&mut task, dir.path(), &[], std::slice::from_ref(&tp)).await;
+    assert_eq!(ctx.take_offsets().get(&tp), None, "nothing was committed");
+    assert!(temp_files(dir.path()).is_empty(), "the crashed run's temporary files are deleted");
+    task.put(&batch("u", 0, 0, 7, &v1)).await.unwrap();
+    assert_eq!(committed_offsets(&mut task).await.get(&tp), Some(&6));
+    check_exactly_once(dir.path(), "topics", "u", &BTreeMap::from([(0, 6)]));
     task.stop().await.unwrap();
 }

@@ -47,10 +47,11 @@
 //!     })
 //!     .collect::<connect_api::Result<_>>()?;
 //! task.put(&records).await?;
-//! let committed = dir.path().join("topics/users/partition=0/users+0+0000000000+0000000001.json");
-//! assert_eq!(std::fs::read_to_string(committed)?.lines().count(), 2);
+//! // The file's commit runs in the background; pre_commit waits for it.
 //! let offsets = task.pre_commit(Default::default()).await?;
 //! assert_eq!(offsets[&tp].offset, 2); // the next offset after the committed file
+//! let committed = dir.path().join("topics/users/partition=0/users+0+0000000000+0000000001.json");
+//! assert_eq!(std::fs::read_to_string(committed)?.lines().count(), 2);
 //! task.stop().await?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();

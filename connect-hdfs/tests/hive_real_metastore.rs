@@ -350,6 +350,8 @@ async fn run_sink(format: &str) -> (tempfile::TempDir, Json) {
     ])
     .await
     .unwrap();
+    // Commits (Hive included) finish in the background; the runtime's pre_commit waits.
+    task.pre_commit(Default::default()).await.unwrap();
     let d = describe(&db, topic);
     assert_eq!(d["exists"], true, "{d}");
     assert_eq!(names_and_types(&d["storage"]["columns"]), cols(V1_COLUMNS), "{d}");

@@ -335,19 +335,32 @@ pub(super) fn with_java(
 /// Waits for a worker in bounded mode to exit by itself, sampling its peak RSS; returns
 /// (seconds since `t0`, KiB). A non-zero exit is an error naming the log.
 pub(super) fn wait_exit(p: &mut Proc, log: &Path, t0: Instant, timeout: Duration) -> R<(f64, u64)> {
+    let where_ = format!("; see {}", log.display());
+    wait_sampling(p, "worker", &where_, t0, timeout)
+}
+
+/// Waits for `p` to exit, sampling its peak RSS every 2 ms; returns (seconds since `t0`,
+/// KiB). A non-zero exit, an error or `timeout` is an error naming `what` (and `hint`).
+fn wait_sampling(
+    p: &mut Proc,
+    what: &str,
+    hint: &str,
+    t0: Instant,
+    timeout: Duration,
+) -> R<(f64, u64)> {
     let mut hwm = 0;
     loop {
         match p.0.try_wait() {
             Ok(Some(st)) if st.success() => return Ok((t0.elapsed().as_secs_f64(), hwm)),
-            Ok(Some(st)) => return Err(format!("worker failed ({st}); see {}", log.display())),
+            Ok(Some(st)) => return Err(format!("{what} failed ({st}){hint}")),
             Ok(None) => {}
-            Err(e) => return Err(format!("worker: {e}")),
+            Err(e) => return Err(format!("{what}: {e}")),
         }
         if let Some(h) = vm_hwm_kib(p.pid()) {
             hwm = hwm.max(h);
         }
         if t0.elapsed() > timeout {
-            return Err(format!("worker did not exit within {timeout:?}; see {}", log.display()));
+            return Err(format!("{what} did not exit within {timeout:?}{hint}"));
         }
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -357,23 +370,7 @@ pub(super) fn wait_exit(p: &mut Proc, log: &Path, t0: Instant, timeout: Duration
 pub(super) fn run_timed(mut cmd: Command, what: &str, timeout: Duration) -> R<(f64, u64)> {
     let t0 = Instant::now();
     let child = cmd.spawn().map_err(|e| format!("cannot start {what}: {e}"))?;
-    let mut p = Proc(child);
-    let mut hwm = 0;
-    loop {
-        match p.0.try_wait() {
-            Ok(Some(st)) if st.success() => return Ok((t0.elapsed().as_secs_f64(), hwm)),
-            Ok(Some(st)) => return Err(format!("{what} failed: {st}")),
-            Ok(None) => {}
-            Err(e) => return Err(format!("{what}: {e}")),
-        }
-        if let Some(h) = vm_hwm_kib(p.pid()) {
-            hwm = hwm.max(h);
-        }
-        if t0.elapsed() > timeout {
-            return Err(format!("{what} timed out"));
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_sampling(&mut Proc(child), what, "", t0, timeout)
 }
 
 /// [`run_timed`] for a command whose output is one line per record: its stdout is read
@@ -399,23 +396,7 @@ pub(super) fn run_timed_lines(
         }
         lines
     });
-    let mut p = Proc(child);
-    let mut hwm = 0;
-    let secs = loop {
-        match p.0.try_wait() {
-            Ok(Some(st)) if st.success() => break t0.elapsed().as_secs_f64(),
-            Ok(Some(st)) => return Err(format!("{what} failed: {st}")),
-            Ok(None) => {}
-            Err(e) => return Err(format!("{what}: {e}")),
-        }
-        if let Some(h) = vm_hwm_kib(p.pid()) {
-            hwm = hwm.max(h);
-        }
-        if t0.elapsed() > timeout {
-            return Err(format!("{what} timed out"));
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
+    let (secs, hwm) = wait_sampling(&mut Proc(child), what, "", t0, timeout)?;
     let lines = counter.join().map_err(|_| format!("{what}: the line counter failed"))?;
     Ok((secs, hwm, lines))
 }

@@ -53,18 +53,29 @@ impl ProducerContext for AckRouter {
     type DeliveryOpaque = usize;
 
     fn delivery(&self, result: &DeliveryResult<'_>, opaque: Self::DeliveryOpaque) {
-        let opaque = opaque as u64;
-        let slot = (opaque >> (SEQ_BITS + GEN_BITS)) as u32;
-        let generation = (opaque >> SEQ_BITS) as u8;
         let report = match result {
             Ok(m) => Ok((m.partition(), m.offset(), m.timestamp().to_millis())),
             Err((e, _)) => Err(e.clone()),
         };
+        self.route(opaque as u64, report);
+    }
+}
+
+impl AckRouter {
+    /// Hands a report to the task whose slot and generation `opaque` names; `false` when
+    /// that task stopped (its route is gone, or its slot went to a new task): nothing is
+    /// left to tell it then.
+    fn route(
+        &self,
+        opaque: u64,
+        report: std::result::Result<(i32, i64, Option<i64>), KafkaError>,
+    ) -> bool {
+        let slot = (opaque >> (SEQ_BITS + GEN_BITS)) as u32;
+        let generation = (opaque >> SEQ_BITS) as u8;
         let routes = self.routes.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // A task that stopped took its route away; nothing is left to tell it then (nor
-        // the task that has its slot now).
-        if let Some((_, tx)) = routes.get(&slot).filter(|(g, _)| *g == generation) {
-            let _ = tx.send((opaque & SEQ_MASK, report));
+        match routes.get(&slot).filter(|(g, _)| *g == generation) {
+            Some((_, tx)) => tx.send((opaque & SEQ_MASK, report)).is_ok(),
+            None => false,
         }
     }
 }
@@ -202,12 +213,13 @@ mod tests {
         for _ in 1..SLOTS {
             drop(shared.register().unwrap());
         }
-        let (again, _rx) = shared.register().unwrap();
+        let (again, mut rx) = shared.register().unwrap();
         assert_eq!(again.slot, 0);
-        assert_ne!(again.opaque(7), stale, "a late report of the old task would reach the new one");
-        assert_eq!(
-            again.opaque(7) as u64 >> (SEQ_BITS + GEN_BITS),
-            stale as u64 >> (SEQ_BITS + GEN_BITS)
-        );
+        let router = shared.producer.producer().context();
+        // The old task's late report reaches nobody; the new task's own does.
+        assert!(!router.route(stale as u64, Ok((0, 1, None))));
+        assert!(rx.try_recv().is_err(), "a late report of the old task reached the new one");
+        assert!(router.route(again.opaque(7) as u64, Ok((0, 2, None))));
+        assert!(matches!(rx.try_recv(), Ok((7, Ok((0, 2, None))))));
     }
 }

@@ -147,6 +147,9 @@ pub struct SourceDriver {
     bufs: Buffers,
     next_seq: u64,
     seen_topics: HashSet<String>,
+    /// The topic of the last record sent: records of one task share one `Arc<str>`, so
+    /// the usual record skips the `seen_topics` lookup by a pointer comparison.
+    last_topic: Option<Arc<str>>,
     state: watch::Receiver<TargetState>,
     cancel: CancellationToken,
     /// Whether this task reported the end of its input to `env.end_of_input`.
@@ -212,6 +215,7 @@ impl SourceDriver {
             bufs: Buffers::default(),
             next_seq: 0,
             seen_topics: HashSet::new(),
+            last_topic: None,
             state,
             cancel,
             eof_reported: false,
@@ -382,10 +386,15 @@ impl SourceDriver {
             }
         };
         let topic = subject.topic();
-        if !self.seen_topics.contains(topic) {
-            self.ensure_topic(topic).await?;
-            self.env.status.add_topic(&self.id.connector, self.id.task, topic);
-            self.seen_topics.insert(topic.to_string());
+        let same_as_last =
+            self.last_topic.as_ref().is_some_and(|t| Arc::ptr_eq(t, &subject.data().topic));
+        if !same_as_last {
+            if !self.seen_topics.contains(topic) {
+                self.ensure_topic(topic).await?;
+                self.env.status.add_topic(&self.id.connector, self.id.task, topic);
+                self.seen_topics.insert(topic.to_string());
+            }
+            self.last_topic = Some(subject.data().topic.clone());
         }
         let mut br = BaseRecord::<[u8], [u8], usize>::with_opaque_to(
             topic,

@@ -1,25 +1,28 @@
 //! The sink task driver.
 //!
 //! One consumer group per connector (`connect-<name>`), manual commits. The consumer is
-//! polled on a blocking thread; its rebalance callback hands assignments and revocations
-//! to the driver and waits, so `open`/`close` and the final commit of revoked partitions
-//! happen before the partitions move, as in Kafka Connect. Batches go to `put`; a
-//! retriable error redelivers the same batch; consumer offsets are committed only up to
-//! what `pre_commit` returned.
+//! polled on a thread of its own, up to two batches ahead of the driver, so that polling
+//! overlaps with converting and `put` (see `poller`); its rebalance callback hands
+//! assignments and revocations to the driver and waits, so `open`/`close` and the final
+//! commit of revoked partitions happen before the partitions move, as in Kafka Connect.
+//! What was polled ahead still obeys the task: records of a partition it pauses are held
+//! until it resumes, and a seek drops what was polled of the partition before it.
+//! Batches go to `put`; a retriable error redelivers the same batch; consumer offsets are
+//! committed only up to what `pre_commit` returned.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use connect_api::config::RawConfig;
 use connect_api::context::SinkTaskContext;
 use connect_api::error::ErrorKind;
-use connect_api::record::{Headers, OffsetAndMetadata, SinkRecord, TimestampType, TopicPartition};
+use connect_api::record::{Headers, OffsetAndMetadata, SinkRecord, TopicPartition};
 use connect_api::{ConnectError, Result, SinkTask};
 use rdkafka::ClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Headers as _, Message};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -27,6 +30,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 mod delivery;
+mod poller;
+
+use poller::{PollThread, Polled, Poller};
 
 use super::{Converters, TargetState, TaskId, TaskSetup};
 use crate::config::connector::client_overrides;
@@ -43,6 +49,22 @@ enum RebalanceEvent {
 /// Consumer context that hands rebalances to the driver and applies its answers.
 pub struct SinkConsumerContext {
     events: mpsc::UnboundedSender<RebalanceEvent>,
+    /// Partitions the last rebalances revoked, for the poll thread to drop what it
+    /// polled of them before the callback.
+    revoked: Mutex<Vec<TopicPartition>>,
+    /// Whether `revoked` holds any (checked after every poll without the lock).
+    any_revoked: AtomicBool,
+}
+
+impl SinkConsumerContext {
+    /// Partitions revoked since the last call, if any.
+    fn take_revoked(&self) -> Option<Vec<TopicPartition>> {
+        if !self.any_revoked.swap(false, Ordering::AcqRel) {
+            return None;
+        }
+        let mut revoked = self.revoked.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(std::mem::take(&mut *revoked))
+    }
 }
 
 impl ClientContext for SinkConsumerContext {
@@ -97,6 +119,11 @@ impl ConsumerContext for SinkConsumerContext {
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
                 let parts = partitions_of(tpl);
+                self.revoked
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend(parts.iter().cloned());
+                self.any_revoked.store(true, Ordering::Release);
                 let (tx, rx) = oneshot::channel();
                 if self.events.send(RebalanceEvent::Revoked(parts, tx)).is_ok() {
                     let commit = rx.blocking_recv().unwrap_or_default();
@@ -111,62 +138,6 @@ impl ConsumerContext for SinkConsumerContext {
             other => warn!(error = ?other, "rebalance error"),
         }
     }
-}
-
-type Poller = Arc<BaseConsumer<SinkConsumerContext>>;
-
-/// Polls up to `max` messages, owned (so nothing borrowed from the consumer outlives a
-/// poll), waiting at most `wait` for the first.
-fn poll_batch(
-    consumer: &Poller,
-    wait: Duration,
-    max: usize,
-) -> std::result::Result<Vec<RawRecord>, rdkafka::error::KafkaError> {
-    let mut out = Vec::new();
-    let mut timeout = wait;
-    // Messages come in runs of one topic: one shared name per run.
-    let mut topic: Option<Arc<str>> = None;
-    while out.len() < max {
-        match consumer.poll(timeout) {
-            None => break,
-            Some(Err(e)) => {
-                if out.is_empty() {
-                    return Err(e);
-                }
-                break;
-            }
-            Some(Ok(m)) => {
-                let timestamp = match m.timestamp() {
-                    rdkafka::Timestamp::NotAvailable => None,
-                    rdkafka::Timestamp::CreateTime(t) => Some((t, TimestampType::CreateTime)),
-                    rdkafka::Timestamp::LogAppendTime(t) => Some((t, TimestampType::LogAppendTime)),
-                };
-                let headers = m
-                    .headers()
-                    .map(|hs| {
-                        hs.iter()
-                            .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let topic = match &topic {
-                    Some(t) if **t == *m.topic() => t.clone(),
-                    _ => topic.insert(Arc::from(m.topic())).clone(),
-                };
-                out.push(RawRecord {
-                    topic,
-                    partition: m.partition(),
-                    offset: m.offset(),
-                    key: m.key().map(<[u8]>::to_vec),
-                    value: m.payload().map(<[u8]>::to_vec),
-                    timestamp,
-                    headers,
-                });
-                timeout = Duration::ZERO;
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Everything a sink driver needs from the worker.
@@ -193,6 +164,8 @@ pub struct SinkDriver {
     errors: Arc<ErrorHandler>,
     connector_config: RawConfig,
     consumer: Poller,
+    /// The thread that polls `consumer` ahead of the driver (from `run` on).
+    poller: Option<PollThread>,
     events: mpsc::UnboundedReceiver<RebalanceEvent>,
     ctx: SinkTaskContext,
     assigned: BTreeSet<TopicPartition>,
@@ -201,8 +174,15 @@ pub struct SinkDriver {
     /// Next offset to commit per partition: one past the last record put.
     delivered: HashMap<TopicPartition, i64>,
     paused: BTreeSet<TopicPartition>,
-    /// Messages polled while the partitions were paused for a retry, handled next.
+    /// Messages polled ahead (while the partitions were paused for a retry, or before a
+    /// rebalance), handled next.
     stash: Vec<RawRecord>,
+    /// Messages of partitions paused (by the task or the operator) that were polled ahead
+    /// before the pause took effect: handed to `put` once the partition resumes.
+    held: Vec<RawRecord>,
+    /// Partitions with a seek asked of the poll thread and not yet made: what comes of
+    /// them before the thread's answer was polled before the seek, and is dropped.
+    seeking: HashMap<TopicPartition, usize>,
     /// How many revocations happened: a batch in hand drops the records of partitions
     /// revoked while it was polled or retried.
     revocations: u64,
@@ -237,8 +217,13 @@ impl SinkDriver {
         let max_poll_records = env.kafka.max_poll_records(&overrides)?;
         let cfg =
             env.kafka.consumer_config(&group, &format!("connector-consumer-{id}"), &overrides);
-        let consumer: BaseConsumer<SinkConsumerContext> =
-            cfg.create_with_context(SinkConsumerContext { events: tx }).map_err(|e| {
+        let consumer: BaseConsumer<SinkConsumerContext> = cfg
+            .create_with_context(SinkConsumerContext {
+                events: tx,
+                revoked: Mutex::new(Vec::new()),
+                any_revoked: AtomicBool::new(false),
+            })
+            .map_err(|e| {
                 ConnectError::config(format!("cannot create consumer for {id}: {e}")).with_source(e)
             })?;
         let topics: Vec<String> = connector_config
@@ -282,6 +267,7 @@ impl SinkDriver {
             env,
             converters,
             consumer: Arc::new(consumer),
+            poller: None,
             events: rx,
             ctx,
             assigned: BTreeSet::new(),
@@ -289,6 +275,8 @@ impl SinkDriver {
             delivered: HashMap::new(),
             paused: BTreeSet::new(),
             stash: Vec::new(),
+            held: Vec::new(),
+            seeking: HashMap::new(),
             revocations: 0,
             done: HashMap::new(),
             batch_since: 0,
@@ -334,6 +322,15 @@ impl SinkDriver {
             .map_err(|e| e.context(format!("task {} failed to start", self.id)))?;
         info!(task = %self.id, "sink task started");
         self.set_status(State::Running, None);
+        let poller = PollThread::start(
+            format!("sink-poll-{}", self.id),
+            self.consumer.clone(),
+            self.max_poll_records,
+        )
+        .map_err(|e| {
+            ConnectError::fatal(format!("cannot start the poll thread of {}: {e}", self.id))
+        })?;
+        self.poller = Some(poller);
         let mut paused_by_operator = false;
         loop {
             if self.cancel.is_cancelled() {
@@ -353,15 +350,13 @@ impl SinkDriver {
                 }
                 _ => {}
             }
-            let batch = if self.stash.is_empty() {
+            let mut batch = if self.stash.is_empty() {
                 let wait = Duration::from_millis(if paused_by_operator { 200 } else { 100 });
-                match self.poll_serving(wait).await? {
-                    Some(b) => b,
-                    None => continue,
-                }
+                self.next_batch(wait).await?.unwrap_or_default()
             } else {
                 std::mem::take(&mut self.stash)
             };
+            self.hold_paused(&mut batch);
             if !batch.is_empty() {
                 self.batch_since = self.revocations;
                 let records = match self.convert_batch(Arc::new(batch)).await {
@@ -414,9 +409,14 @@ impl SinkDriver {
                 };
                 let closed = self.task.close(&parts).await;
                 self.revocations += 1;
-                self.stash.retain(|m| {
-                    !parts.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
-                });
+                // What the poll thread polled ahead came before the revocation (it waits
+                // in the callback now): keep the rest of it, in order.
+                self.drain_polled()?;
+                let revoked = |m: &RawRecord| {
+                    parts.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
+                };
+                self.stash.retain(|m| !revoked(m));
+                self.held.retain(|m| !revoked(m));
                 for tp in &parts {
                     self.assigned.remove(tp);
                     self.delivered.remove(tp);
@@ -431,43 +431,100 @@ impl SinkDriver {
         Ok(())
     }
 
-    /// One poll of the consumer, serving rebalances while it runs (the rebalance
-    /// callback waits for the driver); `None` after a consumer error worth only a retry.
-    async fn poll_serving(&mut self, wait: Duration) -> Result<Option<Vec<RawRecord>>> {
-        let revocations = self.revocations;
-        let consumer = self.consumer.clone();
-        let max = self.max_poll_records;
-        let mut poll = tokio::task::spawn_blocking(move || poll_batch(&consumer, wait, max));
-        let batch = loop {
-            tokio::select! {
-                done = &mut poll => break done,
-                Some(ev) = self.events.recv() => self.on_rebalance(ev).await?,
+    /// The next batch the poll thread polled, waiting at most `wait` and serving
+    /// rebalances meanwhile (the rebalance callback waits for the driver); `None` when
+    /// nothing came.
+    async fn next_batch(&mut self, wait: Duration) -> Result<Option<Vec<RawRecord>>> {
+        let until = tokio::time::Instant::now() + wait;
+        loop {
+            let poller = self.poller.as_mut().ok_or_else(|| {
+                ConnectError::fatal(format!("the poll thread of {} is not running", self.id))
+            })?;
+            let polled = tokio::select! {
+                biased;
+                Some(ev) = self.events.recv() => {
+                    self.on_rebalance(ev).await?;
+                    continue;
+                }
+                polled = poller.recv() => polled,
+                () = tokio::time::sleep_until(until) => return Ok(None),
+            };
+            let Some(polled) = polled else {
+                return Err(ConnectError::fatal(format!("the poll thread of {} stopped", self.id)));
+            };
+            if let Some(batch) = self.take_polled(polled)? {
+                return Ok(Some(batch));
             }
-        };
-        let batch =
-            batch.map_err(|e| ConnectError::fatal(format!("consumer poll panicked: {e}")))?;
-        match batch {
-            Ok(mut b) => {
-                if self.revocations != revocations {
-                    // Messages polled before a revocation the same poll served.
-                    let assigned = &self.assigned;
-                    b.retain(|m| {
-                        assigned
-                            .iter()
+        }
+    }
+
+    /// Moves what the poll thread polled ahead into the stash, without waiting.
+    fn drain_polled(&mut self) -> Result<()> {
+        while let Some(polled) = self.poller.as_mut().and_then(PollThread::try_recv) {
+            if let Some(batch) = self.take_polled(polled)? {
+                self.stash.extend(batch);
+            }
+        }
+        Ok(())
+    }
+
+    /// What of something polled is to be handled: the messages of a batch, less those of
+    /// partitions with a seek under way.
+    fn take_polled(&mut self, polled: Polled) -> Result<Option<Vec<RawRecord>>> {
+        match polled {
+            Polled::Batch(mut batch) => {
+                if !self.seeking.is_empty() {
+                    let seeking = &self.seeking;
+                    batch.retain(|m| {
+                        !seeking
+                            .keys()
                             .any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
                     });
                 }
-                Ok(Some(b))
+                Ok((!batch.is_empty()).then_some(batch))
             }
-            Err(KafkaError::MessageConsumption(RDKafkaErrorCode::UnknownTopicOrPartition)) => {
+            Polled::Seeked(tp, offset, done) => {
+                if let Some(n) = self.seeking.get_mut(&tp) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.seeking.remove(&tp);
+                    }
+                }
+                done.map_err(|e| {
+                    ConnectError::retriable(format!("seek of {tp} to {offset} failed: {e}"))
+                })?;
+                Ok(None)
+            }
+            Polled::Failed(KafkaError::MessageConsumption(
+                RDKafkaErrorCode::UnknownTopicOrPartition,
+            )) => {
                 debug!(task = %self.id, "subscribed topic does not exist yet; waiting for it");
                 Ok(None)
             }
-            Err(e) => {
+            Polled::Failed(e) => {
                 warn!(task = %self.id, error = %e, "consumer error; polling again");
                 Ok(None)
             }
         }
+    }
+
+    /// Keeps back the messages of paused partitions that were polled ahead, until the
+    /// partitions resume.
+    fn hold_paused(&mut self, batch: &mut Vec<RawRecord>) {
+        if self.paused.is_empty() || batch.is_empty() {
+            return;
+        }
+        let paused = &self.paused;
+        let is_paused = |m: &RawRecord| {
+            paused.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
+        };
+        if !batch.iter().any(is_paused) {
+            return;
+        }
+        let (held, rest): (Vec<RawRecord>, Vec<RawRecord>) =
+            std::mem::take(batch).into_iter().partition(is_paused);
+        self.held.extend(held);
+        *batch = rest;
     }
 
     /// Converts and transforms a batch. A record that fails is retried as
@@ -597,15 +654,19 @@ async fn convert(
 impl SinkDriver {
     fn apply_context_requests(&mut self) -> Result<()> {
         for (tp, offset) in self.ctx.take_offsets() {
-            self.consumer
-                .seek(&tp.topic, tp.partition, Offset::Offset(offset), Duration::from_secs(5))
-                .map_err(|e| {
-                    ConnectError::retriable(format!("seek of {tp} to {offset} failed: {e}"))
-                })?;
+            let asked = self.poller.as_ref().is_some_and(|p| p.seek(tp.clone(), offset));
+            if !asked {
+                return Err(ConnectError::retriable(format!(
+                    "seek of {tp} to {offset} failed: the poll thread stopped"
+                )));
+            }
+            *self.seeking.entry(tp.clone()).or_default() += 1;
             self.delivered.remove(&tp);
             self.done.remove(&tp);
-            // Messages kept from before the seek are not to be put.
-            self.stash.retain(|m| !(m.partition == tp.partition && *m.topic == *tp.topic));
+            // Messages polled before the seek are not to be put.
+            let before = |m: &RawRecord| m.partition == tp.partition && *m.topic == *tp.topic;
+            self.stash.retain(|m| !before(m));
+            self.held.retain(|m| !before(m));
         }
         if *self.state.borrow() == TargetState::Started {
             self.apply_pauses()?;
@@ -628,7 +689,26 @@ impl SinkDriver {
                 .map_err(|e| ConnectError::retriable(format!("resume failed: {e}")))?;
         }
         self.paused = wanted;
+        self.release_held();
         Ok(())
+    }
+
+    /// Messages held for partitions that are no longer paused go first to the next
+    /// `put`: they were polled before anything still waiting of their partitions.
+    fn release_held(&mut self) {
+        if self.held.is_empty() {
+            return;
+        }
+        let paused = &self.paused;
+        let (held, free): (Vec<RawRecord>, Vec<RawRecord>) =
+            std::mem::take(&mut self.held).into_iter().partition(|m| {
+                paused.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
+            });
+        self.held = held;
+        if !free.is_empty() {
+            let later = std::mem::replace(&mut self.stash, free);
+            self.stash.extend(later);
+        }
     }
 
     fn pause_all(&mut self) -> Result<()> {
@@ -700,8 +780,14 @@ impl SinkDriver {
         let parts: Vec<TopicPartition> = self.assigned.iter().cloned().collect();
         let close = self.task.close(&parts).await;
         let stop = self.task.stop().await;
-        // No more rebalance answers: the callback must not wait for us while closing.
+        // No more rebalance answers: the callback must not wait for us while closing
+        // (dropping the events still queued drops their answer channels, which frees a
+        // callback waiting for one).
         self.events.close();
+        while self.events.try_recv().is_ok() {}
+        if let Some(mut poller) = self.poller.take() {
+            poller.stop().await;
+        }
         let consumer = self.consumer.clone();
         let closing = tokio::task::spawn_blocking(move || {
             consumer.unsubscribe();

@@ -149,7 +149,7 @@ impl SinkDriver {
             if left.is_zero() {
                 return Ok(());
             }
-            if let Some(batch) = self.poll_serving(left.min(Duration::from_millis(100))).await? {
+            if let Some(batch) = self.next_batch(left.min(Duration::from_millis(100))).await? {
                 self.stash.extend(batch);
             }
             // Partitions assigned meanwhile are paused too.

@@ -79,6 +79,11 @@ fn main() -> ExitCode {
         Some("raw-produce") => raw_produce(&args[1..]),
         Some("raw-consume") => raw_consume(&args[1..]),
         Some("chart") => chart::redraw(&args[1..]),
+        // For profiling one side by hand: `create-topics BOOTSTRAP name:partitions...`.
+        Some("create-topics") => match args.get(1) {
+            Some(bootstrap) => create_topics(bootstrap, &args[2..]),
+            None => Err("usage: pipeline create-topics BOOTSTRAP name[:partitions]...".into()),
+        },
         _ => harness(&args),
     };
     match result {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use connect_api::config::RawConfig;
 use connect_api::context::SinkTaskContext;
 use connect_api::error::ErrorKind;
-use connect_api::record::{Headers, OffsetAndMetadata, SinkRecord, TopicPartition};
+use connect_api::record::{OffsetAndMetadata, SinkRecord, TopicPartition};
 use connect_api::{ConnectError, Result, SinkTask};
 use rdkafka::ClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
@@ -29,14 +29,15 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
+mod convert;
 mod delivery;
 mod poller;
 
-use poller::{PollThread, Polled, Poller};
+use poller::{Fetched, PollThread, Polled, Poller};
 
 use super::{Converters, TargetState, TaskId, TaskSetup};
 use crate::config::connector::client_overrides;
-use crate::errors::{ErrorHandler, Failure, RawRecord, Retriable as _, Stage, StageError};
+use crate::errors::ErrorHandler;
 use crate::kafka::KafkaClients;
 use crate::status::{State, Status, StatusBackingStore};
 use crate::transforms::TransformChain;
@@ -159,7 +160,7 @@ pub struct SinkDriver {
     task: Box<dyn SinkTask>,
     config: RawConfig,
     env: SinkEnv,
-    converters: Converters,
+    converters: Arc<Converters>,
     transforms: TransformChain<SinkRecord>,
     errors: Arc<ErrorHandler>,
     connector_config: RawConfig,
@@ -176,10 +177,10 @@ pub struct SinkDriver {
     paused: BTreeSet<TopicPartition>,
     /// Messages polled ahead (while the partitions were paused for a retry, or before a
     /// rebalance), handled next.
-    stash: Vec<RawRecord>,
+    stash: Vec<Fetched>,
     /// Messages of partitions paused (by the task or the operator) that were polled ahead
     /// before the pause took effect: handed to `put` once the partition resumes.
-    held: Vec<RawRecord>,
+    held: Vec<Fetched>,
     /// Partitions with a seek asked of the poll thread and not yet made: what comes of
     /// them before the thread's answer was polled before the seek, and is dropped.
     seeking: HashMap<TopicPartition, usize>,
@@ -265,7 +266,7 @@ impl SinkDriver {
             task,
             config,
             env,
-            converters,
+            converters: Arc::new(converters),
             consumer: Arc::new(consumer),
             poller: None,
             events: rx,
@@ -326,6 +327,7 @@ impl SinkDriver {
             format!("sink-poll-{}", self.id),
             self.consumer.clone(),
             self.max_poll_records,
+            self.converters.clone(),
         )
         .map_err(|e| {
             ConnectError::fatal(format!("cannot start the poll thread of {}: {e}", self.id))
@@ -359,7 +361,7 @@ impl SinkDriver {
             self.hold_paused(&mut batch);
             if !batch.is_empty() {
                 self.batch_since = self.revocations;
-                let records = match self.convert_batch(Arc::new(batch)).await {
+                let records = match self.convert_batch(batch).await {
                     Err(e) if e.kind() == ErrorKind::Cancelled => return Ok(()),
                     other => other?,
                 };
@@ -412,7 +414,7 @@ impl SinkDriver {
                 // What the poll thread polled ahead came before the revocation (it waits
                 // in the callback now): keep the rest of it, in order.
                 self.drain_polled()?;
-                let revoked = |m: &RawRecord| {
+                let revoked = |m: &Fetched| {
                     parts.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
                 };
                 self.stash.retain(|m| !revoked(m));
@@ -434,7 +436,7 @@ impl SinkDriver {
     /// The next batch the poll thread polled, waiting at most `wait` and serving
     /// rebalances meanwhile (the rebalance callback waits for the driver); `None` when
     /// nothing came.
-    async fn next_batch(&mut self, wait: Duration) -> Result<Option<Vec<RawRecord>>> {
+    async fn next_batch(&mut self, wait: Duration) -> Result<Option<Vec<Fetched>>> {
         let until = tokio::time::Instant::now() + wait;
         loop {
             let poller = self.poller.as_mut().ok_or_else(|| {
@@ -470,7 +472,7 @@ impl SinkDriver {
 
     /// What of something polled is to be handled: the messages of a batch, less those of
     /// partitions with a seek under way.
-    fn take_polled(&mut self, polled: Polled) -> Result<Option<Vec<RawRecord>>> {
+    fn take_polled(&mut self, polled: Polled) -> Result<Option<Vec<Fetched>>> {
         match polled {
             Polled::Batch(mut batch) => {
                 if !self.seeking.is_empty() {
@@ -510,145 +512,22 @@ impl SinkDriver {
 
     /// Keeps back the messages of paused partitions that were polled ahead, until the
     /// partitions resume.
-    fn hold_paused(&mut self, batch: &mut Vec<RawRecord>) {
+    fn hold_paused(&mut self, batch: &mut Vec<Fetched>) {
         if self.paused.is_empty() || batch.is_empty() {
             return;
         }
         let paused = &self.paused;
-        let is_paused = |m: &RawRecord| {
+        let is_paused = |m: &Fetched| {
             paused.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
         };
         if !batch.iter().any(is_paused) {
             return;
         }
-        let (held, rest): (Vec<RawRecord>, Vec<RawRecord>) =
+        let (held, rest): (Vec<Fetched>, Vec<Fetched>) =
             std::mem::take(batch).into_iter().partition(is_paused);
         self.held.extend(held);
         *batch = rest;
     }
-
-    /// Converts and transforms a batch. A record that fails is retried as
-    /// `errors.retry.*` allow (when the error is retriable), then handed to the error
-    /// handler: dead-lettered and skipped under `errors.tolerance=all`, or the task fails
-    /// after what converted before it was delivered.
-    async fn convert_batch(&mut self, batch: Arc<Vec<RawRecord>>) -> Result<Vec<SinkRecord>> {
-        if self.errors.reports_errant_records() {
-            self.errors.set_batch(batch.clone());
-        }
-        let mut out = Vec::with_capacity(batch.len());
-        for m in batch.iter() {
-            let mut result = convert_and_transform(&self.converters, &mut self.transforms, m).await;
-            let (mut start, mut attempt) = (None, 1);
-            while let Err(e) = &result {
-                if !e.is_retriable() {
-                    break;
-                }
-                let Some(wait) = self.errors.retry_wait(&mut start, &mut attempt, e) else { break };
-                // Waiting polls on, partitions paused, so the task stays in its group.
-                self.wait_polling(wait).await?;
-                result = convert_and_transform(&self.converters, &mut self.transforms, m).await;
-            }
-            match result {
-                Ok(Some(r)) => out.push(r),
-                Ok(None) => {
-                    // Dropped by a transformation: done, its offset may be committed.
-                    self.note_done(m);
-                }
-                Err(StageError { stage, error }) => {
-                    let class = self
-                        .converters
-                        .class_of(stage)
-                        .unwrap_or_else(|| self.transforms.last_failed_class())
-                        .to_string();
-                    let error = error.context(format!(
-                        "converting the record at {}-{} offset {} for task {}",
-                        m.topic, m.partition, m.offset, self.id
-                    ));
-                    let failure =
-                        Failure { stage, class: &class, error: &error, original: Some(m) };
-                    if let Err(fatal) = self.errors.fail(failure) {
-                        // Hand over what converted before it, so nothing before the bad
-                        // record is lost, then fail without committing past it.
-                        if self.deliver(std::mem::take(&mut out)).await? {
-                            self.merge_done();
-                            self.commit(false).await?;
-                        }
-                        return Err(fatal.with_source(error));
-                    }
-                    self.note_done(m);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// A record of the batch in hand needs no `put` (dropped or skipped): its offset may
-    /// be committed once the records before it were put (see [`SinkDriver::merge_done`]).
-    fn note_done(&mut self, m: &RawRecord) {
-        let tp = TopicPartition::new(&*m.topic, m.partition);
-        let e = self.done.entry(tp).or_insert(m.offset + 1);
-        *e = (*e).max(m.offset + 1);
-    }
-
-    /// The batch in hand was put whole: the offsets past its dropped and skipped records
-    /// may be committed too.
-    fn merge_done(&mut self) {
-        for (tp, next) in self.done.drain() {
-            if self.assigned.contains(&tp) {
-                let e = self.delivered.entry(tp).or_insert(next);
-                *e = (*e).max(next);
-            }
-        }
-    }
-}
-
-/// Converts a message and runs the transformations; the error names the stage.
-async fn convert_and_transform(
-    converters: &Converters,
-    transforms: &mut TransformChain<SinkRecord>,
-    m: &RawRecord,
-) -> std::result::Result<Option<SinkRecord>, StageError> {
-    let record = convert(converters, m).await?;
-    transforms.apply(record).map_err(|error| StageError { stage: Stage::Transformation, error })
-}
-
-/// Converts a consumed message into a sink record.
-async fn convert(
-    converters: &Converters,
-    m: &RawRecord,
-) -> std::result::Result<SinkRecord, StageError> {
-    let staged = |stage| move |error| StageError { stage, error };
-    let mut headers = Headers::new();
-    for (k, v) in &m.headers {
-        let sv = converters
-            .header
-            .to_connect_header(&m.topic, k, v.as_deref())
-            .map_err(|e| e.context(format!("header converter, header {k}")))
-            .map_err(staged(Stage::HeaderConverter))?;
-        headers.add(k.clone(), sv);
-    }
-    // The converters' synchronous path where they have one (no future per record).
-    let key = match converters.key.to_connect_data_sync(&m.topic, &headers, m.key.as_deref()) {
-        Some(sync) => sync,
-        None => converters.key.to_connect_data(&m.topic, &headers, m.key.as_deref()).await,
-    }
-    .map_err(|e| e.context("key converter"))
-    .map_err(staged(Stage::KeyConverter))?;
-    let value = match converters.value.to_connect_data_sync(&m.topic, &headers, m.value.as_deref())
-    {
-        Some(sync) => sync,
-        None => converters.value.to_connect_data(&m.topic, &headers, m.value.as_deref()).await,
-    }
-    .map_err(|e| e.context("value converter"))
-    .map_err(staged(Stage::ValueConverter))?;
-    let mut b = SinkRecord::builder(&m.topic, m.partition, m.offset)
-        .key(key.schema, key.value)
-        .value(value.schema, value.value)
-        .headers(headers);
-    if let Some((t, kind)) = m.timestamp {
-        b = b.timestamp(t, kind);
-    }
-    Ok(b.build())
 }
 
 impl SinkDriver {
@@ -664,7 +543,7 @@ impl SinkDriver {
             self.delivered.remove(&tp);
             self.done.remove(&tp);
             // Messages polled before the seek are not to be put.
-            let before = |m: &RawRecord| m.partition == tp.partition && *m.topic == *tp.topic;
+            let before = |m: &Fetched| m.partition == tp.partition && *m.topic == *tp.topic;
             self.stash.retain(|m| !before(m));
             self.held.retain(|m| !before(m));
         }
@@ -700,7 +579,7 @@ impl SinkDriver {
             return;
         }
         let paused = &self.paused;
-        let (held, free): (Vec<RawRecord>, Vec<RawRecord>) =
+        let (held, free): (Vec<Fetched>, Vec<Fetched>) =
             std::mem::take(&mut self.held).into_iter().partition(|m| {
                 paused.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
             });

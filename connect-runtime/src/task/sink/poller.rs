@@ -15,7 +15,7 @@ use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use connect_api::record::{TimestampType, TopicPartition};
+use connect_api::record::{SinkRecord, TimestampType, TopicPartition};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Headers as _, Message};
@@ -23,7 +23,9 @@ use rdkafka::topic_partition_list::Offset;
 use tokio::sync::mpsc;
 
 use super::SinkConsumerContext;
+use super::convert::convert_ahead;
 use crate::errors::RawRecord;
+use crate::task::Converters;
 
 /// The consumer a sink task and its poll thread share.
 pub(super) type Poller = Arc<BaseConsumer<SinkConsumerContext>>;
@@ -35,10 +37,26 @@ pub(super) const BATCHES_AHEAD: usize = 2;
 /// the thread at most.
 const POLL_WAIT: Duration = Duration::from_millis(100);
 
+/// A polled message and, when the converters could decode it on the poll thread (see
+/// [`convert_ahead`]), the record it became.
+pub(super) struct Fetched {
+    /// The message as polled.
+    pub raw: RawRecord,
+    /// The converted record, not yet transformed.
+    pub converted: Option<SinkRecord>,
+}
+
+impl std::ops::Deref for Fetched {
+    type Target = RawRecord;
+    fn deref(&self) -> &RawRecord {
+        &self.raw
+    }
+}
+
 /// What the poll thread hands the driver, in order.
 pub(super) enum Polled {
     /// Messages, in the order the consumer returned them.
-    Batch(Vec<RawRecord>),
+    Batch(Vec<Fetched>),
     /// A seek the driver asked for was made (or failed): later batches hold what the
     /// partition has from the new position on.
     Seeked(TopicPartition, i64, Result<(), KafkaError>),
@@ -55,15 +73,21 @@ pub(super) struct PollThread {
 }
 
 impl PollThread {
-    /// Starts polling `consumer` on a thread of its own, in batches of at most `max`.
-    pub(super) fn start(name: String, consumer: Poller, max: usize) -> std::io::Result<PollThread> {
+    /// Starts polling `consumer` on a thread of its own, in batches of at most `max`,
+    /// converting what it can ahead with `converters`.
+    pub(super) fn start(
+        name: String,
+        consumer: Poller,
+        max: usize,
+        converters: Arc<Converters>,
+    ) -> std::io::Result<PollThread> {
         let (seeks, seek_rx) = std_mpsc::channel();
         let (tx, batches) = mpsc::channel(BATCHES_AHEAD);
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let thread = std::thread::Builder::new()
             .name(name)
-            .spawn(move || poll_loop(&consumer, max, &seek_rx, &tx, &stopping))?;
+            .spawn(move || poll_loop(&consumer, max, &converters, &seek_rx, &tx, &stopping))?;
         Ok(PollThread { seeks, batches, stop, thread: Some(thread) })
     }
 
@@ -105,6 +129,7 @@ impl Drop for PollThread {
 fn poll_loop(
     consumer: &Poller,
     max: usize,
+    converters: &Converters,
     seeks: &std_mpsc::Receiver<(TopicPartition, i64)>,
     tx: &mpsc::Sender<Polled>,
     stop: &AtomicBool,
@@ -123,7 +148,11 @@ fn poll_loop(
         }
         let polled = match poll_batch(consumer, POLL_WAIT, max) {
             Ok(b) if b.is_empty() => continue,
-            Ok(b) => Polled::Batch(b),
+            Ok(b) => Polled::Batch(
+                b.into_iter()
+                    .map(|raw| Fetched { converted: convert_ahead(converters, &raw), raw })
+                    .collect(),
+            ),
             Err(e) => Polled::Failed(e),
         };
         if tx.blocking_send(polled).is_err() {

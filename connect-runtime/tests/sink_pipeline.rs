@@ -20,6 +20,7 @@ use connect_api::plugin::PluginDescriptor;
 use connect_api::record::{SinkRecord, TopicPartition};
 use connect_api::{Connector, Result, SinkConnector, SinkTask};
 use connect_runtime::standalone::{Standalone, StandaloneOptions};
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 /// What one test's sink task saw and did, in order.
@@ -33,6 +34,11 @@ struct Seen {
     resumed_at: Option<usize>,
     /// The offset of partition 0 whose put asked for the seek.
     seek_asked_at: Option<i64>,
+    /// The partitions open now (`open` minus `close`), how many were closed, and every
+    /// record put for a partition that was not open.
+    open: std::collections::BTreeSet<i32>,
+    closed: usize,
+    put_unopened: Vec<(i32, i64)>,
 }
 
 type Shared = Arc<Mutex<Seen>>;
@@ -106,6 +112,22 @@ impl SinkTask for SteeringTask {
         tokio::time::sleep(Duration::from_millis(3)).await;
         Ok(())
     }
+    async fn open(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        if let Some(seen) = &self.seen {
+            seen.lock().unwrap().open.extend(partitions.iter().map(|tp| tp.partition));
+        }
+        Ok(())
+    }
+    async fn close(&mut self, partitions: &[TopicPartition]) -> Result<()> {
+        if let Some(seen) = &self.seen {
+            let mut s = seen.lock().unwrap();
+            for tp in partitions {
+                s.open.remove(&tp.partition);
+            }
+            s.closed += partitions.len();
+        }
+        Ok(())
+    }
     async fn stop(&mut self) -> Result<()> {
         Ok(())
     }
@@ -116,6 +138,12 @@ impl SteeringTask {
     fn steer(&self, records: &[SinkRecord]) -> Result<()> {
         let (Some(seen), Some(ctx)) = (&self.seen, &self.ctx) else { return Ok(()) };
         let mut s = seen.lock().unwrap();
+        let unopened: Vec<(i32, i64)> = records
+            .iter()
+            .map(|r| (r.original_kafka_partition(), r.original_kafka_offset()))
+            .filter(|(p, _)| !s.open.contains(p))
+            .collect();
+        s.put_unopened.extend(unopened);
         let put: Vec<(i32, i64)> = records
             .iter()
             .map(|r| (r.original_kafka_partition(), r.original_kafka_offset()))
@@ -148,6 +176,7 @@ impl SteeringTask {
                     s.seek_asked_at = Some(at);
                 }
             }
+            "track" => {}
             other => panic!("unknown mode {other}"),
         }
         Ok(())
@@ -157,8 +186,14 @@ impl SteeringTask {
 /// Partition 0 gets this many records before the sink starts.
 const P0_RECORDS: i64 = 200;
 
-/// Runs the steering sink in `mode` over a fresh two-partition topic until `done`.
-async fn run_steering(mode: &str, done: impl Fn(&Seen) -> bool) -> Shared {
+/// Runs the steering sink in `mode` over a fresh two-partition topic until `done`. With
+/// `rebalanced`, a second member joins the sink's group for a while once puts began
+/// (two rebalances: partitions revoked and reassigned) and sets it when it has left.
+async fn run_steering(
+    mode: &str,
+    rebalanced: Option<Arc<AtomicBool>>,
+    done: impl Fn(&Seen) -> bool,
+) -> Shared {
     let key = unique("seen");
     let shared: Shared = Arc::default();
     seen().lock().unwrap().insert(key.clone(), shared.clone());
@@ -227,6 +262,31 @@ async fn run_steering(mode: &str, done: impl Fn(&Seen) -> bool) -> Shared {
         ("value.converter", "org.apache.kafka.connect.storage.StringConverter"),
     ]);
     w.put_connector("steering", config, true).await.unwrap();
+    if let Some(left) = rebalanced {
+        wait_for(Duration::from_secs(60), "the first puts", || {
+            shared.lock().unwrap().puts.len() >= 3
+        })
+        .await;
+        let (bootstrap, t) = (bootstrap.clone(), topic.clone());
+        tokio::task::spawn_blocking(move || {
+            let member: BaseConsumer = rdkafka::ClientConfig::new()
+                .set("bootstrap.servers", &bootstrap)
+                .set("group.id", "connect-steering")
+                .set("enable.auto.commit", "false")
+                .create()
+                .unwrap();
+            member.subscribe(&[&t]).unwrap();
+            // Polled (so that it joins, and the sink's task loses partitions) for a while,
+            // never committing: what it read is the sink's again once it leaves.
+            let until = std::time::Instant::now() + Duration::from_secs(3);
+            while std::time::Instant::now() < until {
+                let _ = member.poll(Duration::from_millis(50));
+            }
+            member.unsubscribe();
+            drop(member);
+            left.store(true, Ordering::Release);
+        });
+    }
     wait_for(Duration::from_secs(90), &format!("the {mode} run to finish"), || {
         done(&shared.lock().unwrap())
     })
@@ -244,7 +304,7 @@ fn offsets_of(seen: &Seen, partition: i32) -> Vec<i64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_partition_gets_nothing_polled_ahead_until_it_resumes() {
-    let shared = run_steering("pause", |s| {
+    let shared = run_steering("pause", None, |s| {
         s.resumed_at.is_some() && offsets_of(s, 0).len() as i64 >= P0_RECORDS
     })
     .await;
@@ -268,7 +328,7 @@ async fn a_paused_partition_gets_nothing_polled_ahead_until_it_resumes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seek_drops_what_was_polled_ahead_of_it() {
-    let shared = run_steering("seek", |s| {
+    let shared = run_steering("seek", None, |s| {
         let p0 = offsets_of(s, 0);
         s.seek_asked_at.is_some() && p0.last() == Some(&(P0_RECORDS - 1)) && p0.len() > 1
     })
@@ -301,4 +361,33 @@ async fn a_seek_drops_what_was_polled_ahead_of_it() {
     assert_eq!(&p0[rewind..], (REWIND_TO..P0_RECORDS).collect::<Vec<_>>());
     let p1 = offsets_of(&s, 1);
     assert_eq!(p1, (0..p1.len() as i64).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_polled_ahead_of_a_revocation_are_not_put() {
+    let left = Arc::new(AtomicBool::new(false));
+    let gone = left.clone();
+    let shared = run_steering("track", Some(left), move |s| {
+        // Done once the other member left and the sink has partition 0 whole again.
+        let mut p0 = offsets_of(s, 0);
+        p0.sort_unstable();
+        p0.dedup();
+        gone.load(Ordering::Acquire) && p0.len() as i64 >= P0_RECORDS
+    })
+    .await;
+    let s = shared.lock().unwrap();
+    assert!(s.closed > 0, "no partition was ever revoked from the sink: nothing was tested");
+    assert!(
+        s.put_unopened.is_empty(),
+        "records of partitions not open (revoked, polled ahead) were put: {:?}",
+        &s.put_unopened[..s.put_unopened.len().min(20)]
+    );
+    // At least once, nothing lost: every offset of both partitions up to the last put.
+    for partition in [0, 1] {
+        let mut got = offsets_of(&s, partition);
+        got.sort_unstable();
+        got.dedup();
+        let last = *got.last().unwrap();
+        assert_eq!(got, (0..=last).collect::<Vec<_>>(), "partition {partition} has gaps");
+    }
 }

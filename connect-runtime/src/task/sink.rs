@@ -11,7 +11,7 @@
 //! committed only up to what `pre_commit` returned.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,9 @@ pub struct SinkConsumerContext {
     revoked: Mutex<Vec<TopicPartition>>,
     /// Whether `revoked` holds any (checked after every poll without the lock).
     any_revoked: AtomicBool,
+    /// How many assignments and revocations began: a seek asked under an older count is
+    /// not made (its partition moved since).
+    rebalances: AtomicU64,
 }
 
 impl SinkConsumerContext {
@@ -101,6 +104,7 @@ impl ConsumerContext for SinkConsumerContext {
     ) {
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                self.rebalances.fetch_add(1, Ordering::AcqRel);
                 let parts = partitions_of(tpl);
                 let (tx, rx) = oneshot::channel();
                 let seeks = if self.events.send(RebalanceEvent::Assigned(parts.clone(), tx)).is_ok()
@@ -119,6 +123,7 @@ impl ConsumerContext for SinkConsumerContext {
                 }
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                self.rebalances.fetch_add(1, Ordering::AcqRel);
                 let parts = partitions_of(tpl);
                 self.revoked
                     .lock()
@@ -223,6 +228,7 @@ impl SinkDriver {
                 events: tx,
                 revoked: Mutex::new(Vec::new()),
                 any_revoked: AtomicBool::new(false),
+                rebalances: AtomicU64::new(0),
             })
             .map_err(|e| {
                 ConnectError::config(format!("cannot create consumer for {id}: {e}")).with_source(e)
@@ -350,13 +356,21 @@ impl SinkDriver {
                     self.set_status(State::Paused, None);
                     self.pause_all()?;
                 }
+                // Partitions assigned while paused are paused too.
+                (TargetState::Paused | TargetState::Stopped, true)
+                    if self.paused != self.assigned =>
+                {
+                    self.pause_all()?;
+                }
                 _ => {}
             }
             let mut batch = if self.stash.is_empty() {
                 let wait = Duration::from_millis(if paused_by_operator { 200 } else { 100 });
                 self.next_batch(wait).await?.unwrap_or_default()
             } else {
-                std::mem::take(&mut self.stash)
+                // At most `max.poll.records` per `put`, the oldest first.
+                let n = self.stash.len().min(self.max_poll_records);
+                self.stash.drain(..n).collect()
             };
             self.hold_paused(&mut batch);
             if !batch.is_empty() {
@@ -413,7 +427,7 @@ impl SinkDriver {
                 self.revocations += 1;
                 // What the poll thread polled ahead came before the revocation (it waits
                 // in the callback now): keep the rest of it, in order.
-                self.drain_polled()?;
+                let drained = self.drain_polled();
                 let revoked = |m: &Fetched| {
                     parts.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
                 };
@@ -424,10 +438,13 @@ impl SinkDriver {
                     self.delivered.remove(tp);
                     self.done.remove(tp);
                     self.paused.remove(tp);
+                    // A seek still under way is not made (see `rebalances`): what comes
+                    // of the partition from now on is from its new assignment.
+                    self.seeking.remove(tp);
                 }
                 self.ctx.set_assignment(self.assigned.iter().cloned());
                 let _ = reply.send(offsets.unwrap_or_default());
-                flushed.and(closed)?;
+                flushed.and(closed).and(drained)?;
             }
         }
         Ok(())
@@ -446,6 +463,12 @@ impl SinkDriver {
                 biased;
                 Some(ev) = self.events.recv() => {
                     self.on_rebalance(ev).await?;
+                    // What a revocation moved from the channel into the stash was polled
+                    // before anything still to come: it goes first.
+                    if !self.stash.is_empty() {
+                        let n = self.stash.len().min(self.max_poll_records);
+                        return Ok(Some(self.stash.drain(..n).collect()));
+                    }
                     continue;
                 }
                 polled = poller.recv() => polled,
@@ -492,9 +515,19 @@ impl SinkDriver {
                         self.seeking.remove(&tp);
                     }
                 }
-                done.map_err(|e| {
-                    ConnectError::retriable(format!("seek of {tp} to {offset} failed: {e}"))
-                })?;
+                match done {
+                    Ok(()) => {}
+                    // The partition moved away before the seek was made: its next owner
+                    // starts from the committed offset.
+                    Err(e) if !self.assigned.contains(&tp) => {
+                        debug!(task = %self.id, tp = %tp, offset, error = %e, "seek of a partition no longer assigned not made");
+                    }
+                    Err(e) => {
+                        return Err(ConnectError::retriable(format!(
+                            "seek of {tp} to {offset} failed: {e}"
+                        )));
+                    }
+                }
                 Ok(None)
             }
             Polled::Failed(KafkaError::MessageConsumption(
@@ -533,7 +566,9 @@ impl SinkDriver {
 impl SinkDriver {
     fn apply_context_requests(&mut self) -> Result<()> {
         for (tp, offset) in self.ctx.take_offsets() {
-            let asked = self.poller.as_ref().is_some_and(|p| p.seek(tp.clone(), offset));
+            let rebalances = self.consumer.context().rebalances.load(Ordering::Acquire);
+            let asked =
+                self.poller.as_ref().is_some_and(|p| p.seek(tp.clone(), offset, rebalances));
             if !asked {
                 return Err(ConnectError::retriable(format!(
                     "seek of {tp} to {offset} failed: the poll thread stopped"

@@ -131,15 +131,33 @@ async fn convert(
     Ok(record_of(m, key, value, headers))
 }
 
+/// What converting a message ahead gave.
+pub(super) enum Ahead {
+    /// The record, not yet transformed.
+    Converted(SinkRecord),
+    /// A converter failed: the driver converts the message again, with retries and error
+    /// handling.
+    Failed,
+    /// A converter has no synchronous path for it: the driver converts it.
+    NoSyncPath,
+}
+
 /// Converts a message on the converters' synchronous paths only, as the poll thread
-/// does ahead of the driver: `None` when a converter has no such path or fails (the
-/// driver converts it again then, with retries and error handling).
-pub(super) fn convert_ahead(converters: &Converters, m: &RawRecord) -> Option<SinkRecord> {
-    let headers = convert_headers(converters, m).ok()?;
-    let key = converters.key.to_connect_data_sync(&m.topic, &headers, m.key.as_deref())?.ok()?;
-    let value =
-        converters.value.to_connect_data_sync(&m.topic, &headers, m.value.as_deref())?.ok()?;
-    Some(record_of(m, key, value, headers))
+/// does ahead of the driver.
+pub(super) fn convert_ahead(converters: &Converters, m: &RawRecord) -> Ahead {
+    let Ok(headers) = convert_headers(converters, m) else { return Ahead::Failed };
+    let key = match converters.key.to_connect_data_sync(&m.topic, &headers, m.key.as_deref()) {
+        None => return Ahead::NoSyncPath,
+        Some(Err(_)) => return Ahead::Failed,
+        Some(Ok(key)) => key,
+    };
+    let value = match converters.value.to_connect_data_sync(&m.topic, &headers, m.value.as_deref())
+    {
+        None => return Ahead::NoSyncPath,
+        Some(Err(_)) => return Ahead::Failed,
+        Some(Ok(value)) => value,
+    };
+    Ahead::Converted(record_of(m, key, value, headers))
 }
 
 fn staged(stage: Stage) -> impl Fn(connect_api::ConnectError) -> StageError {
@@ -214,7 +232,9 @@ mod tests {
     async fn ahead_gives_what_the_driver_would() {
         let c = converters(Box::new(JsonConverter::new()));
         let m = message(r#"{"schema":{"type":"int64","optional":false},"payload":12}"#);
-        let ahead = convert_ahead(&c, &m).expect("JSON and String have synchronous paths");
+        let Ahead::Converted(ahead) = convert_ahead(&c, &m) else {
+            panic!("JSON and String have synchronous paths")
+        };
         let driver = convert(&c, &m).await.unwrap();
         assert_eq!(ahead, driver);
         assert_eq!(ahead.value(), &Value::Int64(12));
@@ -225,7 +245,7 @@ mod tests {
     async fn a_record_that_fails_ahead_is_left_to_the_driver() {
         let c = converters(Box::new(JsonConverter::new()));
         let m = message("{not json");
-        assert!(convert_ahead(&c, &m).is_none());
+        assert!(matches!(convert_ahead(&c, &m), Ahead::Failed));
         let e = convert(&c, &m).await.unwrap_err();
         assert_eq!(e.stage, Stage::ValueConverter);
     }
@@ -261,7 +281,7 @@ mod tests {
     async fn a_converter_without_a_synchronous_path_converts_in_the_driver() {
         let c = converters(Box::new(AsyncOnly));
         let m = message("abc");
-        assert!(convert_ahead(&c, &m).is_none());
+        assert!(matches!(convert_ahead(&c, &m), Ahead::NoSyncPath));
         assert_eq!(convert(&c, &m).await.unwrap().value(), &Value::Int64(3));
     }
 }

@@ -23,7 +23,7 @@ use rdkafka::topic_partition_list::Offset;
 use tokio::sync::mpsc;
 
 use super::SinkConsumerContext;
-use super::convert::convert_ahead;
+use super::convert::{Ahead, convert_ahead};
 use crate::errors::RawRecord;
 use crate::task::Converters;
 
@@ -57,16 +57,25 @@ impl std::ops::Deref for Fetched {
 pub(super) enum Polled {
     /// Messages, in the order the consumer returned them.
     Batch(Vec<Fetched>),
-    /// A seek the driver asked for was made (or failed): later batches hold what the
-    /// partition has from the new position on.
+    /// A seek the driver asked for was made (or failed, or was dropped because a
+    /// rebalance began after it was asked): later batches hold what the partition has
+    /// from the new position on (or from its new assignment).
     Seeked(TopicPartition, i64, Result<(), KafkaError>),
     /// The consumer reported an error instead of messages.
     Failed(KafkaError),
 }
 
+/// A seek to make: the partition, the offset, and the consumer context's rebalance count
+/// when it was asked.
+type Seek = (TopicPartition, i64, u64);
+
+/// How long stopping waits for the thread (it may be in a synchronous commit of revoked
+/// partitions, or in a seek).
+const STOP_WAIT: Duration = Duration::from_secs(10);
+
 /// The handle of a running poll thread.
 pub(super) struct PollThread {
-    seeks: std_mpsc::Sender<(TopicPartition, i64)>,
+    seeks: std_mpsc::Sender<Seek>,
     batches: mpsc::Receiver<Polled>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -91,10 +100,11 @@ impl PollThread {
         Ok(PollThread { seeks, batches, stop, thread: Some(thread) })
     }
 
-    /// Asks the thread to seek; the answer comes as [`Polled::Seeked`]. `false` when the
-    /// thread is gone.
-    pub(super) fn seek(&self, tp: TopicPartition, offset: i64) -> bool {
-        self.seeks.send((tp, offset)).is_ok()
+    /// Asks the thread to seek, unless a rebalance begins after `rebalances` (the
+    /// context's count when the seek was asked); the answer comes as
+    /// [`Polled::Seeked`]. `false` when the thread is gone.
+    pub(super) fn seek(&self, tp: TopicPartition, offset: i64, rebalances: u64) -> bool {
+        self.seeks.send((tp, offset, rebalances)).is_ok()
     }
 
     /// The next thing polled; `None` once the thread has stopped.
@@ -114,7 +124,12 @@ impl PollThread {
         self.batches.close();
         while self.batches.try_recv().is_ok() {}
         if let Some(thread) = self.thread.take() {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            let joined = tokio::task::spawn_blocking(move || thread.join());
+            if tokio::time::timeout(STOP_WAIT, joined).await.is_err() {
+                tracing::warn!(
+                    "a sink poll thread did not stop within {STOP_WAIT:?}; leaving it to end on its own"
+                );
+            }
         }
     }
 }
@@ -130,18 +145,28 @@ fn poll_loop(
     consumer: &Poller,
     max: usize,
     converters: &Converters,
-    seeks: &std_mpsc::Receiver<(TopicPartition, i64)>,
+    seeks: &std_mpsc::Receiver<Seek>,
     tx: &mpsc::Sender<Polled>,
     stop: &AtomicBool,
 ) {
+    // Whether converting ahead is worth trying: not once a converter had no synchronous
+    // path (the driver converts everything then, and nothing is converted twice).
+    let mut ahead = true;
     while !stop.load(Ordering::Acquire) {
-        while let Ok((tp, offset)) = seeks.try_recv() {
-            let done = consumer.seek(
-                &tp.topic,
-                tp.partition,
-                Offset::Offset(offset),
-                Duration::from_secs(5),
-            );
+        while let Ok((tp, offset, asked_at)) = seeks.try_recv() {
+            // A rebalance began since the seek was asked: the partition may be gone, or
+            // back with the offset its new assignment starts from; either way the seek
+            // is not for it any more.
+            let done = if consumer.context().rebalances.load(Ordering::Acquire) != asked_at {
+                Ok(())
+            } else {
+                consumer.seek(
+                    &tp.topic,
+                    tp.partition,
+                    Offset::Offset(offset),
+                    Duration::from_secs(5),
+                )
+            };
             if tx.blocking_send(Polled::Seeked(tp, offset, done)).is_err() {
                 return;
             }
@@ -150,7 +175,21 @@ fn poll_loop(
             Ok(b) if b.is_empty() => continue,
             Ok(b) => Polled::Batch(
                 b.into_iter()
-                    .map(|raw| Fetched { converted: convert_ahead(converters, &raw), raw })
+                    .map(|raw| {
+                        let converted = if ahead {
+                            match convert_ahead(converters, &raw) {
+                                Ahead::Converted(r) => Some(r),
+                                Ahead::Failed => None,
+                                Ahead::NoSyncPath => {
+                                    ahead = false;
+                                    None
+                                }
+                            }
+                        } else {
+                            None
+                        };
+                        Fetched { converted, raw }
+                    })
                     .collect(),
             ),
             Err(e) => Polled::Failed(e),

@@ -10,11 +10,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use common::*;
-use connect_api::config::{ConfigDef, RawConfig};
-use connect_api::context::{ConnectorContext, SinkTaskContext};
-use connect_api::plugin::PluginDescriptor;
+use connect_api::config::RawConfig;
+use connect_api::context::SinkTaskContext;
 use connect_api::record::SinkRecord;
-use connect_api::{Connector, Result, SinkConnector, SinkTask};
+use connect_api::{Result, SinkTask};
 use connect_runtime::standalone::{Standalone, StandaloneOptions};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
@@ -25,35 +24,6 @@ type Sizes = Arc<Mutex<Vec<usize>>>;
 fn sizes() -> &'static Mutex<HashMap<String, Sizes>> {
     static S: OnceLock<Mutex<HashMap<String, Sizes>>> = OnceLock::new();
     S.get_or_init(Default::default)
-}
-
-#[derive(Default)]
-struct BatchSizes(RawConfig);
-
-#[async_trait]
-impl Connector for BatchSizes {
-    fn version(&self) -> String {
-        "test".into()
-    }
-    fn config_def(&self) -> ConfigDef {
-        ConfigDef::new()
-    }
-    async fn start(&mut self, _: ConnectorContext, config: RawConfig) -> Result<()> {
-        self.0 = config;
-        Ok(())
-    }
-    async fn task_configs(&mut self, max: usize) -> Result<Vec<RawConfig>> {
-        connect_api::util::same_config_per_task(Some(&self.0), max, "BatchSizes")
-    }
-    async fn stop(&mut self) -> Result<()> {
-        Ok(())
-    }
-}
-
-impl SinkConnector for BatchSizes {
-    fn create_task(&self) -> Box<dyn SinkTask> {
-        Box::new(BatchSizesTask::default())
-    }
 }
 
 #[derive(Default)]
@@ -87,8 +57,8 @@ async fn max_poll_records_bounds_every_put() {
     sizes().lock().unwrap().insert(key.clone(), seen.clone());
     let mut registry = common::registry();
     registry
-        .register([PluginDescriptor::sink("test.BatchSizes", "test", || {
-            Box::new(BatchSizes::default())
+        .register([common::sinks::sink_plugin("test.BatchSizes", || {
+            Box::new(BatchSizesTask::default())
         })])
         .unwrap();
     let worker = Standalone::start(

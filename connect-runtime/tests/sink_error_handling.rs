@@ -14,12 +14,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use common::*;
-use connect_api::config::{ConfigDef, RawConfig};
-use connect_api::context::{ConnectorContext, SinkTaskContext};
+use connect_api::config::RawConfig;
+use connect_api::context::SinkTaskContext;
 use connect_api::data::Value;
-use connect_api::plugin::PluginDescriptor;
 use connect_api::record::{ConnectRecord, SinkRecord};
-use connect_api::{ConnectError, Connector, Result, SinkConnector, SinkTask};
+use connect_api::{ConnectError, Result, SinkTask};
 use connect_runtime::status::State;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers as _, Message};
@@ -35,46 +34,6 @@ struct Written {
 fn written() -> &'static Mutex<HashMap<String, Arc<Mutex<Written>>>> {
     static W: OnceLock<Mutex<HashMap<String, Arc<Mutex<Written>>>>> = OnceLock::new();
     W.get_or_init(Default::default)
-}
-
-/// A sink connector whose tasks `make` builds; every task gets the connector's config.
-struct TestSink {
-    config: RawConfig,
-    make: fn() -> Box<dyn SinkTask>,
-}
-
-impl TestSink {
-    fn plugin(class: &str, make: fn() -> Box<dyn SinkTask>) -> PluginDescriptor {
-        PluginDescriptor::sink(class, "test", move || {
-            Box::new(TestSink { config: RawConfig::new(), make })
-        })
-    }
-}
-
-#[async_trait]
-impl Connector for TestSink {
-    fn version(&self) -> String {
-        "test".into()
-    }
-    fn config_def(&self) -> ConfigDef {
-        ConfigDef::new()
-    }
-    async fn start(&mut self, _: ConnectorContext, config: RawConfig) -> Result<()> {
-        self.config = config;
-        Ok(())
-    }
-    async fn task_configs(&mut self, max: usize) -> Result<Vec<RawConfig>> {
-        connect_api::util::same_config_per_task(Some(&self.config), max, "TestSink")
-    }
-    async fn stop(&mut self) -> Result<()> {
-        Ok(())
-    }
-}
-
-impl SinkConnector for TestSink {
-    fn create_task(&self) -> Box<dyn SinkTask> {
-        (self.make)()
-    }
 }
 
 /// Writes a batch only if no value in it starts with "poison".
@@ -118,7 +77,7 @@ async fn only_the_records_that_fail_alone_are_dead_lettered() {
     written().lock().unwrap().insert(key.clone(), w.clone());
     let mut registry = registry();
     registry
-        .register([TestSink::plugin("test.Atomic", || Box::new(AtomicTask::default()))])
+        .register([common::sinks::sink_plugin("test.Atomic", || Box::new(AtomicTask::default()))])
         .unwrap();
     let worker = standalone_with(registry, &[("bootstrap.servers", &bootstrap())], vec![]).await;
     let herder = worker.herder().clone();
@@ -219,7 +178,7 @@ impl SinkTask for DownTask {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_in_retry_is_not_committed_past_when_the_task_stops() {
     let mut registry = registry();
-    registry.register([TestSink::plugin("test.Down", || Box::new(DownTask))]).unwrap();
+    registry.register([common::sinks::sink_plugin("test.Down", || Box::new(DownTask))]).unwrap();
     let worker = standalone_with(registry, &[("bootstrap.servers", &bootstrap())], vec![]).await;
     let herder = worker.herder().clone();
     let topic = unique("in-retry");

@@ -14,11 +14,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use common::*;
-use connect_api::config::{ConfigDef, RawConfig};
-use connect_api::context::{ConnectorContext, SinkTaskContext};
-use connect_api::plugin::PluginDescriptor;
+use connect_api::config::RawConfig;
+use connect_api::context::SinkTaskContext;
 use connect_api::record::{SinkRecord, TopicPartition};
-use connect_api::{Connector, Result, SinkConnector, SinkTask};
+use connect_api::{Result, SinkTask};
 use connect_runtime::standalone::{Standalone, StandaloneOptions};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
@@ -46,35 +45,6 @@ type Shared = Arc<Mutex<Seen>>;
 fn seen() -> &'static Mutex<HashMap<String, Shared>> {
     static S: OnceLock<Mutex<HashMap<String, Shared>>> = OnceLock::new();
     S.get_or_init(Default::default)
-}
-
-#[derive(Default)]
-struct Steering(RawConfig);
-
-#[async_trait]
-impl Connector for Steering {
-    fn version(&self) -> String {
-        "test".into()
-    }
-    fn config_def(&self) -> ConfigDef {
-        ConfigDef::new()
-    }
-    async fn start(&mut self, _: ConnectorContext, config: RawConfig) -> Result<()> {
-        self.0 = config;
-        Ok(())
-    }
-    async fn task_configs(&mut self, max: usize) -> Result<Vec<RawConfig>> {
-        connect_api::util::same_config_per_task(Some(&self.0), max, "Steering")
-    }
-    async fn stop(&mut self) -> Result<()> {
-        Ok(())
-    }
-}
-
-impl SinkConnector for Steering {
-    fn create_task(&self) -> Box<dyn SinkTask> {
-        Box::new(SteeringTask::default())
-    }
 }
 
 /// A sink that records its puts and, by its `mode`, pauses partition 0 for a while
@@ -199,8 +169,8 @@ async fn run_steering(
     seen().lock().unwrap().insert(key.clone(), shared.clone());
     let mut registry = common::registry();
     registry
-        .register([PluginDescriptor::sink("test.Steering", "test", || {
-            Box::new(Steering::default())
+        .register([common::sinks::sink_plugin("test.Steering", || {
+            Box::new(SteeringTask::default())
         })])
         .unwrap();
     let worker = Standalone::start(

@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod numbers;
+pub mod sinks;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -348,6 +348,21 @@ pub struct RawRecord {
     pub headers: Vec<(String, Option<Vec<u8>>)>,
 }
 
+impl RawRecord {
+    /// Whether it was read from `tp`.
+    pub fn is_of(&self, tp: &connect_api::record::TopicPartition) -> bool {
+        self.partition == tp.partition && *self.topic == *tp.topic
+    }
+
+    /// Whether it was read from one of `tps`.
+    pub fn is_of_any<'a>(
+        &self,
+        tps: impl IntoIterator<Item = &'a connect_api::record::TopicPartition>,
+    ) -> bool {
+        tps.into_iter().any(|tp| self.is_of(tp))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

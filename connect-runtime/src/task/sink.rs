@@ -63,7 +63,10 @@ pub struct SinkConsumerContext {
 impl SinkConsumerContext {
     /// Partitions revoked since the last call, if any.
     fn take_revoked(&self) -> Option<Vec<TopicPartition>> {
-        if !self.any_revoked.swap(false, Ordering::AcqRel) {
+        // A load first: this runs after every poll, and a revocation is rare.
+        if !self.any_revoked.load(Ordering::Acquire)
+            || !self.any_revoked.swap(false, Ordering::AcqRel)
+        {
             return None;
         }
         let mut revoked = self.revoked.lock().unwrap_or_else(PoisonError::into_inner);
@@ -368,9 +371,7 @@ impl SinkDriver {
                 let wait = Duration::from_millis(if paused_by_operator { 200 } else { 100 });
                 self.next_batch(wait).await?.unwrap_or_default()
             } else {
-                // At most `max.poll.records` per `put`, the oldest first.
-                let n = self.stash.len().min(self.max_poll_records);
-                self.stash.drain(..n).collect()
+                self.take_stash()
             };
             self.hold_paused(&mut batch);
             if !batch.is_empty() {
@@ -428,11 +429,8 @@ impl SinkDriver {
                 // What the poll thread polled ahead came before the revocation (it waits
                 // in the callback now): keep the rest of it, in order.
                 let drained = self.drain_polled();
-                let revoked = |m: &Fetched| {
-                    parts.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
-                };
-                self.stash.retain(|m| !revoked(m));
-                self.held.retain(|m| !revoked(m));
+                self.stash.retain(|m| !m.is_of_any(&parts));
+                self.held.retain(|m| !m.is_of_any(&parts));
                 for tp in &parts {
                     self.assigned.remove(tp);
                     self.delivered.remove(tp);
@@ -466,8 +464,7 @@ impl SinkDriver {
                     // What a revocation moved from the channel into the stash was polled
                     // before anything still to come: it goes first.
                     if !self.stash.is_empty() {
-                        let n = self.stash.len().min(self.max_poll_records);
-                        return Ok(Some(self.stash.drain(..n).collect()));
+                        return Ok(Some(self.take_stash()));
                     }
                     continue;
                 }
@@ -481,6 +478,12 @@ impl SinkDriver {
                 return Ok(Some(batch));
             }
         }
+    }
+
+    /// The oldest stashed messages, at most `max.poll.records` (one `put`'s worth).
+    fn take_stash(&mut self) -> Vec<Fetched> {
+        let n = self.stash.len().min(self.max_poll_records);
+        self.stash.drain(..n).collect()
     }
 
     /// Moves what the poll thread polled ahead into the stash, without waiting.
@@ -499,12 +502,7 @@ impl SinkDriver {
         match polled {
             Polled::Batch(mut batch) => {
                 if !self.seeking.is_empty() {
-                    let seeking = &self.seeking;
-                    batch.retain(|m| {
-                        !seeking
-                            .keys()
-                            .any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
-                    });
+                    batch.retain(|m| !m.is_of_any(self.seeking.keys()));
                 }
                 Ok((!batch.is_empty()).then_some(batch))
             }
@@ -550,14 +548,11 @@ impl SinkDriver {
             return;
         }
         let paused = &self.paused;
-        let is_paused = |m: &Fetched| {
-            paused.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
-        };
-        if !batch.iter().any(is_paused) {
+        if !batch.iter().any(|m| m.is_of_any(paused)) {
             return;
         }
         let (held, rest): (Vec<Fetched>, Vec<Fetched>) =
-            std::mem::take(batch).into_iter().partition(is_paused);
+            std::mem::take(batch).into_iter().partition(|m| m.is_of_any(paused));
         self.held.extend(held);
         *batch = rest;
     }
@@ -578,9 +573,8 @@ impl SinkDriver {
             self.delivered.remove(&tp);
             self.done.remove(&tp);
             // Messages polled before the seek are not to be put.
-            let before = |m: &Fetched| m.partition == tp.partition && *m.topic == *tp.topic;
-            self.stash.retain(|m| !before(m));
-            self.held.retain(|m| !before(m));
+            self.stash.retain(|m| !m.is_of(&tp));
+            self.held.retain(|m| !m.is_of(&tp));
         }
         if *self.state.borrow() == TargetState::Started {
             self.apply_pauses()?;
@@ -615,9 +609,7 @@ impl SinkDriver {
         }
         let paused = &self.paused;
         let (held, free): (Vec<Fetched>, Vec<Fetched>) =
-            std::mem::take(&mut self.held).into_iter().partition(|m| {
-                paused.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
-            });
+            std::mem::take(&mut self.held).into_iter().partition(|m| m.is_of_any(paused));
         self.held = held;
         if !free.is_empty() {
             let later = std::mem::replace(&mut self.stash, free);

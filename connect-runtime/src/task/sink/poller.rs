@@ -174,23 +174,7 @@ fn poll_loop(
         let polled = match poll_batch(consumer, POLL_WAIT, max) {
             Ok(b) if b.is_empty() => continue,
             Ok(b) => Polled::Batch(
-                b.into_iter()
-                    .map(|raw| {
-                        let converted = if ahead {
-                            match convert_ahead(converters, &raw) {
-                                Ahead::Converted(r) => Some(r),
-                                Ahead::Failed => None,
-                                Ahead::NoSyncPath => {
-                                    ahead = false;
-                                    None
-                                }
-                            }
-                        } else {
-                            None
-                        };
-                        Fetched { converted, raw }
-                    })
-                    .collect(),
+                b.into_iter().map(|raw| fetched(raw, converters, &mut ahead)).collect(),
             ),
             Err(e) => Polled::Failed(e),
         };
@@ -198,6 +182,24 @@ fn poll_loop(
             return;
         }
     }
+}
+
+/// A polled message, converted ahead when `ahead` (which turns off for good once a
+/// converter has no synchronous path).
+fn fetched(raw: RawRecord, converters: &Converters, ahead: &mut bool) -> Fetched {
+    let converted = if *ahead {
+        match convert_ahead(converters, &raw) {
+            Ahead::Converted(r) => Some(r),
+            Ahead::Failed => None,
+            Ahead::NoSyncPath => {
+                *ahead = false;
+                None
+            }
+        }
+    } else {
+        None
+    };
+    Fetched { converted, raw }
 }
 
 /// Polls up to `max` messages, owned (so nothing borrowed from the consumer outlives a
@@ -216,9 +218,7 @@ fn poll_batch(
     while out.len() < max {
         let polled = consumer.poll(timeout);
         if let Some(revoked) = consumer.context().take_revoked() {
-            out.retain(|m: &RawRecord| {
-                !revoked.iter().any(|tp| tp.partition == m.partition && *tp.topic == *m.topic)
-            });
+            out.retain(|m: &RawRecord| !m.is_of_any(&revoked));
         }
         match polled {
             None => break,

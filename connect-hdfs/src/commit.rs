@@ -28,7 +28,8 @@ pub(crate) struct SealedFile {
     pub encoded: String,
     /// The temporary file.
     pub temp: String,
-    /// The format writer, not finished yet.
+    /// The format writer (finished by [`finish_all`] before the commit is spawned; the
+    /// commit only asks it for its record count).
     pub writer: Box<dyn FormatWriter>,
     /// The temporary file's storage writer, not closed yet.
     pub out: StorageWriter,
@@ -107,8 +108,8 @@ pub(crate) fn finish_all(files: &mut [SealedFile]) -> Result<()> {
     Ok(())
 }
 
-/// The commit: finish and sync the files, log the renames, rename, log the end;
-/// then tell Hive.
+/// The commit of finished files: write their tails, close (sync) them, log the
+/// renames, rename, log the end; then tell Hive.
 async fn run(job: CommitJob) -> Outcome {
     let CommitJob { env, tp, mut wal, files, schema, reason } = job;
     let temps: Vec<String> = files.iter().map(|f| f.temp.clone()).collect();

@@ -270,10 +270,7 @@ impl TopicPartitionWriter {
         warn!(tp = %self.tp, error = %e, "storage error; discarding the open files and rewinding to the committed offset");
         if let Some(group) = &self.group {
             let first = group.files.values().map(|f| f.start).min();
-            self.resume_from = match (self.resume_from, first) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            self.resume_from = earliest(self.resume_from, first);
         }
         self.discard(env).await;
         self.mark_failed(env);
@@ -287,7 +284,7 @@ impl TopicPartitionWriter {
     pub async fn write(&mut self, env: &Env, record: &SinkRecord, now: i64) -> Result<()> {
         let offset = record.kafka_offset();
         if self.health != Health::Ready {
-            self.resume_from = Some(self.resume_from.map_or(offset, |r| r.min(offset)));
+            self.resume_from = earliest(self.resume_from, Some(offset));
             return Ok(());
         }
         if self.next_offset.is_some_and(|next| offset < next) {
@@ -296,7 +293,7 @@ impl TopicPartitionWriter {
         if let Err(e) = self.write_inner(env, record, now).await {
             if e.is_retriable() {
                 self.fail(env, &e).await;
-                self.resume_from = Some(self.resume_from.map_or(offset, |r| r.min(offset)));
+                self.resume_from = earliest(self.resume_from, Some(offset));
                 return Ok(());
             }
             return Err(e);
@@ -555,10 +552,7 @@ impl TopicPartitionWriter {
         let last = files.iter().map(|f| f.end).max();
         // Where to rewind if this commit fails: its first record, or an earlier one
         // not committed yet.
-        let rewind = match (self.resume_from.take(), first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let rewind = earliest(self.resume_from.take(), first);
         let wal = std::mem::replace(
             &mut self.wal,
             Wal::new(env.storage.clone(), env.layout.wal_file(&self.tp.topic, self.tp.partition)),
@@ -597,10 +591,7 @@ impl TopicPartitionWriter {
             }
             Err(e) => e,
         };
-        self.resume_from = match (self.resume_from, inflight.rewind) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        self.resume_from = earliest(self.resume_from, inflight.rewind);
         Err(error)
     }
 
@@ -631,4 +622,12 @@ impl TopicPartitionWriter {
 /// timestamp, else the wall clock.
 fn record_time(env: &Env, record: &SinkRecord, now: i64) -> i64 {
     env.partitioner.record_timestamp(record, now).or(record.timestamp()).unwrap_or(now)
+}
+
+/// The earlier of two optional offsets (`Option::min` would take `None` as earliest).
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }

@@ -626,6 +626,39 @@ async fn a_storage_error_rewinds_the_partition_to_its_committed_offset() {
     task.stop().await.unwrap();
 }
 
+#[tokio::test]
+async fn a_storage_error_before_any_commit_rewinds_to_the_first_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let tp = TopicPartition::new("u", 0);
+    let mut task = HdfsSinkTask::new();
+    let ctx =
+        started(&mut task, dir.path(), &[("retry.backoff.ms", "0")], std::slice::from_ref(&tp))
+            .await;
+    // The write-ahead log cannot be written from the start: nothing is ever committed,
+    // so the rewind point is the earliest record not written, whatever came after it.
+    let log = dir.path().join("logs/u/0/log");
+    let _ = std::fs::remove_file(&log);
+    std::fs::create_dir_all(log.join("blocker")).unwrap();
+    let v1 = users_v1();
+    // 0-2 reach flush.size and their commit fails; 3-5, then 6-7, are skipped.
+    task.put(&batch("u", 0, 0, 3, &v1)).await.unwrap();
+    settle(&mut task).await;
+    task.put(&batch("u", 0, 3, 6, &v1)).await.unwrap();
+    settle(&mut task).await;
+    task.put(&batch("u", 0, 6, 8, &v1)).await.unwrap();
+    settle(&mut task).await;
+    assert!(!committed_offsets(&mut task).await.contains_key(&tp));
+    std::fs::remove_dir_all(&log).unwrap();
+    // Storage is back: the consumer goes back to offset 0, not to a later skipped one.
+    task.put(&batch("u", 0, 8, 9, &v1)).await.unwrap();
+    settle(&mut task).await;
+    assert_eq!(ctx.take_offsets().get(&tp), Some(&0));
+    task.put(&batch("u", 0, 0, 9, &v1)).await.unwrap();
+    settle(&mut task).await;
+    check_exactly_once(dir.path(), "topics", "u", &BTreeMap::from([(0, 9)]));
+    task.stop().await.unwrap();
+}
+
 /// A named pipe standing where the write-ahead log goes: a commit that opens it to
 /// log its renames blocks until [`BlockedLog::release`] opens the other end (or 20 s
 /// pass, so a failing test does not hang); returns what the commit wrote to it.

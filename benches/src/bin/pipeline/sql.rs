@@ -31,8 +31,9 @@ fn psql(sql: &str) -> R<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// The records of `topic` (partitions `0..parts`) that consumer group `group` has
-/// committed, summed (an offset fetch: no load on PostgreSQL, no group join).
+/// The records of `topic` (partitions `0..parts`, all starting at offset 0) that the
+/// group of `consumer` has committed, summed (an offset fetch: no load on PostgreSQL,
+/// no group join).
 fn committed_total(consumer: &BaseConsumer, topic: &str, parts: u64) -> R<i64> {
     let mut tpl = TopicPartitionList::new();
     for p in 0..parts {

@@ -32,8 +32,10 @@ pub struct Standalone {
     rest: rest::server::RestServer,
 }
 
-/// Turns a Kafka Connect listener (`http://host:port`, `http://:8083`) into an address to
-/// bind.
+/// Turns an `http://host:port` listener (`http://:8083`) into an address to bind: what
+/// the embedded schema registry's `schema.registry.listeners` takes. The REST API's
+/// `listeners`, `https://` included, are read by
+/// [`ListenerSpec`](crate::rest::server::ListenerSpec).
 pub fn listener_addr(listener: &str) -> Result<String> {
     let rest = listener
         .strip_prefix("http://")
@@ -132,9 +134,10 @@ impl Standalone {
         self.rest.addr()
     }
 
-    /// The REST base URL (`http://127.0.0.1:8083`).
+    /// The REST base URL of the worker's advertised listener (`http://127.0.0.1:8083`,
+    /// `https://…` when that listener is https).
     pub fn rest_url(&self) -> String {
-        format!("http://{}", self.rest.addr())
+        self.rest.url()
     }
 
     /// The URL of the started worker service named `name` (`schema-registry`).

@@ -34,6 +34,28 @@ const CLIENT_PREFIXES: &[&str] = &[
     "config.providers",
 ];
 
+/// Java's TLS keys that librdkafka does not know (it fails to create a client given
+/// one): the keystore and truststore types and PEM keys of KIP-651, `ssl.client.auth`, and
+/// JSSE's algorithm choices. The bare ones configure the REST listener's TLS
+/// ([`crate::rest::tls`]) when no `listeners.https.*` key is set.
+pub const JAVA_ONLY_SSL_KEYS: &[&str] = &[
+    "ssl.keystore.type",
+    "ssl.keystore.key",
+    "ssl.keystore.certificate.chain",
+    "ssl.truststore.type",
+    "ssl.truststore.location",
+    "ssl.truststore.password",
+    "ssl.truststore.certificates",
+    "ssl.client.auth",
+    "ssl.protocol",
+    "ssl.provider",
+    "ssl.enabled.protocols",
+    "ssl.keymanager.algorithm",
+    "ssl.trustmanager.algorithm",
+    "ssl.secure.random.implementation",
+    "ssl.engine.factory.class",
+];
+
 /// The definition of every worker key this runtime understands.
 pub fn worker_config_def() -> ConfigDef {
     let s = |name: &str, imp: Importance, doc: &str| ConfigKey::new(name, Type::String, imp, doc);
@@ -58,6 +80,8 @@ pub fn worker_config_def() -> ConfigDef {
         .define(s("rest.advertised.host.name", Importance::Low, "Host name advertised to other workers.").optional())
         .define(ConfigKey::new("rest.advertised.port", Type::Int, Importance::Low, "Port advertised to other workers.").optional())
         .define(s("rest.advertised.listener", Importance::Low, "Listener protocol advertised.").optional())
+        .define(ConfigKey::new("rest.extension.classes", Type::List, Importance::Low, "REST extensions: org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension (HTTP basic authentication) is the one built in.").default_value(""))
+        .define(s("rest.basic.auth.jaas.config", Importance::Low, "The JAAS file of basic authentication (Java's -Djava.security.auth.login.config, which KAFKA_OPTS may also carry).").optional())
         .define(ConfigKey::new("plugin.path", Type::List, Importance::Low, "Ignored: plugins are compiled in.").optional())
         .define(s("plugin.discovery", Importance::Low, "Ignored: plugins are compiled in.").optional())
         .define(s("group.id", Importance::High, "Connect cluster group (distributed).").default_value("connect-cluster"))
@@ -210,10 +234,15 @@ impl WorkerConfig {
     }
 
     /// Settings for Kafka clients of a kind (`producer`, `consumer`, `admin`): the
-    /// security keys shared by all clients, then the kind's prefixed overrides.
+    /// security keys shared by all clients, then the kind's prefixed overrides. The Java
+    /// TLS keys librdkafka has no equivalent for ([`JAVA_ONLY_SSL_KEYS`], which the REST
+    /// listener reads) are left out: librdkafka refuses a client with an unknown key.
     pub fn client_settings(&self, kind: &str) -> RawConfig {
         let mut out = RawConfig::new();
         for (k, v) in self.originals() {
+            if JAVA_ONLY_SSL_KEYS.contains(&k.as_str()) {
+                continue;
+            }
             if k.starts_with("security.") || k.starts_with("sasl.") || k.starts_with("ssl.") {
                 out.insert(k.clone(), v.clone());
             }
@@ -355,6 +384,27 @@ mod tests {
         assert_eq!(cfg.class("value.converter"), JSON_CONVERTER);
         assert_eq!(unknown, vec!["no.such.key".to_string()]);
         assert_eq!(cfg.client_settings("producer")["linger.ms"], "5");
+    }
+
+    #[test]
+    fn java_only_tls_keys_stay_away_from_librdkafka() {
+        let (cfg, unknown) = WorkerConfig::parse(&raw(&[
+            ("ssl.keystore.type", "PEM"),
+            ("ssl.truststore.location", "/etc/ca.pem"),
+            ("ssl.client.auth", "required"),
+            ("ssl.key.password", "pw"),
+            ("listeners.https.ssl.keystore.type", "PEM"),
+            ("rest.extension.classes", "BasicAuthSecurityRestExtension"),
+            ("rest.basic.auth.jaas.config", "/etc/jaas.conf"),
+        ]))
+        .unwrap();
+        assert!(unknown.is_empty(), "{unknown:?}");
+        let admin = cfg.client_settings("admin");
+        assert_eq!(admin.get("ssl.key.password").map(String::as_str), Some("pw"));
+        for k in ["ssl.keystore.type", "ssl.truststore.location", "ssl.client.auth"] {
+            assert!(!admin.contains_key(k), "{k} reached librdkafka");
+        }
+        assert!(!admin.keys().any(|k| k.starts_with("listeners.")));
     }
 
     #[test]

@@ -38,8 +38,9 @@ impl Distributed {
             .get("rest.advertised.port")
             .and_then(|p| p.parse::<u16>().ok())
             .unwrap_or(listener.addr().port());
-        let scheme =
-            originals.get("rest.advertised.listener").cloned().unwrap_or_else(|| "http".into());
+        // The advertised listener's protocol: `rest.advertised.listener`, else http when a
+        // listener is, else https (Kafka's rule, applied by the listener).
+        let scheme = listener.scheme().as_str();
         let worker_id = format!("{host}:{port}");
         let url = format!("{scheme}://{host}:{port}/");
         let herder = DistributedHerder::start(config, registry, worker_id, url).await?;
@@ -57,9 +58,9 @@ impl Distributed {
         &self.herder
     }
 
-    /// The REST base URL.
+    /// The REST base URL of the advertised listener (`https://…` when it is https).
     pub fn rest_url(&self) -> String {
-        format!("http://{}", self.rest.addr())
+        self.rest.url()
     }
 
     /// Stops the herder (its work, committing offsets; leaving the group) and the REST

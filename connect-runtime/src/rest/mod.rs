@@ -6,16 +6,22 @@
 //! - [`plugins`] serves `/connector-plugins`.
 //! - [`admin`] serves `GET /`, `/health` and `/admin/loggers`.
 //! - [`error`] makes the `{"error_code", "message"}` error bodies.
+//! - [`server`] binds the `listeners` (http and https) and serves the router;
+//!   [`tls`] reads the TLS keys; [`auth`] is basic authentication; [`forward`] keeps the
+//!   caller's credentials for requests forwarded to the leader.
 //!
 //! Every error, including a malformed body, an unknown route (404) and a wrong method
 //! (405), answers `{"error_code": <status>, "message": "…"}`.
 
 pub mod admin;
+pub mod auth;
 pub mod connectors;
 pub mod error;
+pub mod forward;
 pub mod offsets;
 pub mod plugins;
 pub mod server;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -118,6 +124,18 @@ pub fn router_with_control(herder: Arc<dyn Herder>, loggers: LogControl) -> Rout
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .with_state(state)
+        .layer(axum::middleware::from_fn(forward::keep_authorization))
+}
+
+/// `router` behind basic authentication when `auth` is given (every route and the
+/// fallbacks, except Kafka's signed internal requests; see [`auth`]).
+pub fn with_basic_auth(router: Router, auth: Option<Arc<auth::BasicAuth>>) -> Router {
+    match auth {
+        Some(auth) => {
+            router.layer(axum::middleware::from_fn_with_state(auth, auth::require_basic_auth))
+        }
+        None => router,
+    }
 }
 
 /// The `key=value` pairs of a query string, percent-decoded, repeated keys kept in order.

@@ -46,6 +46,7 @@ use crate::herder::validation;
 use crate::herder::views::{plugin_version, state_info};
 use crate::kafka::{InternalTopic, KafkaClients};
 use crate::registry::PluginRegistry;
+use crate::rest::tls::SslSettings;
 use crate::status::{State, StatusBackingStore};
 use crate::task::{TargetState, TaskId};
 use crate::worker::Worker;
@@ -121,6 +122,32 @@ fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
+/// The client this worker calls other workers with (a write forwarded to the leader,
+/// task configs, a task restart). It speaks TLS as Kafka's `RestClient` does, with the
+/// REST listener's TLS keys ([`SslSettings`]): their truststore, and their keystore as
+/// client certificate. When this worker's own URL is https, TLS settings that cannot be
+/// used stop its start; otherwise they are reported and calls to https workers fail.
+fn http_client(config: &WorkerConfig, url: &str) -> Result<reqwest::Client> {
+    let builder = reqwest::Client::builder().timeout(Duration::from_secs(60));
+    let builder = match SslSettings::from_worker(config).client_config() {
+        Ok(tls) => builder.use_preconfigured_tls(tls),
+        Err(e) if url.starts_with("https://") => {
+            return Err(e.context("the TLS client calling other workers"));
+        }
+        Err(e) => {
+            if config
+                .listeners()
+                .iter()
+                .any(|l| l.trim().to_ascii_lowercase().starts_with("https://"))
+            {
+                warn!(error = %e.message(), "calls to https workers will fail: their TLS settings are unusable");
+            }
+            builder
+        }
+    };
+    builder.build().map_err(|e| ConnectError::fatal(format!("cannot build an HTTP client: {e}")))
+}
+
 fn not_found(name: &str) -> ConnectError {
     ConnectError::not_found(format!("Connector {name} not found"))
 }
@@ -136,6 +163,7 @@ impl DistributedHerder {
         url: String,
     ) -> Result<DistributedHerder> {
         let settings = config.distributed()?;
+        let http = http_client(&config, &url)?;
         let protocol = ConnectProtocol::from_config(&settings.protocol).ok_or_else(|| {
             ConnectError::config(format!(
                 "Invalid value {} for configuration connect.protocol",
@@ -235,9 +263,7 @@ impl DistributedHerder {
                 wake: Notify::new(),
                 events: tx,
                 stop: CancellationToken::new(),
-                http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().map_err(
-                    |e| ConnectError::fatal(format!("cannot build an HTTP client: {e}")),
-                )?,
+                http,
                 writes: tokio::sync::Mutex::new(()),
                 loop_done: Mutex::new(None),
                 settings,

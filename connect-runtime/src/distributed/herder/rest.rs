@@ -54,6 +54,11 @@ impl DistributedHerder {
             }
             let url = format!("{}{}", self.leader_url()?, path.trim_start_matches('/'));
             let mut req = self.inner.http.request(method.clone(), &url);
+            // The caller's credentials go along, as Kafka's RestClient forwards them: the
+            // leader's basic authentication checks the user who called this worker.
+            if let Some(auth) = crate::rest::forward::authorization() {
+                req = req.header(reqwest::header::AUTHORIZATION, auth);
+            }
             if let Some(b) = &body {
                 req = req.json(b);
             }
@@ -390,11 +395,17 @@ impl Herder for DistributedHerder {
             .task(name, task)
             .map(|s| s.worker_id)
             .ok_or_else(|| ConnectError::not_found(format!("Task {name}-{task} not found")))?;
-        let url = format!("http://{owner}/connectors/{name}/tasks/{task}/restart");
-        let resp =
-            self.inner.http.post(url).send().await.map_err(|e| {
-                ConnectError::retriable(format!("cannot reach worker {owner}: {e}"))
-            })?;
+        // Its id is host:port; the cluster's workers share one protocol, this one's.
+        let scheme = if self.inner.url.starts_with("https://") { "https" } else { "http" };
+        let url = format!("{scheme}://{owner}/connectors/{name}/tasks/{task}/restart");
+        let mut req = self.inner.http.post(url);
+        if let Some(auth) = crate::rest::forward::authorization() {
+            req = req.header(reqwest::header::AUTHORIZATION, auth);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ConnectError::retriable(format!("cannot reach worker {owner}: {e}")))?;
         if resp.status().is_success() {
             Ok(())
         } else {

@@ -31,56 +31,54 @@ impl std::fmt::Debug for Block {
 }
 
 /// The PEM blocks of `text`, in order; text outside blocks (comments, `Bag Attributes`
-/// that `openssl pkcs12` writes) is skipped. `source` names where the text came from.
+/// that `openssl pkcs12` writes) is skipped. A block may be on one line, as an inline
+/// value continued with `\` in a properties file reads (KIP-651's examples): the base64
+/// text is taken whatever whitespace splits it. `source` names where the text came from.
 pub(crate) fn blocks(text: &str, source: &str) -> Result<Vec<Block>> {
     let mut out = Vec::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        let Some(label) = marker(line, "-----BEGIN ") else { continue };
-        let mut body = String::new();
-        let mut headers = false;
-        let mut legacy_encrypted = false;
-        let mut ended = false;
-        for line in lines.by_ref() {
-            if let Some(end) = marker(line, "-----END ") {
-                if end != label {
-                    return Err(ConnectError::config(format!(
-                        "{source}: PEM block BEGIN {label} ends with END {end}"
-                    )));
-                }
-                ended = true;
-                break;
-            }
-            let line = line.trim();
-            if line.contains(':') {
-                headers = true;
-                legacy_encrypted |= line.starts_with("Proc-Type:") && line.contains("ENCRYPTED");
-                continue;
-            }
-            if line.is_empty() && headers {
-                continue;
-            }
-            body.push_str(line);
-        }
-        if !ended {
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start + "-----BEGIN ".len()..];
+        let label_end = after.find("-----").ok_or_else(|| {
+            ConnectError::config(format!("{source}: a PEM BEGIN line is not closed with -----"))
+        })?;
+        let label = after[..label_end].trim();
+        let body_and_more = &after[label_end + "-----".len()..];
+        let end = body_and_more.find("-----END ").ok_or_else(|| {
+            ConnectError::config(format!("{source}: PEM block BEGIN {label} has no END line"))
+        })?;
+        let body = &body_and_more[..end];
+        let tail = &body_and_more[end + "-----END ".len()..];
+        let end_label_len = tail.find("-----").ok_or_else(|| {
+            ConnectError::config(format!("{source}: PEM block BEGIN {label} has no END line"))
+        })?;
+        let end_label = tail[..end_label_len].trim();
+        if end_label != label {
             return Err(ConnectError::config(format!(
-                "{source}: PEM block BEGIN {label} has no END line"
+                "{source}: PEM block BEGIN {label} ends with END {end_label}"
             )));
         }
-        let der =
-            base64::engine::general_purpose::STANDARD.decode(body.as_bytes()).map_err(|e| {
+        rest = &tail[end_label_len + "-----".len()..];
+        // RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`, `DEK-Info: …`): OpenSSL's legacy
+        // key encryption, refused by the key reader.
+        let legacy_encrypted = body.contains("Proc-Type:") && body.contains("ENCRYPTED");
+        let base64: String = body
+            .lines()
+            .filter(|l| !l.contains(':'))
+            .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+            .collect();
+        let der = if legacy_encrypted {
+            Vec::new()
+        } else {
+            base64::engine::general_purpose::STANDARD.decode(base64.as_bytes()).map_err(|e| {
                 ConnectError::config(format!(
                     "{source}: the PEM block {label} is not valid base64: {e}"
                 ))
-            })?;
+            })?
+        };
         out.push(Block { label: label.to_string(), der, legacy_encrypted });
     }
     Ok(out)
-}
-
-/// The label of a `-----BEGIN X-----` / `-----END X-----` line.
-fn marker<'a>(line: &'a str, start: &str) -> Option<&'a str> {
-    line.trim().strip_prefix(start)?.strip_suffix("-----")
 }
 
 /// The certificates of `text` (at least one). `source` names the config key.
@@ -210,6 +208,17 @@ mod tests {
         assert!(matches!(k, PrivateKeyDer::Pkcs8(_)));
         let chain = format!("{cert}{cert}");
         assert_eq!(certificates(&chain, "x").unwrap().len(), 2);
+        // An inline value continued with `\` in a properties file: one line, base64 split
+        // by spaces.
+        let one_line = key.replace('\n', " ");
+        let k = private_key(&one_line, "ssl.keystore.key", None, "ssl.key.password").unwrap();
+        assert!(matches!(k, PrivateKeyDer::Pkcs8(_)));
+        let props = crate::properties::parse(&format!(
+            "ssl.keystore.certificate.chain={}\n",
+            cert.trim_end().replace('\n', " \\\n    ")
+        ))
+        .unwrap();
+        assert_eq!(certificates(&props["ssl.keystore.certificate.chain"], "c").unwrap().len(), 1);
     }
 
     #[test]

@@ -14,3 +14,6 @@ mod harness;
 mod joining;
 mod mixed;
 mod outage;
+#[path = "../support/pki.rs"]
+mod pki;
+mod secured;

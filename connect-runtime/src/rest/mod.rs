@@ -5,6 +5,7 @@
 //! - [`offsets`] serves `GET|PATCH|DELETE /connectors/{name}/offsets`.
 //! - [`plugins`] serves `/connector-plugins`.
 //! - [`admin`] serves `GET /`, `/health` and `/admin/loggers`.
+//! - [`metrics`] serves `GET /metrics` (Prometheus).
 //! - [`error`] makes the `{"error_code", "message"}` error bodies.
 //!
 //! Every error, including a malformed body, an unknown route (404) and a wrong method
@@ -13,6 +14,7 @@
 pub mod admin;
 pub mod connectors;
 pub mod error;
+pub mod metrics;
 pub mod offsets;
 pub mod plugins;
 pub mod server;
@@ -87,6 +89,7 @@ pub fn router_with_control(herder: Arc<dyn Herder>, loggers: LogControl) -> Rout
     Router::new()
         .route("/", get(admin::server_info))
         .route("/health", get(admin::health))
+        .route("/metrics", get(metrics::scrape))
         .route("/admin/loggers", get(admin::list_loggers))
         .route("/admin/loggers/{logger}", get(admin::get_logger).put(admin::set_logger))
         .route("/connectors", get(connectors::list).post(connectors::create))

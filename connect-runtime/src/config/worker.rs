@@ -90,6 +90,8 @@ pub fn worker_config_def() -> ConfigDef {
         .define(ConfigKey::new("metrics.sample.window.ms", Type::Long, Importance::Low, "The span of one metrics sample window: rates, averages and maxima cover metrics.num.samples of them.").default_value(30000i64).validator(Range::at_least(1)))
         .define(ConfigKey::new("metrics.num.samples", Type::Int, Importance::Low, "How many sample windows rates, averages and maxima cover.").default_value(2).validator(Range::at_least(1)))
         .define(ConfigKey::new("metrics.listeners", Type::List, Importance::Low, "Where GET /metrics is also served, plain HTTP, without the REST API's authentication (e.g. http://:9404); empty: only on the REST listeners.").default_value(""))
+        .define(s("log.filter", Importance::Low, "What the worker logs, in RUST_LOG syntax (info,connect_runtime::task=debug); the RUST_LOG environment variable wins over it. Default: info,rdkafka=warn.").optional())
+        .define(s("log.format", Importance::Low, "How the worker logs: text, or json (one object per line).").default_value("text").validator(ValidString::in_list(["text", "json"])))
         .define(ConfigKey::new("exit.on.source.eof", Type::Boolean, Importance::Low, "Bounded mode (benchmarks): stop the worker once every source task reported end of input and everything was acknowledged.").default_value(false))
 }
 

@@ -12,5 +12,6 @@ mod created_states;
 mod failover;
 mod harness;
 mod joining;
+mod metrics;
 mod mixed;
 mod outage;

@@ -643,4 +643,46 @@ mod tests {
         assert!(!text.contains("sink_task_metrics"), "a source task has no sink metrics");
         assert!(!text.contains("rebalance"), "a standalone worker has no rebalance metrics");
     }
+
+    #[test]
+    fn the_grafana_dashboard_reads_only_metrics_a_worker_serves() {
+        let metrics = WorkerMetrics::new(Duration::from_secs(60));
+        let (source, sink) =
+            (TaskId { connector: "s".into(), task: 0 }, TaskId { connector: "k".into(), task: 0 });
+        metrics.task_started(&source, TaskKind::Source);
+        metrics.task_started(&sink, TaskKind::Sink);
+        let connector = |name: &str| ConnectorFacts {
+            name: name.into(),
+            status: Some("running".into()),
+            kind: None,
+            class: String::new(),
+            version: String::new(),
+            here: true,
+            task_states: vec![],
+        };
+        let task = |id: &TaskId| TaskFacts {
+            id: id.clone(),
+            status: Some("running".into()),
+            errors: ErrorCounts::default(),
+        };
+        let facts = Facts {
+            connectors: vec![connector("s"), connector("k")],
+            tasks: vec![task(&source), task(&sink)],
+            rebalance: Some(RebalanceFacts::default()),
+        };
+        let text = metrics.render(&facts);
+        let served: std::collections::BTreeSet<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split(['{', ' ']).next())
+            .collect();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/grafana/kafka-connect-rs.json");
+        let dashboard = std::fs::read_to_string(path).unwrap();
+        let names = regex::Regex::new(r"kafka_connect_[a-z_]+").unwrap();
+        let used: std::collections::BTreeSet<&str> =
+            names.find_iter(&dashboard).map(|m| m.as_str()).collect();
+        assert!(used.len() > 20, "{used:?}");
+        let missing: Vec<_> = used.iter().filter(|n| !served.contains(**n)).collect();
+        assert!(missing.is_empty(), "the dashboard reads metrics no worker serves: {missing:?}");
+    }
 }

@@ -140,3 +140,104 @@ async fn admin_loggers_changes_what_the_binary_logs() {
     assert_eq!(commits_logged(&log), before, "DEBUG lines after going back to INFO");
     assert_eq!(std::fs::read_to_string(&output).unwrap(), "a1\na2\na3\nb1\nb2\nb3\nc1\nc2\nc3\n");
 }
+
+/// Starts the binary with a FileStream pipeline on the embedded broker, `extra` worker
+/// lines and `RUST_LOG` as given; returns it, its input, output and log paths.
+fn start_pipeline(
+    dir: &Path,
+    extra: &str,
+    rust_log: Option<&str>,
+) -> (Worker, std::path::PathBuf, std::path::PathBuf, std::path::PathBuf, String) {
+    let (input, output, log) = (dir.join("in.txt"), dir.join("out.txt"), dir.join("worker.log"));
+    append(&input, &["a1", "a2", "a3"]);
+    let port = free_port();
+    std::fs::write(
+        dir.join("worker.properties"),
+        format!(
+            "listeners=http://127.0.0.1:{port}\n\
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             offset.storage.file.filename={}\n\
+             offset.flush.interval.ms=100\n{extra}",
+            dir.join("offsets").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("source.properties"),
+        format!(
+            "name=src\nconnector.class=FileStreamSource\nfile={}\ntopic=lines\n",
+            input.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sink.properties"),
+        format!(
+            "name=sink\nconnector.class=FileStreamSink\nfile={}\ntopics=lines\n",
+            output.display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_connect-standalone"));
+    match rust_log {
+        Some(v) => cmd.env("RUST_LOG", v),
+        None => cmd.env_remove("RUST_LOG"),
+    };
+    let worker = Worker(
+        cmd.arg(dir.join("worker.properties"))
+            .arg(dir.join("source.properties"))
+            .arg(dir.join("sink.properties"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
+            .spawn()
+            .unwrap(),
+    );
+    (worker, input, output, log, format!("http://127.0.0.1:{port}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_file_sets_the_filter_and_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "log.format=json\nlog.filter=warn,connect_runtime::task=debug\n";
+    let (_worker, _input, output, log, _) = start_pipeline(dir.path(), extra, None);
+    wait("3 lines in the sink file", Duration::from_secs(60), || lines(&output) >= 3).await;
+    wait("a logged offset commit", Duration::from_secs(10), || commits_logged(&log) > 0).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut levels = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}\nlog:\n{text}"));
+        let (level, target) = (v["level"].as_str().unwrap(), v["target"].as_str().unwrap());
+        assert!(v["timestamp"].is_string() && v["message"].is_string(), "{line}");
+        // The file's filter: WARN and above everywhere, DEBUG for the task drivers only.
+        assert!(
+            matches!(level, "WARN" | "ERROR") || target.starts_with("connect_runtime::task"),
+            "{level} from {target} passed the file's filter: {line}"
+        );
+        levels.insert(level.to_string());
+    }
+    assert!(levels.contains("DEBUG"), "no DEBUG line of the task drivers in\n{text}");
+    let commit = text.lines().find(|l| l.contains("committed source offsets")).unwrap();
+    let v: Value = serde_json::from_str(commit).unwrap();
+    assert_eq!(v["task"], "src-0", "the event's fields are keys of the object: {commit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_log_wins_over_the_file_and_bad_log_settings_stop_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "log.filter=debug\n";
+    let (mut worker, _input, output, log, _) = start_pipeline(dir.path(), extra, Some("error"));
+    wait("3 lines in the sink file", Duration::from_secs(60), || lines(&output) >= 3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("INFO") && !text.contains("DEBUG"), "RUST_LOG=error, yet:\n{text}");
+    let _ = worker.0.kill();
+    let _ = worker.0.wait();
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut worker, ..) = start_pipeline(dir.path(), "log.format=xml\n", None);
+    let status = worker.0.wait().unwrap();
+    assert!(!status.success(), "a worker with log.format=xml started");
+    let text = std::fs::read_to_string(dir.path().join("worker.log")).unwrap();
+    assert!(text.contains("log.format") && text.contains("xml"), "{text}");
+}

@@ -26,11 +26,14 @@ pub const USAGE: &str =
 
 /// Runs a standalone worker as `connect-standalone` does: `args` (the arguments after the
 /// program name) are the worker config file and connector config files. Logs to standard
-/// error (`RUST_LOG`, else `info,rdkafka=warn`), stops on SIGINT or SIGTERM, or, in bounded
+/// error (`RUST_LOG`, else the worker file's `log.filter`, else `info,rdkafka=warn`; as
+/// JSON lines with `log.format=json`), stops on SIGINT or SIGTERM, or, in bounded
 /// mode (`exit.on.source.eof=true`), once every source task read all its input and every
 /// record was acknowledged; offsets are committed on the way out.
 pub fn run(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
-    crate::logging::init("info,rdkafka=warn");
+    if !init_logging(args.first()) {
+        return ExitCode::FAILURE;
+    }
     if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
         eprintln!("{USAGE}");
         return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
@@ -78,7 +81,9 @@ pub const DISTRIBUTED_USAGE: &str = "usage: connect-distributed worker.propertie
 /// `bootstrap.servers`, serves the REST API, and leaves the group on SIGINT or SIGTERM.
 #[cfg(feature = "distributed")]
 pub fn run_distributed(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
-    crate::logging::init("info,rdkafka=warn");
+    if !init_logging(args.first()) {
+        return ExitCode::FAILURE;
+    }
     if args.len() != 1 || args.iter().any(|a| a == "-h" || a == "--help") {
         eprintln!("{DISTRIBUTED_USAGE}");
         return if args.iter().any(|a| a == "-h" || a == "--help") {
@@ -106,6 +111,25 @@ pub fn run_distributed(registry: PluginRegistry, args: Vec<String>) -> ExitCode 
         worker.shutdown().await;
         ExitCode::SUCCESS
     })
+}
+
+/// Sets up logging from the worker file's `log.filter` and `log.format` (`RUST_LOG` wins
+/// over the file). A file that cannot be read is reported later, when the worker starts;
+/// a bad `log.*` value is reported now, and `false` returned.
+fn init_logging(worker_file: Option<&String>) -> bool {
+    const DEFAULT: &str = "info,rdkafka=warn";
+    let raw = worker_file.and_then(|f| crate::properties::load_file(std::path::Path::new(f)).ok());
+    match raw.as_ref().map(crate::logging::LogSettings::from_config).transpose() {
+        Ok(settings) => {
+            crate::logging::init_with(DEFAULT, &settings.unwrap_or_default());
+            true
+        }
+        Err(e) => {
+            crate::logging::init(DEFAULT);
+            error!("{}", e.trace());
+            false
+        }
+    }
 }
 
 /// Runs a command's body on a multi-threaded tokio runtime.

@@ -33,6 +33,7 @@ pub mod errors;
 pub mod herder;
 pub mod kafka;
 pub mod logging;
+pub mod metrics;
 pub mod offsets;
 pub mod properties;
 pub mod registry;

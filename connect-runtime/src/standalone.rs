@@ -30,6 +30,7 @@ pub struct Standalone {
     services: Vec<(String, Box<dyn RunningService>)>,
     herder: StandaloneHerder,
     rest: rest::server::RestServer,
+    metrics: rest::metrics::MetricsServers,
 }
 
 /// Turns an `http://host:port` listener (`http://:8083`) into an address to bind: what
@@ -94,6 +95,7 @@ impl Standalone {
         }
         let listener = rest::server::BoundListener::bind(&config).await?;
         let worker_id = format!("{}:{}", listener.host(), listener.addr().port());
+        let metrics_listeners = config.metrics_listeners();
         let services = start_services(&registry, &config).await?;
         let herder =
             match StandaloneHerder::start(config, registry, worker_id, options.connectors).await {
@@ -105,8 +107,20 @@ impl Standalone {
                     return Err(e);
                 }
             };
-        let rest = listener.serve(std::sync::Arc::new(herder.clone()));
-        Ok(Standalone { services, herder, rest })
+        let shared: std::sync::Arc<dyn crate::herder::Herder> = std::sync::Arc::new(herder.clone());
+        let metrics =
+            match rest::metrics::MetricsServers::start(&metrics_listeners, shared.clone()).await {
+                Ok(m) => m,
+                Err(e) => {
+                    herder.shutdown().await;
+                    for (_, s) in services {
+                        s.shutdown().await;
+                    }
+                    return Err(e);
+                }
+            };
+        let rest = listener.serve(shared);
+        Ok(Standalone { services, herder, rest, metrics })
     }
 
     /// Loads the worker and connector files named on the command line.
@@ -140,6 +154,11 @@ impl Standalone {
         self.rest.url()
     }
 
+    /// Where the `metrics.listeners` serve `GET /metrics`.
+    pub fn metrics_addrs(&self) -> &[SocketAddr] {
+        self.metrics.addrs()
+    }
+
     /// The URL of the started worker service named `name` (`schema-registry`).
     pub fn service_url(&self, name: &str) -> Option<String> {
         self.services.iter().find(|(n, _)| n == name).and_then(|(_, s)| s.url())
@@ -149,6 +168,7 @@ impl Standalone {
     pub async fn shutdown(self) {
         self.herder.shutdown().await;
         self.rest.shutdown().await;
+        self.metrics.shutdown().await;
         for (_, s) in self.services {
             s.shutdown().await;
         }

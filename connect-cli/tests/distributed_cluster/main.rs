@@ -12,6 +12,7 @@ mod created_states;
 mod failover;
 mod harness;
 mod joining;
+mod metrics;
 mod mixed;
 mod outage;
 #[path = "../support/pki.rs"]

@@ -111,6 +111,11 @@ pub fn worker_config_def() -> ConfigDef {
         .define(s("inter.worker.signature.algorithm", Importance::Low, "Algorithm signing internal requests (distributed).").default_value("HmacSHA256").validator(ValidString::in_list(["HmacSHA256"])))
         .define(ConfigKey::new("inter.worker.key.ttl.ms", Type::Int, Importance::Low, "How long a session key lives before the leader rotates it (distributed).").default_value(3600000).validator(Range::between(0, i32::MAX as i64)))
         .define(s("security.protocol", Importance::Medium, "Protocol used to talk to brokers.").default_value("PLAINTEXT"))
+        .define(ConfigKey::new("metrics.sample.window.ms", Type::Long, Importance::Low, "The span of one metrics sample window: rates, averages and maxima cover metrics.num.samples of them.").default_value(30000i64).validator(Range::at_least(1)))
+        .define(ConfigKey::new("metrics.num.samples", Type::Int, Importance::Low, "How many sample windows rates, averages and maxima cover.").default_value(2).validator(Range::at_least(1)))
+        .define(ConfigKey::new("metrics.listeners", Type::List, Importance::Low, "Where GET /metrics is also served, plain HTTP, without the REST API's authentication (e.g. http://:9404); empty: only on the REST listeners.").default_value(""))
+        .define(s("log.filter", Importance::Low, "What the worker logs, in RUST_LOG syntax (info,connect_runtime::task=debug); the RUST_LOG environment variable wins over it. Default: info,rdkafka=warn.").optional())
+        .define(s("log.format", Importance::Low, "How the worker logs: text, or json (one object per line).").default_value("text").validator(ValidString::in_list(["text", "json"])))
         .define(ConfigKey::new("exit.on.source.eof", Type::Boolean, Importance::Low, "Bounded mode (benchmarks): stop the worker once every source task reported end of input and everything was acknowledged.").default_value(false))
 }
 
@@ -216,6 +221,18 @@ impl WorkerConfig {
 
     fn millis(&self, key: &str, default: i64) -> Duration {
         Duration::from_millis(self.parsed.get_long(key).unwrap_or(default).max(0) as u64)
+    }
+
+    /// How far back the metrics' rates, averages and maxima look
+    /// (`metrics.sample.window.ms` × `metrics.num.samples`, one minute by default).
+    pub fn metrics_window(&self) -> Duration {
+        let samples = self.parsed.get_int("metrics.num.samples").unwrap_or(2).max(1) as u32;
+        self.millis("metrics.sample.window.ms", 30000) * samples
+    }
+
+    /// The extra listeners of `GET /metrics` (`metrics.listeners`).
+    pub fn metrics_listeners(&self) -> Vec<String> {
+        self.parsed.get_list("metrics.listeners").map(|l| l.to_vec()).unwrap_or_default()
     }
 
     /// The REST listeners.

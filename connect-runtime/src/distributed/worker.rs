@@ -16,6 +16,7 @@ use crate::rest;
 pub struct Distributed {
     herder: DistributedHerder,
     rest: rest::server::RestServer,
+    metrics: rest::metrics::MetricsServers,
 }
 
 impl Distributed {
@@ -43,9 +44,19 @@ impl Distributed {
         let scheme = listener.scheme().as_str();
         let worker_id = format!("{host}:{port}");
         let url = format!("{scheme}://{host}:{port}/");
+        let metrics_listeners = config.metrics_listeners();
         let herder = DistributedHerder::start(config, registry, worker_id, url).await?;
-        let rest = listener.serve(std::sync::Arc::new(herder.clone()));
-        Ok(Distributed { herder, rest })
+        let shared: std::sync::Arc<dyn crate::herder::Herder> = std::sync::Arc::new(herder.clone());
+        let metrics =
+            match rest::metrics::MetricsServers::start(&metrics_listeners, shared.clone()).await {
+                Ok(m) => m,
+                Err(e) => {
+                    herder.shutdown().await;
+                    return Err(e);
+                }
+            };
+        let rest = listener.serve(shared);
+        Ok(Distributed { herder, rest, metrics })
     }
 
     /// Loads the worker config file and starts.
@@ -68,5 +79,6 @@ impl Distributed {
     pub async fn shutdown(self) {
         self.herder.shutdown().await;
         self.rest.shutdown().await;
+        self.metrics.shutdown().await;
     }
 }

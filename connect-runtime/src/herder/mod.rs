@@ -33,6 +33,8 @@ pub trait Herder: Send + Sync {
     fn kafka(&self) -> &KafkaClients;
     /// Whether the herder can take requests within `within` (`GET /health`).
     async fn answers_within(&self, within: Duration) -> bool;
+    /// The worker's metrics as OpenMetrics text (`GET /metrics`).
+    async fn metrics_text(&self) -> String;
 
     /// `GET /connectors`.
     async fn connector_names(&self) -> Vec<String>;
@@ -119,6 +121,9 @@ impl Herder for StandaloneHerder {
     }
     async fn answers_within(&self, within: Duration) -> bool {
         StandaloneHerder::answers_within(self, within).await
+    }
+    async fn metrics_text(&self) -> String {
+        self.worker().render_metrics(None).await
     }
     async fn connector_names(&self) -> Vec<String> {
         StandaloneHerder::connector_names(self).await

@@ -5,6 +5,7 @@
 //! - [`offsets`] serves `GET|PATCH|DELETE /connectors/{name}/offsets`.
 //! - [`plugins`] serves `/connector-plugins`.
 //! - [`admin`] serves `GET /`, `/health` and `/admin/loggers`.
+//! - [`metrics`] serves `GET /metrics` (Prometheus).
 //! - [`error`] makes the `{"error_code", "message"}` error bodies.
 //! - [`server`] binds the `listeners` (http and https) and serves the router;
 //!   [`tls`] reads the TLS keys; [`auth`] is basic authentication; [`forward`] keeps the
@@ -18,6 +19,7 @@ pub mod auth;
 pub mod connectors;
 pub mod error;
 pub mod forward;
+pub mod metrics;
 pub mod offsets;
 pub mod plugins;
 pub mod server;
@@ -93,6 +95,7 @@ pub fn router_with_control(herder: Arc<dyn Herder>, loggers: LogControl) -> Rout
     Router::new()
         .route("/", get(admin::server_info))
         .route("/health", get(admin::health))
+        .route("/metrics", get(metrics::scrape))
         .route("/admin/loggers", get(admin::list_loggers))
         .route("/admin/loggers/{logger}", get(admin::get_logger).put(admin::set_logger))
         .route("/connectors", get(connectors::list).post(connectors::create))

@@ -63,6 +63,8 @@ pub struct TaskSetup {
     pub cancel: tokio_util::sync::CancellationToken,
     /// The task's error counters.
     pub error_metrics: std::sync::Arc<crate::errors::ErrorMetrics>,
+    /// The task's counters (`GET /metrics`).
+    pub metrics: std::sync::Arc<crate::metrics::TaskMetrics>,
 }
 
 /// The key, value and header converters of one task.

@@ -39,8 +39,12 @@ use super::{Converters, TargetState, TaskId, TaskSetup};
 use crate::config::connector::client_overrides;
 use crate::errors::ErrorHandler;
 use crate::kafka::KafkaClients;
+use crate::metrics::{Count, TaskMetrics};
 use crate::status::{State, Status, StatusBackingStore};
 use crate::transforms::TransformChain;
+
+/// librdkafka's key for how often it reports its statistics.
+const STATISTICS_INTERVAL: &str = "statistics.interval.ms";
 
 enum RebalanceEvent {
     Assigned(Vec<TopicPartition>, oneshot::Sender<HashMap<TopicPartition, i64>>),
@@ -58,6 +62,8 @@ pub struct SinkConsumerContext {
     /// How many assignments and revocations began: a seek asked under an older count is
     /// not made (its partition moved since).
     rebalances: AtomicU64,
+    /// The task's counters: lag and the commits of revoked partitions are counted here.
+    metrics: Arc<TaskMetrics>,
 }
 
 impl SinkConsumerContext {
@@ -75,6 +81,19 @@ impl SinkConsumerContext {
 }
 
 impl ClientContext for SinkConsumerContext {
+    /// `sink-record-lag-max`: the largest lag of an assigned partition, from the client's
+    /// statistics (every `statistics.interval.ms`).
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        let lag = statistics
+            .topics
+            .values()
+            .flat_map(|t| t.partitions.values())
+            .filter(|p| p.partition >= 0 && p.consumer_lag >= 0)
+            .map(|p| p.consumer_lag)
+            .max();
+        self.metrics.set_lag_max(lag.unwrap_or(-1));
+    }
+
     fn error(&self, error: KafkaError, reason: &str) {
         match error.rdkafka_error_code() {
             // A subscribed topic that does not exist yet: the consumer waits for it.
@@ -136,10 +155,13 @@ impl ConsumerContext for SinkConsumerContext {
                 let (tx, rx) = oneshot::channel();
                 if self.events.send(RebalanceEvent::Revoked(parts, tx)).is_ok() {
                     let commit = rx.blocking_recv().unwrap_or_default();
-                    if !commit.is_empty()
-                        && let Err(e) = consumer.commit(&tpl_of(&commit), CommitMode::Sync)
-                    {
-                        warn!(error = %e, "commit of revoked partitions failed; they will be delivered again");
+                    if !commit.is_empty() {
+                        match consumer.commit(&tpl_of(&commit), CommitMode::Sync) {
+                            Ok(()) => self.metrics.sink_commit_completed(),
+                            Err(e) => {
+                                warn!(error = %e, "commit of revoked partitions failed; they will be delivered again")
+                            }
+                        }
                     }
                 }
                 let _ = consumer.unassign();
@@ -204,6 +226,8 @@ pub struct SinkDriver {
     last_commit: Instant,
     state: watch::Receiver<TargetState>,
     cancel: CancellationToken,
+    /// The task's counters (`GET /metrics`).
+    metrics: Arc<TaskMetrics>,
 }
 
 impl SinkDriver {
@@ -218,20 +242,26 @@ impl SinkDriver {
             state,
             cancel,
             error_metrics,
+            metrics,
         } = setup;
         let connector_config = &connector_config;
         let (tx, rx) = mpsc::unbounded_channel();
         let group = format!("connect-{}", id.connector);
         let overrides = client_overrides(connector_config, "consumer");
         let max_poll_records = env.kafka.max_poll_records(&overrides)?;
-        let cfg =
+        let mut cfg =
             env.kafka.consumer_config(&group, &format!("connector-consumer-{id}"), &overrides);
+        // The client's statistics carry each partition's lag (`sink-record-lag-max`).
+        if cfg.get(STATISTICS_INTERVAL).is_none() {
+            cfg.set(STATISTICS_INTERVAL, "5000");
+        }
         let consumer: BaseConsumer<SinkConsumerContext> = cfg
             .create_with_context(SinkConsumerContext {
                 events: tx,
                 revoked: Mutex::new(Vec::new()),
                 any_revoked: AtomicBool::new(false),
                 rebalances: AtomicU64::new(0),
+                metrics: metrics.clone(),
             })
             .map_err(|e| {
                 ConnectError::config(format!("cannot create consumer for {id}: {e}")).with_source(e)
@@ -293,10 +323,12 @@ impl SinkDriver {
             last_commit: Instant::now(),
             state,
             cancel,
+            metrics,
         })
     }
 
     fn set_status(&self, state: State, trace: Option<String>) {
+        self.metrics.set_state(state.into());
         self.env.status.set_task(
             &self.id.connector,
             self.id.task,
@@ -398,6 +430,7 @@ impl SinkDriver {
             RebalanceEvent::Assigned(parts, reply) => {
                 debug!(task = %self.id, partitions = ?parts, "partitions assigned");
                 self.assigned.extend(parts.iter().cloned());
+                self.metrics.set_partitions(self.assigned.len());
                 for tp in &parts {
                     self.env.status.add_topic(&self.id.connector, self.id.task, &tp.topic);
                 }
@@ -441,6 +474,7 @@ impl SinkDriver {
                     self.seeking.remove(tp);
                 }
                 self.ctx.set_assignment(self.assigned.iter().cloned());
+                self.metrics.set_partitions(self.assigned.len());
                 let _ = reply.send(offsets.unwrap_or_default());
                 flushed.and(closed).and(drained)?;
             }
@@ -501,6 +535,7 @@ impl SinkDriver {
     fn take_polled(&mut self, polled: Polled) -> Result<Option<Vec<Fetched>>> {
         match polled {
             Polled::Batch(mut batch) => {
+                self.metrics.add(Count::Read, batch.len() as u64);
                 if !self.seeking.is_empty() {
                     batch.retain(|m| !m.is_of_any(self.seeking.keys()));
                 }
@@ -664,9 +699,16 @@ impl SinkDriver {
         let consumer = self.consumer.clone();
         let mode = if wait { CommitMode::Sync } else { CommitMode::Async };
         let tpl = tpl_of(&offsets);
+        let started = Instant::now();
         let res = tokio::task::spawn_blocking(move || consumer.commit(&tpl, mode))
             .await
             .map_err(|e| ConnectError::fatal(format!("commit panicked: {e}")))?;
+        self.metrics.commit(res.is_ok(), started.elapsed());
+        // librdkafka reports no result of a manual asynchronous commit: one it accepted
+        // counts as completed (a synchronous one, at shutdown, once the broker answered).
+        if res.is_ok() {
+            self.metrics.sink_commit_completed();
+        }
         match res {
             Ok(()) => {
                 debug!(task = %self.id, partitions = offsets.len(), "committed consumer offsets")

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use connect_api::config::RawConfig;
 use connect_api::context::SourceTaskContext;
@@ -27,6 +27,7 @@ use crate::config::connector::client_overrides;
 use crate::config::topic_creation::TopicCreation;
 use crate::errors::{ErrorHandler, Failure, Retriable as _, Stage, StageError};
 use crate::kafka::KafkaClients;
+use crate::metrics::{Count, Max, TaskMetrics};
 use crate::offsets::{ConnectorOffsetReader, OffsetStore};
 use crate::status::{State, Status, StatusBackingStore};
 use crate::transforms::TransformChain;
@@ -154,6 +155,19 @@ pub struct SourceDriver {
     cancel: CancellationToken,
     /// Whether this task reported the end of its input to `env.end_of_input`.
     eof_reported: bool,
+    /// The task's counters (`GET /metrics`).
+    metrics: Arc<TaskMetrics>,
+    /// Records polled, and of them done (acknowledged, dropped or skipped), since the
+    /// start; acknowledgements not yet added to `metrics`.
+    tally: Tally,
+}
+
+/// What the driver counts record by record and hands to [`TaskMetrics`] once per batch.
+#[derive(Debug, Default)]
+struct Tally {
+    polled: u64,
+    done: u64,
+    written: u64,
 }
 
 impl SourceDriver {
@@ -172,6 +186,7 @@ impl SourceDriver {
             state,
             cancel,
             error_metrics,
+            metrics,
         } = setup;
         let connector_config = &connector_config;
         let uses_commit_record = task.uses_commit_record();
@@ -219,10 +234,13 @@ impl SourceDriver {
             state,
             cancel,
             eof_reported: false,
+            metrics,
+            tally: Tally::default(),
         })
     }
 
     fn set_status(&self, state: State, trace: Option<String>) {
+        self.metrics.set_state(state.into());
         self.env.status.set_task(
             &self.id.connector,
             self.id.task,
@@ -287,6 +305,7 @@ impl SourceDriver {
                 self.set_status(State::Running, None);
                 reported = Some(State::Running);
             }
+            let polling = Instant::now();
             tokio::select! {
                 biased;
                 _ = self.cancel.cancelled() => return Ok(()),
@@ -295,6 +314,7 @@ impl SourceDriver {
                 polled = self.task.poll() => match polled {
                     Ok(records) => {
                         retry_backoff = Duration::from_millis(100);
+                        self.polled(records.len(), polling.elapsed());
                         self.send_batch(records).await?;
                     }
                     Err(e) if e.is_retriable() => {
@@ -524,6 +544,10 @@ impl SourceDriver {
     ) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        if acked {
+            // Dropped by a transformation or skipped: done without a write.
+            self.tally.done += 1;
+        }
         let entry = match position {
             Some(parts) => InFlight { seq, record: None, parts: Some(parts), sent_to: None, acked },
             None => InFlight { seq, record: Some(record), parts: None, sent_to, acked },
@@ -628,7 +652,30 @@ impl SourceDriver {
         while let Ok(ack) = self.acks.try_recv() {
             self.apply_ack(ack).await?;
         }
+        self.flush_tally();
         self.fold_acked_prefix().await
+    }
+
+    /// Counts a `poll` that returned `n` records after `took`.
+    fn polled(&mut self, n: usize, took: Duration) {
+        if n == 0 {
+            return;
+        }
+        let m = &self.metrics;
+        m.timed(Count::Polls, Count::PollMicros, Max::PollMicros, took);
+        m.add(Count::Polled, n as u64);
+        m.batch(n);
+        self.tally.polled += n as u64;
+        self.metrics.set_active(self.tally.polled.saturating_sub(self.tally.done));
+    }
+
+    /// Hands the acknowledgements counted since the last call to the metrics.
+    fn flush_tally(&mut self) {
+        let written = std::mem::take(&mut self.tally.written);
+        if written > 0 {
+            self.metrics.add(Count::Written, written);
+        }
+        self.metrics.set_active(self.tally.polled.saturating_sub(self.tally.done));
     }
 
     /// Applies one delivery report: marks the record acknowledged and calls
@@ -641,6 +688,8 @@ impl SourceDriver {
             };
             match report {
                 Ok((partition, offset, timestamp)) => {
+                    self.tally.written += 1;
+                    self.tally.done += 1;
                     let entry = &mut self.in_flight[idx];
                     entry.acked = true;
                     if let Some(record) = entry.record.take() {
@@ -672,6 +721,7 @@ impl SourceDriver {
                         return Err(fatal.with_source(error));
                     }
                     // Skipped under errors.tolerance=all, as Kafka does (KIP-779).
+                    self.tally.done += 1;
                     self.in_flight[idx].acked = true;
                 }
             }
@@ -747,7 +797,10 @@ impl SourceDriver {
         let batch: Vec<(OffsetMap, Option<OffsetMap>)> =
             self.committable.drain().map(|(p, o)| (Arc::unwrap_or_clone(p), Some(o))).collect();
         let n = batch.len();
-        self.env.offsets.put(&self.id.connector, batch).await?;
+        let started = Instant::now();
+        let written = self.env.offsets.put(&self.id.connector, batch).await;
+        self.metrics.commit(written.is_ok(), started.elapsed());
+        written?;
         debug!(task = %self.id, partitions = n, "committed source offsets");
         self.task.commit().await?;
         Ok(())

@@ -6,6 +6,7 @@
 mod offsets_api;
 mod restart;
 mod running;
+mod scrape;
 
 pub use restart::RestartPolicy;
 
@@ -69,6 +70,8 @@ struct Inner {
     end_of_input: crate::task::EndOfInput,
     /// Each task's error counters (Kafka's task-error metrics), kept across restarts.
     error_metrics: std::sync::Mutex<BTreeMap<TaskId, Arc<crate::errors::ErrorMetrics>>>,
+    /// Kafka Connect's worker and task metrics (`GET /metrics`).
+    metrics: Arc<crate::metrics::WorkerMetrics>,
     /// The producer source tasks share (`source.tasks.share.producer`), made with the
     /// first such task.
     /// Replaced when it reports a fatal error.
@@ -152,6 +155,7 @@ impl Worker {
         } else {
             crate::task::EndOfInput::default()
         };
+        let metrics = Arc::new(crate::metrics::WorkerMetrics::new(config.metrics_window()));
         Ok(Worker {
             inner: Arc::new(Inner {
                 config,
@@ -162,6 +166,7 @@ impl Worker {
                 status,
                 running: Mutex::new(BTreeMap::new()),
                 error_metrics: std::sync::Mutex::default(),
+                metrics,
                 shared_producer: std::sync::Mutex::new(None),
                 generations: Default::default(),
                 end_of_input,
@@ -211,6 +216,11 @@ impl Worker {
     pub(crate) fn error_metrics_of(&self, id: &TaskId) -> Arc<crate::errors::ErrorMetrics> {
         let mut metrics = self.inner.error_metrics.lock().unwrap_or_else(|p| p.into_inner());
         metrics.entry(id.clone()).or_default().clone()
+    }
+
+    /// The worker's metrics (startup counts and every task's counters).
+    pub fn metrics(&self) -> &Arc<crate::metrics::WorkerMetrics> {
+        &self.inner.metrics
     }
 
     /// A status of this worker.

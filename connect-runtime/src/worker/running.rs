@@ -14,6 +14,7 @@ use tracing::warn;
 
 use super::{Instance, Running, TaskHandle, Worker};
 use crate::config::providers::reverse_transform;
+use crate::metrics::TaskKind;
 use crate::status::State;
 use crate::task::sink::{SinkDriver, SinkEnv};
 use crate::task::source::{SourceDriver, SourceEnv};
@@ -52,7 +53,9 @@ impl Worker {
         target: TargetState,
         ctx: ConnectorContext,
     ) -> Result<bool> {
-        let instance = self.instantiate(&config)?;
+        let instance = self.instantiate(&config).inspect_err(|_| {
+            self.inner.metrics.connector_startups.record(false);
+        })?;
         let generation = {
             let mut running = self.inner.running.lock().await;
             let generation =
@@ -107,6 +110,7 @@ impl Worker {
                 Instance::Sink(c) => c.start(ctx, resolved).await,
             },
         };
+        self.inner.metrics.connector_startups.record(started.is_ok());
         let ok = match started {
             Ok(()) => {
                 let state =
@@ -317,16 +321,6 @@ impl Worker {
             let task_config = providers.resolve(&task_config)?;
             let converters =
                 Converters::build(&self.inner.registry, &self.inner.config, &connector_config)?;
-            let setup = TaskSetup {
-                id: id.clone(),
-                task_config,
-                connector_config: connector_config.clone(),
-                converters,
-                plugins: self.inner.registry.clone(),
-                state: r.target.subscribe(),
-                cancel: cancel.clone(),
-                error_metrics: self.error_metrics_of(&id),
-            };
             // Tasks are made by the connector's class: where the connector does not run
             // (or is busy in its own code), an unstarted instance makes them.
             let fresh;
@@ -336,6 +330,21 @@ impl Worker {
                     fresh = self.instantiate(&connector_config)?;
                     &fresh
                 }
+            };
+            let kind = match maker {
+                Instance::Source(_) => TaskKind::Source,
+                Instance::Sink(_) => TaskKind::Sink,
+            };
+            let setup = TaskSetup {
+                id: id.clone(),
+                task_config,
+                connector_config: connector_config.clone(),
+                converters,
+                plugins: self.inner.registry.clone(),
+                state: r.target.subscribe(),
+                cancel: cancel.clone(),
+                error_metrics: self.error_metrics_of(&id),
+                metrics: self.inner.metrics.task_started(&id, kind),
             };
             match maker {
                 Instance::Source(c) => {
@@ -391,6 +400,7 @@ impl Worker {
                 }
             }
         })();
+        self.inner.metrics.task_startups.record(started.is_ok());
         match started {
             Ok(join) => {
                 if let Some(old) = r.tasks.insert(index, TaskHandle { cancel, join }) {

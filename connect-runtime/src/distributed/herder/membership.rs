@@ -136,6 +136,7 @@ impl DistributedHerder {
             v.need_rejoin = false;
             v.rejoin_at = None;
             v.rebalancing = true;
+            v.rebalances.begin();
         });
         // Under the eager protocol a member gives up all its work before it joins (Kafka's
         // onJoinPrepare), so no connector or task runs on two workers while the new
@@ -214,6 +215,7 @@ impl DistributedHerder {
         self.apply(&a, chosen).await;
         self.view(|v| {
             v.rebalancing = false;
+            v.rebalances.end();
             if a.delay_ms > 0 {
                 v.rejoin_at = Some(Instant::now() + Duration::from_millis(a.delay_ms as u64));
             }

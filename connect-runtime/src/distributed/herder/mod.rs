@@ -82,6 +82,35 @@ struct View {
     /// Connectors here whose task configs are to be asked for and published.
     reconfigure: BTreeSet<String>,
     protocol: ConnectProtocol,
+    /// Rebalance counts and times (`connect-worker-rebalance-metrics`).
+    rebalances: RebalanceStats,
+}
+
+/// How this worker's rebalances went.
+#[derive(Debug, Default)]
+struct RebalanceStats {
+    /// When the rebalance under way began.
+    started: Option<Instant>,
+    completed: u64,
+    total_ms: f64,
+    max_ms: f64,
+    last_done: Option<Instant>,
+}
+
+impl RebalanceStats {
+    fn begin(&mut self) {
+        self.started.get_or_insert_with(Instant::now);
+    }
+
+    fn end(&mut self) {
+        if let Some(started) = self.started.take() {
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            self.completed += 1;
+            self.total_ms += ms;
+            self.max_ms = self.max_ms.max(ms);
+            self.last_done = Some(Instant::now());
+        }
+    }
 }
 
 struct Inner {
@@ -259,6 +288,7 @@ impl DistributedHerder {
                     task_configs: BTreeMap::new(),
                     reconfigure: BTreeSet::new(),
                     protocol,
+                    rebalances: RebalanceStats::default(),
                 }),
                 wake: Notify::new(),
                 events: tx,

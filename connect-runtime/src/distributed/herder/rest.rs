@@ -3,6 +3,7 @@
 //! endpoint for task configs.
 
 use super::*;
+use crate::metrics::scrape::RebalanceFacts;
 
 impl DistributedHerder {
     pub(super) fn leader_url(&self) -> Result<String> {
@@ -242,6 +243,31 @@ impl Herder for DistributedHerder {
     }
     async fn answers_within(&self, within: Duration) -> bool {
         self.inner.worker.answers_within(within).await
+    }
+    async fn metrics_text(&self) -> String {
+        let rebalance = self.view(|v| {
+            let r = &v.rebalances;
+            let (avg, max) = match r.completed {
+                0 => (f64::NAN, f64::NAN),
+                n => (r.total_ms / n as f64, r.max_ms),
+            };
+            RebalanceFacts {
+                protocol: match v.protocol {
+                    ConnectProtocol::Eager => "EAGER",
+                    ConnectProtocol::Compatible => "COMPATIBLE",
+                    ConnectProtocol::Sessioned => "SESSIONED",
+                }
+                .to_string(),
+                leader: v.leader_url.clone(),
+                epoch: i64::from(v.generation),
+                completed: r.completed,
+                rebalancing: v.rebalancing,
+                avg_ms: avg,
+                max_ms: max,
+                since_last_ms: r.last_done.map_or(f64::NAN, |t| t.elapsed().as_secs_f64() * 1e3),
+            }
+        });
+        self.inner.worker.render_metrics(Some(rebalance)).await
     }
     async fn connector_names(&self) -> Vec<String> {
         self.inner.config.read(|s| s.connectors.keys().cloned().collect())

@@ -13,6 +13,7 @@ use tracing::{debug, warn};
 
 use super::SinkDriver;
 use crate::errors::{Failure, Stage};
+use crate::metrics::{Count, Max};
 
 /// The class Kafka names in error reports for a failed `put`.
 const SINK_TASK_CLASS: &str = "org.apache.kafka.connect.sink.SinkTask";
@@ -108,8 +109,15 @@ impl SinkDriver {
                     return Ok(());
                 }
             }
-            let e = match self.task.put(chunk).await {
-                Ok(()) => return Ok(()),
+            let putting = std::time::Instant::now();
+            let put = self.task.put(chunk).await;
+            self.metrics.timed(Count::Puts, Count::PutMicros, Max::PutMicros, putting.elapsed());
+            let e = match put {
+                Ok(()) => {
+                    self.metrics.add(Count::Sent, chunk.len() as u64);
+                    self.metrics.batch(chunk.len());
+                    return Ok(());
+                }
                 Err(e) if e.is_retriable() => e,
                 Err(e) => return Err(NotPut::Put(e)),
             };

@@ -96,30 +96,47 @@ impl Standalone {
         let listener = rest::server::BoundListener::bind(&config).await?;
         let worker_id = format!("{}:{}", listener.host(), listener.addr().port());
         let metrics_listeners = config.metrics_listeners();
-        let services = start_services(&registry, &config).await?;
-        let herder =
-            match StandaloneHerder::start(config, registry, worker_id, options.connectors).await {
-                Ok(h) => h,
-                Err(e) => {
-                    for (_, s) in services {
-                        s.shutdown().await;
+        // The REST API answers from now on: 503 (`/health`: starting) until the worker
+        // has started, as Kafka's does.
+        let (rest, gate) = listener.serve_starting();
+        let started =
+            async {
+                let services = start_services(&registry, &config).await?;
+                let herder =
+                    match StandaloneHerder::start(config, registry, worker_id, options.connectors)
+                        .await
+                    {
+                        Ok(h) => h,
+                        Err(e) => {
+                            for (_, s) in services {
+                                s.shutdown().await;
+                            }
+                            return Err(e);
+                        }
+                    };
+                let shared: std::sync::Arc<dyn crate::herder::Herder> =
+                    std::sync::Arc::new(herder.clone());
+                match rest::metrics::MetricsServers::start(&metrics_listeners, shared.clone()).await
+                {
+                    Ok(metrics) => Ok((services, herder, shared, metrics)),
+                    Err(e) => {
+                        herder.shutdown().await;
+                        for (_, s) in services {
+                            s.shutdown().await;
+                        }
+                        Err(e)
                     }
-                    return Err(e);
                 }
-            };
-        let shared: std::sync::Arc<dyn crate::herder::Herder> = std::sync::Arc::new(herder.clone());
-        let metrics =
-            match rest::metrics::MetricsServers::start(&metrics_listeners, shared.clone()).await {
-                Ok(m) => m,
-                Err(e) => {
-                    herder.shutdown().await;
-                    for (_, s) in services {
-                        s.shutdown().await;
-                    }
-                    return Err(e);
-                }
-            };
-        let rest = listener.serve(shared);
+            }
+            .await;
+        let (services, herder, shared, metrics) = match started {
+            Ok(parts) => parts,
+            Err(e) => {
+                rest.shutdown().await;
+                return Err(e);
+            }
+        };
+        gate.open(shared);
         Ok(Standalone { services, herder, rest, metrics })
     }
 

@@ -45,17 +45,27 @@ impl Distributed {
         let worker_id = format!("{host}:{port}");
         let url = format!("{scheme}://{host}:{port}/");
         let metrics_listeners = config.metrics_listeners();
-        let herder = DistributedHerder::start(config, registry, worker_id, url).await?;
+        // The REST API answers from now on: 503 (`/health`: starting) until the herder has
+        // started (read the internal topics), as Kafka's does.
+        let (rest, gate) = listener.serve_starting();
+        let herder = match DistributedHerder::start(config, registry, worker_id, url).await {
+            Ok(h) => h,
+            Err(e) => {
+                rest.shutdown().await;
+                return Err(e);
+            }
+        };
         let shared: std::sync::Arc<dyn crate::herder::Herder> = std::sync::Arc::new(herder.clone());
         let metrics =
             match rest::metrics::MetricsServers::start(&metrics_listeners, shared.clone()).await {
                 Ok(m) => m,
                 Err(e) => {
                     herder.shutdown().await;
+                    rest.shutdown().await;
                     return Err(e);
                 }
             };
-        let rest = listener.serve(shared);
+        gate.open(shared);
         Ok(Distributed { herder, rest, metrics })
     }
 

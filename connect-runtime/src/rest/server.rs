@@ -187,8 +187,22 @@ impl BoundListener {
     /// Serves Kafka Connect's REST API over `herder` on every listener; `/admin/loggers`
     /// changes what this process logs when `logging::init` set it up.
     pub fn serve(self, herder: Arc<dyn Herder>) -> RestServer {
-        let router = super::router_with_control(herder, crate::logging::log_control());
-        let router = super::with_basic_auth(router, self.auth);
+        let (server, gate) = self.serve_starting();
+        gate.open(herder);
+        server
+    }
+
+    /// Serves every listener at once, before the worker has started: until
+    /// [`RestGate::open`] hands it the herder, `GET /health` answers 503 `starting` and
+    /// every other request 503, as a Kafka worker's REST server does during its start
+    /// (basic authentication applies all along).
+    pub fn serve_starting(self) -> (RestServer, RestGate) {
+        let gate = RestGate::default();
+        let router = super::with_basic_auth(gate.router(), self.auth.clone());
+        (self.serve_router(router), gate)
+    }
+
+    fn serve_router(self, router: axum::Router) -> RestServer {
         let stop = CancellationToken::new();
         let advertised =
             (self.listeners[self.advertised].scheme, self.listeners[self.advertised].addr);
@@ -223,6 +237,51 @@ impl BoundListener {
             info!(url = %format!("{}://{}", l.scheme.as_str(), l.addr), "REST server listening");
         }
         RestServer { advertised, addrs, stop, tasks }
+    }
+}
+
+/// What a REST server serves once its worker has started: empty until then.
+#[derive(Debug, Clone, Default)]
+pub struct RestGate {
+    api: Arc<std::sync::OnceLock<axum::Router>>,
+}
+
+impl RestGate {
+    /// The worker has started: from now on requests go to the REST API over `herder`.
+    pub fn open(&self, herder: Arc<dyn Herder>) {
+        let _ = self.api.set(super::router_with_control(herder, crate::logging::log_control()));
+    }
+
+    /// A router that hands every request to the API once the gate is open, and answers
+    /// 503 until then.
+    fn router(&self) -> axum::Router {
+        let gate = self.clone();
+        axum::Router::new().fallback(move |request: axum::extract::Request| {
+            let api = gate.api.get().cloned();
+            async move {
+                use axum::response::IntoResponse;
+                use tower::ServiceExt as _;
+                match api {
+                    Some(api) => match api.oneshot(request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    },
+                    None if request.uri().path() == "/health" => (
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                        axum::Json(serde_json::json!({
+                            "status": "starting",
+                            "message": "Worker is still starting up.",
+                        })),
+                    )
+                        .into_response(),
+                    None => super::error::ApiError::new(
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                        "Worker is still starting up.",
+                    )
+                    .into_response(),
+                }
+            }
+        })
     }
 }
 

@@ -103,6 +103,7 @@ async fn a_worker_on_a_real_broker_goes_from_starting_to_healthy() {
     }
     // Every answer before the first 200 said starting; then healthy.
     let (last, before) = seen.split_last().unwrap();
+    assert!(!before.is_empty(), "never seen starting: {seen:?}");
     assert_eq!(*last, (200, "healthy".to_string()), "{seen:?}");
     assert!(before.iter().all(|s| *s == (503, "starting".to_string())), "{seen:?}");
     let (code, _) = first_answer(port, "/connectors").await;

@@ -19,6 +19,7 @@ use connect_api::context::SinkTaskContext;
 use connect_api::data::Value;
 use connect_api::record::{ConnectRecord, SinkRecord};
 use connect_api::{ConnectError, Result, SinkTask};
+use connect_runtime::metrics::Count;
 use connect_runtime::status::State;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers as _, Message};
@@ -153,6 +154,15 @@ async fn only_the_records_that_fail_alone_are_dead_lettered() {
     assert_eq!((counts.records_skipped, counts.dlq_produce_requests), (3, 3), "{counts:?}");
     assert_eq!(counts.record_failures, 3, "{counts:?}");
     assert!(counts.last_error_millis > 0, "{counts:?}");
+    // The task's counters: every record read once, each good one put once; only the
+    // puts that succeeded are timed, and none put more than a poll's 500.
+    let m = herder.worker().metrics().task(&id).unwrap();
+    assert_eq!(m.count(Count::Read), N as u64);
+    assert_eq!(m.count(Count::Sent), (N - poison.len()) as u64);
+    let failed_puts = w.lock().unwrap().puts as u64 - m.count(Count::Puts);
+    assert!(failed_puts >= poison.len() as u64, "{failed_puts} failed puts timed apart");
+    assert_eq!(m.count(Count::Batches), m.count(Count::Puts));
+    assert_eq!(m.count(Count::BatchRecords), (N - poison.len()) as u64);
     eprintln!("{} puts for {N} records with {} poison", w.lock().unwrap().puts, poison.len());
     worker.shutdown().await;
 }
@@ -210,6 +220,10 @@ async fn a_record_in_retry_is_not_committed_past_when_the_task_stops() {
         assert!(std::time::Instant::now() < until, "no retry seen: {c:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // A put refused every time: nothing counts as sent, no put as timed.
+    let m = herder.worker().metrics().task(&id).unwrap();
+    assert_eq!((m.count(Count::Sent), m.count(Count::Puts)), (0, 0));
+    assert_eq!(m.count(Count::Read), 2);
     herder.delete_connector(&name).await.unwrap();
     worker.shutdown().await;
     let consumer: BaseConsumer = rdkafka::ClientConfig::new()

@@ -227,7 +227,8 @@ impl WorkerConfig {
     /// (`metrics.sample.window.ms` × `metrics.num.samples`, one minute by default).
     pub fn metrics_window(&self) -> Duration {
         let samples = self.parsed.get_int("metrics.num.samples").unwrap_or(2).max(1) as u32;
-        self.millis("metrics.sample.window.ms", 30000) * samples
+        // Any span is valid; one too long for a Duration means "since the start".
+        self.millis("metrics.sample.window.ms", 30000).checked_mul(samples).unwrap_or(Duration::MAX)
     }
 
     /// The extra listeners of `GET /metrics` (`metrics.listeners`).

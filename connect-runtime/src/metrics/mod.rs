@@ -153,6 +153,11 @@ impl TaskMetrics {
         self.kind
     }
 
+    /// A cumulative count as it is now.
+    pub fn count(&self, count: Count) -> u64 {
+        self.counts[count as usize].load(Ordering::Relaxed)
+    }
+
     /// Adds `n` to a count.
     #[inline]
     pub fn add(&self, count: Count, n: u64) {
@@ -225,10 +230,11 @@ impl TaskMetrics {
     /// The counts as of now (the time of the current state included) and the maxima
     /// since the last call, which resets them.
     fn take_sample(&self, at: Instant) -> ([u64; COUNTS], [u64; MAXES]) {
-        let mut counts: [u64; COUNTS] =
-            std::array::from_fn(|i| self.counts[i].load(Ordering::Relaxed));
+        let mut counts: [u64; COUNTS];
         {
+            // Under the clock's lock: a state change adds to the state counts under it.
             let clock = self.clock.lock().unwrap_or_else(PoisonError::into_inner);
+            counts = std::array::from_fn(|i| self.counts[i].load(Ordering::Relaxed));
             counts[state_count(clock.current) as usize] +=
                 nanos(at.saturating_duration_since(clock.since));
         }
@@ -353,10 +359,14 @@ impl WorkerMetrics {
         self.tasks.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The windowed view of every task in `here` (tasks no longer here are forgotten).
-    fn task_views(&self, here: &[TaskId], now: Instant) -> Vec<(TaskId, TaskKind, window::View)> {
+    /// The windowed view of every task in `here`, the tasks running when the scrape
+    /// began at `since`. Tasks no longer here are forgotten, but not one that started
+    /// since (it is not in `here` yet).
+    fn task_views(&self, here: &[TaskId], since: Instant) -> Vec<(TaskId, TaskKind, window::View)> {
         let mut tasks = self.lock();
-        tasks.retain(|id, _| here.contains(id));
+        // Read under the lock, so that the samples of concurrent scrapes stay in order.
+        let now = Instant::now();
+        tasks.retain(|id, t| here.contains(id) || t.metrics.created >= since);
         tasks
             .iter_mut()
             .map(|(id, t)| {

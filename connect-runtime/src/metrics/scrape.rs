@@ -192,11 +192,10 @@ fn with(mut labels: Labels, key: &str, value: &str) -> Labels {
 
 impl WorkerMetrics {
     /// Renders the worker's metrics, given what only the worker knows (statuses,
-    /// connectors, error counters), as OpenMetrics text.
-    pub fn render(&self, facts: &Facts) -> String {
-        let now = Instant::now();
+    /// connectors, error counters) as it was at `since`, as OpenMetrics text.
+    pub fn render(&self, facts: &Facts, since: Instant) -> String {
         let here: Vec<TaskId> = facts.tasks.iter().map(|t| t.id.clone()).collect();
-        let views = self.task_views(&here, now);
+        let views = self.task_views(&here, since);
         let mut f = Families::default();
         self.worker_families(&mut f, facts);
         if let Some(r) = &facts.rebalance {
@@ -624,7 +623,7 @@ mod tests {
             }],
             rebalance: None,
         };
-        let text = metrics.render(&facts);
+        let text = metrics.render(&facts, Instant::now());
         let has = |line: &str| assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
         has("kafka_connect_connect_worker_metrics_connector_count 1.0");
         has("kafka_connect_connect_worker_metrics_task_startup_success_total 1.0");
@@ -670,7 +669,7 @@ mod tests {
             tasks: vec![task(&source), task(&sink)],
             rebalance: Some(RebalanceFacts::default()),
         };
-        let text = metrics.render(&facts);
+        let text = metrics.render(&facts, Instant::now());
         let served: std::collections::BTreeSet<&str> = text
             .lines()
             .filter(|l| !l.starts_with('#'))

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use super::{COUNTS, Count, Gauges, MAXES, Max};
 
+/// Scrapes closer together than this share a sample.
+const MERGE: Duration = Duration::from_secs(1);
+
 /// One scrape's reading of a task.
 #[derive(Debug, Clone)]
 struct Sample {
@@ -41,7 +44,23 @@ impl History {
         maxes: [u64; MAXES],
         gauges: Gauges,
     ) -> View {
-        self.samples.push_back(Sample { at: now, counts, maxes });
+        // Scrapes less than a second apart share one sample, so that however often
+        // clients scrape, a window holds at most one sample a second.
+        let merge = self.samples.len() >= 2
+            && self
+                .samples
+                .back()
+                .is_some_and(|last| now.saturating_duration_since(last.at) < MERGE);
+        match self.samples.back_mut() {
+            Some(last) if merge => {
+                for (m, v) in last.maxes.iter_mut().zip(maxes) {
+                    *m = (*m).max(v);
+                }
+                last.at = now;
+                last.counts = counts;
+            }
+            _ => self.samples.push_back(Sample { at: now, counts, maxes }),
+        }
         let start = now.checked_sub(window);
         while self.samples.len() > 2
             && start.is_some_and(|s| self.samples.get(1).is_some_and(|next| next.at <= s))
@@ -172,6 +191,27 @@ mod tests {
         let v = h.observe(t0 + Duration::from_secs(100), w, c, [0; MAXES], gauges());
         assert!(v.avg(Count::PutMicros, Count::Puts, 1e-3).is_nan());
         assert!(v.max(Max::PutMicros, Count::Puts, 1e-3).is_nan());
+    }
+
+    #[test]
+    fn scrapes_a_moment_apart_share_a_sample() {
+        let t0 = Instant::now();
+        let mut h = History::new(t0);
+        let w = Duration::from_secs(60);
+        let mut m = [0; MAXES];
+        m[Max::PutMicros as usize] = 7;
+        h.observe(t0 + Duration::from_secs(2), w, counts(10), m, gauges());
+        for i in 0..1000 {
+            let at = t0 + Duration::from_secs(2) + Duration::from_micros(i * 100);
+            h.observe(at, w, counts(10 + i), [0; MAXES], gauges());
+        }
+        assert_eq!(h.samples.len(), 2, "the zero sample and one merged sample");
+        let mut c = counts(2000);
+        c[Count::Puts as usize] = 1;
+        let v = h.observe(t0 + Duration::from_secs(4), w, c, [0; MAXES], gauges());
+        assert_eq!(v.max(Max::PutMicros, Count::Puts, 1.0), 7.0, "a merged maximum is kept");
+        assert_eq!(v.total(Count::Polled), 2000.0);
+        assert_eq!(v.rate(Count::Polled), 500.0);
     }
 
     #[test]

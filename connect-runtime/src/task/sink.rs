@@ -81,15 +81,21 @@ impl SinkConsumerContext {
 }
 
 impl ClientContext for SinkConsumerContext {
-    /// `sink-record-lag-max`: the largest lag of an assigned partition, from the client's
-    /// statistics (every `statistics.interval.ms`).
+    /// `sink-record-lag-max`: the largest lag of an assigned partition behind the
+    /// consumer's position (its end, the last stable offset under `read_committed`, less
+    /// the offset after the last message handed to the task), from the client's statistics
+    /// (every `statistics.interval.ms`). Not librdkafka's `consumer_lag`, which counts from
+    /// the last commit, a minute behind by default.
     fn stats(&self, statistics: rdkafka::Statistics) {
         let lag = statistics
             .topics
             .values()
             .flat_map(|t| t.partitions.values())
-            .filter(|p| p.partition >= 0 && p.consumer_lag >= 0)
-            .map(|p| p.consumer_lag)
+            .filter(|p| p.partition >= 0 && p.app_offset >= 0)
+            .map(|p| {
+                let end = if p.ls_offset >= 0 { p.ls_offset } else { p.hi_offset };
+                (end - p.app_offset).max(0)
+            })
             .max();
         self.metrics.set_lag_max(lag.unwrap_or(-1));
     }
@@ -704,8 +710,10 @@ impl SinkDriver {
             .await
             .map_err(|e| ConnectError::fatal(format!("commit panicked: {e}")))?;
         self.metrics.commit(res.is_ok(), started.elapsed());
-        // librdkafka reports no result of a manual asynchronous commit: one it accepted
-        // counts as completed (a synchronous one, at shutdown, once the broker answered).
+        // librdkafka reports no result of a manual asynchronous commit (rd_kafka_commit
+        // passes it no reply queue, and rust-rdkafka sets no offset_commit_cb, so
+        // ConsumerContext::commit_callback never sees it; tried): one it accepted counts as
+        // completed (a synchronous one, at shutdown, once the broker answered).
         if res.is_ok() {
             self.metrics.sink_commit_completed();
         }

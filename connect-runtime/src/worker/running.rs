@@ -187,7 +187,9 @@ impl Worker {
             warn!(connector = %name, error = %e, "error while stopping the connector to restart it");
         }
         drop(old);
-        let instance = self.instantiate(&config)?;
+        let instance = self.instantiate(&config).inspect_err(|_| {
+            self.inner.metrics.connector_startups.record(false);
+        })?;
         let generation = {
             let mut running = self.inner.running.lock().await;
             let r = running.get_mut(name).ok_or_else(|| not_running(name))?;

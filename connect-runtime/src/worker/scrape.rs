@@ -9,9 +9,10 @@ impl Worker {
     /// The worker's metrics as OpenMetrics text (`GET /metrics`); `rebalance` adds a
     /// distributed worker's group membership.
     pub async fn render_metrics(&self, rebalance: Option<RebalanceFacts>) -> String {
+        let since = std::time::Instant::now();
         let mut facts = self.metrics_facts().await;
         facts.rebalance = rebalance;
-        self.inner.metrics.render(&facts)
+        self.inner.metrics.render(&facts, since)
     }
 
     /// The connectors and tasks running here, with their statuses.

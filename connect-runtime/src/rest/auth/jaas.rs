@@ -124,8 +124,10 @@ pub fn parse(text: &str) -> Result<JaasConfig> {
         ConnectError::config(format!(
             "expected {what}, found {}",
             match got {
-                Some(Token::Word(w)) => format!("'{w}'"),
-                Some(Token::Quoted(q)) => format!("\"{q}\""),
+                // Never the text itself: JAAS files hold passwords (other entries'
+                // `password="…"` included), and this message goes to the log.
+                Some(Token::Word(_)) => "a word".into(),
+                Some(Token::Quoted(_)) => "a quoted value".into(),
                 Some(Token::Punct(p)) => format!("'{p}'"),
                 None => "the end of the file".into(),
             }
@@ -290,6 +292,18 @@ mod tests {
         assert_eq!(c[1].1[0].flag, "requisite");
         assert_eq!(c[1].1[0].options["debug"], "true");
         assert_eq!(credentials_file(&c).unwrap(), PathBuf::from("/etc/creds.properties"));
+    }
+
+    #[test]
+    fn a_malformed_entry_never_echoes_a_secret() {
+        for text in [
+            "KafkaClient { M required password \"s3cret\"; };",
+            "KafkaClient { M required password s3cret; };",
+            "KafkaClient { M required username=\"u\" password=; \"s3cret\" };",
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(!e.message().contains("s3cret"), "{text}: {e}");
+        }
     }
 
     #[test]

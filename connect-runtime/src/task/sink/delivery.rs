@@ -111,9 +111,15 @@ impl SinkDriver {
             }
             let putting = std::time::Instant::now();
             let put = self.task.put(chunk).await;
-            self.metrics.timed(Count::Puts, Count::PutMicros, Max::PutMicros, putting.elapsed());
             let e = match put {
                 Ok(()) => {
+                    // Kafka times the puts that succeeded only (WorkerSinkTask.recordPut).
+                    self.metrics.timed(
+                        Count::Puts,
+                        Count::PutMicros,
+                        Max::PutMicros,
+                        putting.elapsed(),
+                    );
                     self.metrics.add(Count::Sent, chunk.len() as u64);
                     self.metrics.batch(chunk.len());
                     return Ok(());

@@ -6,27 +6,16 @@
 
 #[path = "../../connect-runtime/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::{Killed, free_port};
 
-struct Worker(Child);
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start_distributed(dir: &Path, bootstrap: &str, port: u16) -> Worker {
+fn start_distributed(dir: &Path, bootstrap: &str, port: u16) -> Killed {
     let group = common::unique("health");
     let props = dir.join("worker.properties");
     std::fs::write(
@@ -40,7 +29,7 @@ fn start_distributed(dir: &Path, bootstrap: &str, port: u16) -> Worker {
     )
     .unwrap();
     let log = std::fs::File::create(dir.join("worker.log")).unwrap();
-    Worker(
+    Killed(
         Command::new(env!("CARGO_BIN_EXE_connect-distributed"))
             .arg(&props)
             .stdout(Stdio::null())

@@ -97,5 +97,8 @@ fn the_embedding_crate_depends_on_no_connector_stack() {
         assert!(!packages.contains(banned), "{banned} is in the tree:\n{tree}");
     }
     assert!(packages.contains("connect-runtime"), "{tree}");
-    assert!(packages.len() < 110, "{} packages:\n{tree}", packages.len());
+    // 132 at issue 17: the REST API's TLS (rustls on ring, its PKI types, tokio-rustls),
+    // encrypted PKCS#8 keys (pkcs8/pkcs5: pbkdf2, scrypt, aes, cbc) and the metrics'
+    // encoder (prometheus-client) came with it; none is a connector stack.
+    assert!(packages.len() < 140, "{} packages:\n{tree}", packages.len());
 }

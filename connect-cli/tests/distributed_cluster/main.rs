@@ -11,6 +11,7 @@ mod bounce;
 mod created_states;
 mod failover;
 mod harness;
+mod health;
 mod joining;
 mod metrics;
 mod mixed;

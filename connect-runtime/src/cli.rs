@@ -14,8 +14,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use tracing::{error, info};
+use tracing::{error, info, warn};
+
+use crate::config::worker::WorkerConfig;
 
 use crate::registry::PluginRegistry;
 use crate::standalone::Standalone;
@@ -67,6 +70,7 @@ pub fn run(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
             wait_for_signal().await;
         }
         info!("stopping: committing offsets and closing tasks");
+        arm_exit_watchdog(standalone.worker().config());
         standalone.shutdown().await;
         ExitCode::SUCCESS
     })
@@ -108,6 +112,7 @@ pub fn run_distributed(registry: PluginRegistry, args: Vec<String>) -> ExitCode 
         info!(rest = %worker.rest_url(), "Kafka Connect distributed worker started; Ctrl-C to stop");
         wait_for_signal().await;
         info!("stopping: committing offsets, closing tasks, leaving the group");
+        arm_exit_watchdog(worker.herder().worker().config());
         worker.shutdown().await;
         ExitCode::SUCCESS
     })
@@ -130,6 +135,43 @@ fn init_logging(worker_file: Option<&String>) -> bool {
             false
         }
     }
+}
+
+/// How long a stopping worker may take before the process ends anyway: each connector
+/// gets `task.shutdown.graceful.timeout.ms` to leave its own code and its tasks as long
+/// again to stop (all connectors at once), the last offset flush
+/// `offset.flush.timeout.ms`, the REST server its drain, plus a margin for closing the
+/// Kafka clients.
+pub fn exit_deadline(config: &WorkerConfig) -> Duration {
+    let graceful = config.graceful_shutdown_timeout().max(Duration::from_secs(1));
+    2 * graceful
+        + config.offset_flush_timeout()
+        + crate::rest::server::REST_DRAIN
+        + Duration::from_secs(10)
+}
+
+/// Called once the worker starts stopping: ends the process if it has not ended within
+/// [`exit_deadline`], whatever a plugin or a Kafka client is still doing (a client whose
+/// close waits on a broker that went away, a task blocked in a system call), so that a
+/// supervisor waiting for the exit never waits forever; and ends it at once on a second
+/// SIGINT or SIGTERM. Offsets that could be committed were committed by then.
+fn arm_exit_watchdog(config: &WorkerConfig) {
+    let deadline = exit_deadline(config);
+    let spawned = std::thread::Builder::new().name("exit-watchdog".into()).spawn(move || {
+        std::thread::sleep(deadline);
+        error!(
+            "the worker did not finish stopping within {deadline:?} of the stop signal (a task, connector or Kafka client is stuck; see the warnings above): exiting now"
+        );
+        std::process::exit(1);
+    });
+    if let Err(e) = spawned {
+        warn!(error = %e, "cannot start the exit watchdog; a stuck plugin may keep the process alive");
+    }
+    tokio::spawn(async {
+        wait_for_signal().await;
+        warn!("second stop signal: exiting now, without waiting for tasks to stop");
+        std::process::exit(130);
+    });
 }
 
 /// Runs a command's body on a multi-threaded tokio runtime.

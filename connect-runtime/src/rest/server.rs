@@ -19,7 +19,7 @@ use crate::config::worker::WorkerConfig;
 use crate::herder::Herder;
 
 /// How long a stopping worker lets REST requests in flight finish.
-const REST_DRAIN: Duration = Duration::from_secs(5);
+pub(crate) const REST_DRAIN: Duration = Duration::from_secs(5);
 /// The listener of a worker without `listeners`.
 const DEFAULT_LISTENER: &str = "http://:8083";
 

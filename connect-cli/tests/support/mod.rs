@@ -48,10 +48,30 @@ impl Worker {
             std::fs::write(&path, c).unwrap();
             cmd.arg(path);
         }
+        // Appended to, so that a worker restarted in the same directory keeps one log.
         let log = dir.join("worker.log");
-        let child =
-            cmd.stdout(Stdio::null()).stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        let child = cmd.stdout(Stdio::null()).stderr(file).spawn().unwrap();
         Worker { child, port, log }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    /// Waits at most `wait` for the process to end; its exit status, `None` while it runs.
+    pub fn wait_exit(&mut self, wait: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 
     /// `GET /connectors/<name>/status` (null when the worker does not answer).

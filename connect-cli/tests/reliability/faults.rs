@@ -1,0 +1,339 @@
+//! What the scenarios share: the mode and seed, the table's rows, the broker's kill and
+//! restart, and counting what arrived.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rdkafka::Message;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+use crate::common::{bootstrap, unique};
+
+/// How hard the suite pushes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A few kills per loop: what the README's test command runs.
+    Quick,
+    /// 20 kills per loop: `scripts/reliability.sh`.
+    Full,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Quick => "quick",
+            Mode::Full => "full",
+        }
+    }
+}
+
+/// The run's settings, from the environment.
+pub struct Suite {
+    pub mode: Mode,
+    pub seed: u64,
+    only: Vec<String>,
+}
+
+impl Suite {
+    pub fn from_env() -> Suite {
+        let mode = match std::env::var("CONNECT_RELIABILITY").as_deref() {
+            Ok("full") => Mode::Full,
+            Ok("quick") | Err(_) => Mode::Quick,
+            Ok(other) => panic!("CONNECT_RELIABILITY={other}: quick or full"),
+        };
+        let seed = match std::env::var("CONNECT_RELIABILITY_SEED") {
+            Ok(s) => s.parse().unwrap_or_else(|_| panic!("CONNECT_RELIABILITY_SEED={s}: a number")),
+            Err(_) => {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    % 1_000_000
+            }
+        };
+        let only = std::env::var("CONNECT_RELIABILITY_ONLY")
+            .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
+        Suite { mode, seed, only }
+    }
+
+    pub fn selected(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| name.contains(o.as_str()))
+    }
+
+    /// How many SIGKILLs a kill loop makes.
+    pub fn kills(&self) -> usize {
+        match self.mode {
+            Mode::Quick => 4,
+            Mode::Full => 20,
+        }
+    }
+
+    /// A generator for the scenario `name`, from the run's seed.
+    pub fn rng(&self, name: &str) -> Rng {
+        let salt = name
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+        Rng(self.seed ^ salt | 1)
+    }
+}
+
+/// xorshift64: small and deterministic, so a printed seed replays the kill points.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A number in `lo..hi`.
+    pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        lo + self.0 % (hi - lo).max(1)
+    }
+
+    pub fn millis(&mut self, lo: u64, hi: u64) -> Duration {
+        Duration::from_millis(self.between(lo, hi))
+    }
+}
+
+/// One line of the table.
+pub struct Row {
+    pub scenario: String,
+    /// The faults injected, as counted (kills, outages, signals).
+    pub faults: String,
+    pub sent: u64,
+    pub received: u64,
+    pub lost: u64,
+    pub duplicated: u64,
+    /// Whether duplicates break this scenario's promise (exactly-once, upsert).
+    pub duplicates_forbidden: bool,
+    /// The longest recovery seen, with what was timed.
+    pub recovery: String,
+    /// "ok", or why not.
+    pub verdict: String,
+}
+
+impl Row {
+    pub fn failed(scenario: &str, why: &str) -> Row {
+        Row {
+            scenario: scenario.into(),
+            faults: "-".into(),
+            sent: 0,
+            received: 0,
+            lost: 0,
+            duplicated: 0,
+            duplicates_forbidden: false,
+            recovery: "-".into(),
+            verdict: format!("FAILED: {}", why.lines().next().unwrap_or(why)),
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        self.verdict == "ok"
+    }
+
+    /// Sets the verdict from the counts: loss is never allowed, duplicates only where
+    /// nothing promises otherwise.
+    pub fn judge(mut self) -> Row {
+        if self.lost > 0 {
+            self.verdict = format!("FAILED: {} lost", self.lost);
+        } else if self.duplicates_forbidden && self.duplicated > 0 {
+            self.verdict = format!("FAILED: {} duplicated", self.duplicated);
+        } else if self.verdict.is_empty() {
+            self.verdict = "ok".into();
+        }
+        self
+    }
+}
+
+/// The rows as a Markdown table.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| scenario | faults injected | sent | received | lost | duplicated | recovery (max) | result |\n|---|---|---:|---:|---:|---:|---|---|\n",
+    );
+    for r in rows {
+        let dup = if r.duplicates_forbidden {
+            format!("{} (0 promised)", r.duplicated)
+        } else {
+            r.duplicated.to_string()
+        };
+        // A scenario about the process, not the data, counts no records.
+        let n = |v: u64| if r.sent == 0 { "-".to_string() } else { v.to_string() };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r.scenario,
+            r.faults,
+            n(r.sent),
+            n(r.received),
+            n(r.lost),
+            if r.sent == 0 { "-".to_string() } else { dup },
+            r.recovery,
+            r.verdict
+        ));
+    }
+    out
+}
+
+/// How many of `expected` (1..=n) arrived, from how many arrivals: (lost, duplicated,
+/// received). Anything outside 1..=n counts as a lost line's garbled remains.
+pub fn tally(arrivals: &BTreeMap<u64, u64>, n: u64) -> (u64, u64, u64) {
+    let lost = (1..=n).filter(|i| !arrivals.contains_key(i)).count() as u64;
+    let received: u64 = arrivals.values().sum();
+    let duplicated: u64 = arrivals.values().map(|c| c.saturating_sub(1)).sum();
+    (lost, duplicated, received)
+}
+
+/// Counts per value of the numbers in `text`, one per line.
+pub fn count_lines(text: &str) -> BTreeMap<u64, u64> {
+    let mut counts = BTreeMap::new();
+    for line in text.lines() {
+        let n = line.trim().parse::<u64>().unwrap_or(u64::MAX);
+        *counts.entry(n).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Counts per value of `topic`'s records (numbers as text), reading until `n` distinct
+/// values of 1..=n arrived or `wait` passed.
+pub fn count_topic(topic: &str, n: u64, wait: Duration) -> BTreeMap<u64, u64> {
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("reliability-check"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let mut counts = BTreeMap::new();
+    let deadline = Instant::now() + wait;
+    let mut distinct = 0;
+    let mut quiet_until = None;
+    while Instant::now() < deadline {
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(m)) => {
+                let v = m.payload().and_then(|p| std::str::from_utf8(p).ok()).unwrap_or("");
+                let v = v.trim().parse::<u64>().unwrap_or(u64::MAX);
+                let c = counts.entry(v).or_insert(0);
+                if *c == 0 && (1..=n).contains(&v) {
+                    distinct += 1;
+                }
+                *c += 1;
+            }
+            _ if distinct == n => {
+                // Everything arrived; a short quiet spell catches trailing duplicates.
+                let until =
+                    *quiet_until.get_or_insert_with(|| Instant::now() + Duration::from_secs(2));
+                if Instant::now() > until {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    drop(consumer);
+    counts
+}
+
+/// The broker `scripts/test.sh` (or `scripts/reliability.sh`) started, which a scenario
+/// may kill and restart on its data directory (`CONNECT_TEST_KAFKA_DIR`,
+/// `CONNECT_TEST_KAFKA_CMD`).
+pub struct Broker {
+    dir: PathBuf,
+    cmd: PathBuf,
+}
+
+impl Broker {
+    pub fn from_env() -> Broker {
+        let var = |k: &str| {
+            std::env::var(k).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
+                panic!("{k} is not set: the reliability suite kills and restarts the broker; run scripts/test.sh or scripts/reliability.sh, which start Apache Kafka and set it")
+            })
+        };
+        Broker {
+            dir: PathBuf::from(var("CONNECT_TEST_KAFKA_DIR")),
+            cmd: PathBuf::from(var("CONNECT_TEST_KAFKA_CMD")),
+        }
+    }
+
+    fn pid(&self) -> Option<String> {
+        let pid = std::fs::read_to_string(self.dir.join("kafka.pid")).ok()?.trim().to_string();
+        (!gone(&pid)).then_some(pid)
+    }
+
+    /// SIGKILL: the broker dies as in a power cut (its data directory stays).
+    pub fn kill(&self) {
+        let pid = self.pid().expect("the broker runs");
+        signal(&pid, "KILL");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !gone(&pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("fault: broker (pid {pid}) killed with SIGKILL");
+    }
+
+    /// Starts the broker again on the same data directory and ports, and waits until it
+    /// serves metadata; how long that took.
+    pub fn restart(&self) -> Duration {
+        assert!(self.pid().is_none(), "the broker still runs");
+        let started = Instant::now();
+        let mut child = Command::new(&self.cmd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", self.cmd.display()));
+        // Reaped when it dies, so that a killed broker leaves no zombie behind.
+        std::thread::spawn(move || child.wait());
+        let deadline = started + Duration::from_secs(120);
+        loop {
+            if self.pid().is_some() && metadata_ok() {
+                eprintln!(
+                    "fault: broker restarted on its data directory after {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+                return started.elapsed();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the broker did not come back within 120 s; see {}/logs",
+                self.dir.display()
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// Makes sure the broker runs (after a scenario that failed half-way).
+    pub fn ensure_up(&self) {
+        if self.pid().is_none() {
+            self.restart();
+        }
+    }
+}
+
+fn metadata_ok() -> bool {
+    let Ok(c) =
+        rdkafka::ClientConfig::new().set("bootstrap.servers", bootstrap()).create::<BaseConsumer>()
+    else {
+        return false;
+    };
+    let ok = c
+        .fetch_metadata(None, Duration::from_secs(2))
+        .map(|m| !m.brokers().is_empty())
+        .unwrap_or(false);
+    drop(c);
+    ok
+}
+
+/// Whether `pid` is gone or a zombie.
+fn gone(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+        .unwrap_or(true)
+}
+
+/// `kill -<sig> <pid>`.
+pub fn signal(pid: &str, sig: &str) {
+    let ok = Command::new("kill").args([&format!("-{sig}"), pid]).status().map(|s| s.success());
+    assert!(matches!(ok, Ok(true)), "kill -{sig} {pid} failed");
+}

@@ -1,0 +1,154 @@
+//! SIGTERM while the broker goes away: the broker is killed before, during and after the
+//! signal, and once more with a sink stuck in a write that never returns (a FIFO nobody
+//! reads). Whatever its tasks and Kafka clients are doing, the worker process ends within
+//! its shutdown deadline (`connect_runtime::cli::exit_deadline`).
+
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::common::{bootstrap, unique};
+use crate::faults::{Broker, Row, Suite, signal};
+use crate::support::Worker;
+
+/// `task.shutdown.graceful.timeout.ms` and `offset.flush.timeout.ms` of these workers.
+const WORKER: &str = "value.converter=org.apache.kafka.connect.storage.StringConverter\ntask.shutdown.graceful.timeout.ms=2000\noffset.flush.timeout.ms=2000\n";
+
+/// How long a worker with `WORKER`'s settings may take to end after SIGTERM, as the
+/// runtime computes it (21 s: 2 × 2 s + 2 s + the REST drain + 10 s).
+fn exit_deadline() -> Duration {
+    let raw =
+        connect_runtime::properties::parse(&format!("bootstrap.servers=x\n{WORKER}")).unwrap();
+    let (config, _) = connect_runtime::config::worker::WorkerConfig::parse(&raw).unwrap();
+    connect_runtime::cli::exit_deadline(&config)
+}
+/// Slack for the process to be reaped after its deadline.
+const SLACK: Duration = Duration::from_secs(5);
+
+#[derive(Clone, Copy, Debug)]
+enum When {
+    Before,
+    During,
+    After,
+}
+
+pub async fn sigterm_while_the_broker_goes_away(suite: &Suite) -> Vec<Row> {
+    let broker = Broker::from_env();
+    let mut rows = Vec::new();
+    let cases =
+        [(When::Before, false), (When::During, false), (When::After, false), (When::During, true)];
+    for (when, stuck) in cases {
+        broker.ensure_up();
+        rows.push(one(suite, &broker, when, stuck).await);
+    }
+    broker.ensure_up();
+    rows
+}
+
+async fn one(suite: &Suite, broker: &Broker, when: When, stuck: bool) -> Row {
+    let mut rng = suite.rng(&format!("shutdown-{when:?}-{stuck}"));
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
+    // 40,000 lines (≈230 KB): more than a pipe holds, so a stuck sink stays stuck.
+    let text: String = (1..=40_000).map(|i| format!("{i}\n")).collect();
+    std::fs::write(&input, text).unwrap();
+    // The stuck sink: its output is a FIFO whose reader takes the first 10 KB, then holds
+    // the pipe open without reading, so the sink's next writes block for good.
+    let took_its_fill = Arc::new(AtomicBool::new(false));
+    if stuck {
+        let ok = std::process::Command::new("mkfifo").arg(&output).status().unwrap().success();
+        assert!(ok, "mkfifo {}", output.display());
+        let (fifo, full) = (output.clone(), took_its_fill.clone());
+        std::thread::spawn(move || {
+            let mut f = std::fs::File::open(fifo).unwrap();
+            let mut buf = [0u8; 10_240];
+            f.read_exact(&mut buf).unwrap();
+            full.store(true, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_secs(300));
+        });
+    }
+    let topic = unique("rel-stop");
+    let connectors = [
+        format!(
+            "name=src\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
+            input.display()
+        ),
+        format!(
+            "name=sink\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n",
+            output.display()
+        ),
+    ];
+    let mut worker = Worker::start(dir.path(), &bootstrap(), WORKER, &connectors);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while worker.task_state("sink").await != "RUNNING" {
+        assert!(Instant::now() < deadline, "sink not RUNNING:\n{}", worker.log_tail());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    while stuck && !took_its_fill.load(Ordering::SeqCst) {
+        assert!(
+            Instant::now() < deadline,
+            "the sink wrote nothing to its FIFO:\n{}",
+            worker.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(rng.millis(1000, 3000)).await;
+    let pid = worker.pid();
+    let term = || {
+        signal(&pid, "TERM");
+        eprintln!("fault: SIGTERM to the worker (pid {pid})");
+        Instant::now()
+    };
+    let termed = match when {
+        When::Before => {
+            broker.kill();
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            term()
+        }
+        When::During => {
+            let t = term();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            broker.kill();
+            t
+        }
+        When::After => {
+            let t = term();
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            broker.kill();
+            t
+        }
+    };
+    let status = tokio::task::block_in_place(|| {
+        worker.wait_exit((exit_deadline() + SLACK).saturating_sub(termed.elapsed()))
+    });
+    let took = termed.elapsed();
+    let case = format!(
+        "SIGTERM, broker killed {}{}",
+        format!("{when:?}").to_lowercase(),
+        if stuck { ", sink stuck in write" } else { "" }
+    );
+    let (verdict, recovery) = match status {
+        Some(s) => (String::new(), format!("exited after {:.1} s ({})", took.as_secs_f64(), s)),
+        None => {
+            eprintln!(
+                "still running {:.0} s after SIGTERM; log:\n{}",
+                took.as_secs_f64(),
+                worker.log_tail()
+            );
+            (format!("FAILED: still running {:.0} s after SIGTERM", took.as_secs_f64()), "-".into())
+        }
+    };
+    Row {
+        scenario: format!("shutdown: {case}"),
+        faults: "SIGTERM + broker SIGKILL".into(),
+        sent: 0,
+        received: 0,
+        lost: 0,
+        duplicated: 0,
+        duplicates_forbidden: false,
+        recovery,
+        verdict,
+    }
+    .judge()
+}

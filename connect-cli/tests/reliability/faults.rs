@@ -4,12 +4,15 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
 use crate::common::{bootstrap, unique};
+use crate::support::Worker;
 
 /// How hard the suite pushes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -84,6 +87,10 @@ impl Suite {
 pub struct Rng(u64);
 
 impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+
     /// A number in `lo..hi`.
     pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
         self.0 ^= self.0 << 13;
@@ -94,6 +101,45 @@ impl Rng {
 
     pub fn millis(&mut self, lo: u64, hi: u64) -> Duration {
         Duration::from_millis(self.between(lo, hi))
+    }
+}
+
+/// A thread that feeds a scenario: every `every` it calls `emit` with the next number
+/// (1, 2, …), which makes that many more and says how many it made, until stopped.
+pub struct Feeder {
+    stop: Arc<AtomicBool>,
+    made: Arc<AtomicU64>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Feeder {
+    pub fn start(every: Duration, mut emit: impl FnMut(u64) -> u64 + Send + 'static) -> Feeder {
+        let stop = Arc::new(AtomicBool::new(false));
+        let made = Arc::new(AtomicU64::new(0));
+        let (s, m) = (stop.clone(), made.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                let n = emit(m.load(Ordering::SeqCst) + 1);
+                m.fetch_add(n, Ordering::SeqCst);
+                std::thread::sleep(every);
+            }
+        });
+        Feeder { stop, made, thread: Some(thread) }
+    }
+
+    /// Stops it; how many it made.
+    pub fn finish(mut self) -> u64 {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+        self.made.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Feeder {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
     }
 }
 
@@ -194,9 +240,80 @@ pub fn count_lines(text: &str) -> BTreeMap<u64, u64> {
     counts
 }
 
+/// Kills the worker `suite.kills()` times with SIGKILL at seeded random points while a
+/// feeder keeps data coming, restarting it at once each time with the same directory and
+/// `connectors`; returns the last worker and the longest recovery: from a kill until
+/// `progress` (a count that grows while data flows: a topic's end offset, a file's size,
+/// a table's top value) grew again.
+pub async fn kill_loop(
+    suite: &Suite,
+    rng_name: &str,
+    dir: &std::path::Path,
+    extra: &str,
+    connectors: &[String],
+    progress: impl Fn() -> u64,
+) -> (Worker, Duration) {
+    const WAIT: Duration = Duration::from_secs(90);
+    let mut rng = suite.rng(rng_name);
+    let mut worker = Worker::start(dir, &bootstrap(), extra, connectors);
+    let mut worst = Duration::ZERO;
+    for kill in 0..suite.kills() {
+        tokio::time::sleep(rng.millis(300, 3000)).await;
+        let before = tokio::task::block_in_place(&progress);
+        drop(worker); // SIGKILL
+        let killed = Instant::now();
+        eprintln!("fault: worker killed with SIGKILL ({}/{})", kill + 1, suite.kills());
+        worker = Worker::start(dir, &bootstrap(), extra, connectors);
+        while tokio::task::block_in_place(&progress) <= before {
+            assert!(
+                killed.elapsed() < WAIT,
+                "no progress within {WAIT:?} of a restart:\n{}",
+                worker.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        worst = worst.max(killed.elapsed());
+    }
+    (worker, worst)
+}
+
+/// The end offset of `topic`'s partition 0 (0 before it exists).
+pub fn end_offset(topic: &str) -> u64 {
+    let consumer: BaseConsumer =
+        rdkafka::ClientConfig::new().set("bootstrap.servers", bootstrap()).create().unwrap();
+    let high =
+        consumer.fetch_watermarks(topic, 0, Duration::from_secs(5)).map(|(_, h)| h.max(0) as u64);
+    drop(consumer);
+    high.unwrap_or(0)
+}
+
 /// Counts per value of `topic`'s records (numbers as text), reading until `n` distinct
 /// values of 1..=n arrived or `wait` passed.
 pub fn count_topic(topic: &str, n: u64, wait: Duration) -> BTreeMap<u64, u64> {
+    let mut distinct = 0;
+    let mut seen = std::collections::HashSet::new();
+    let values = read_topic_until(topic, wait, |v| {
+        let v = v.trim().parse::<u64>().unwrap_or(u64::MAX);
+        if (1..=n).contains(&v) && seen.insert(v) {
+            distinct += 1;
+        }
+        distinct == n
+    });
+    let mut counts = BTreeMap::new();
+    for v in values {
+        *counts.entry(v.trim().parse::<u64>().unwrap_or(u64::MAX)).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Every value of `topic` (as text), from the start, until `complete` (called with each
+/// new value) says everything expected arrived, then 2 s more for trailing duplicates;
+/// or until `wait` passed.
+pub fn read_topic_until(
+    topic: &str,
+    wait: Duration,
+    mut complete: impl FnMut(&str) -> bool,
+) -> Vec<String> {
     let consumer: BaseConsumer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
         .set("group.id", unique("reliability-check"))
@@ -205,34 +322,23 @@ pub fn count_topic(topic: &str, n: u64, wait: Duration) -> BTreeMap<u64, u64> {
         .create()
         .unwrap();
     consumer.subscribe(&[topic]).unwrap();
-    let mut counts = BTreeMap::new();
+    let mut values = Vec::new();
     let deadline = Instant::now() + wait;
-    let mut distinct = 0;
-    let mut quiet_until = None;
-    while Instant::now() < deadline {
-        match consumer.poll(Duration::from_millis(200)) {
-            Some(Ok(m)) => {
-                let v = m.payload().and_then(|p| std::str::from_utf8(p).ok()).unwrap_or("");
-                let v = v.trim().parse::<u64>().unwrap_or(u64::MAX);
-                let c = counts.entry(v).or_insert(0);
-                if *c == 0 && (1..=n).contains(&v) {
-                    distinct += 1;
-                }
-                *c += 1;
+    let mut done_at = None;
+    while Instant::now() < deadline
+        && done_at.is_none_or(|t: Instant| t.elapsed() < Duration::from_secs(2))
+    {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            let v =
+                m.payload().map(|p| String::from_utf8_lossy(p).into_owned()).unwrap_or_default();
+            if complete(&v) && done_at.is_none() {
+                done_at = Some(Instant::now());
             }
-            _ if distinct == n => {
-                // Everything arrived; a short quiet spell catches trailing duplicates.
-                let until =
-                    *quiet_until.get_or_insert_with(|| Instant::now() + Duration::from_secs(2));
-                if Instant::now() > until {
-                    break;
-                }
-            }
-            _ => {}
+            values.push(v);
         }
     }
     drop(consumer);
-    counts
+    values
 }
 
 /// The broker `scripts/test.sh` (or `scripts/reliability.sh`) started, which a scenario

@@ -3,14 +3,12 @@
 //! line must have arrived (duplicates are counted: both connectors are at-least-once).
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 use crate::common::{bootstrap, unique};
-use crate::faults::{Row, Suite, count_lines, count_topic, tally};
+use crate::faults::{Feeder, Row, Suite, count_lines, count_topic, end_offset, kill_loop, tally};
 use crate::support::Worker;
 
 /// Lines appended (or records produced) per step, and how often.
@@ -26,48 +24,16 @@ const WORKER: &str = "value.converter=org.apache.kafka.connect.storage.StringCon
 const SINK_CONSUMER: &str =
     "consumer.override.session.timeout.ms=6000\nconsumer.override.heartbeat.interval.ms=1000\n";
 
-/// A thread that produces numbers 1, 2, … with `emit` until stopped; how many it made.
-struct Feeder {
-    stop: Arc<AtomicBool>,
-    made: Arc<AtomicU64>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Feeder {
-    fn start(mut emit: impl FnMut(u64, u64) + Send + 'static) -> Feeder {
-        let stop = Arc::new(AtomicBool::new(false));
-        let made = Arc::new(AtomicU64::new(0));
-        let (s, m) = (stop.clone(), made.clone());
-        let thread = std::thread::spawn(move || {
-            while !s.load(Ordering::SeqCst) {
-                let from = m.load(Ordering::SeqCst) + 1;
-                emit(from, STEP);
-                m.fetch_add(STEP, Ordering::SeqCst);
-                std::thread::sleep(EVERY);
-            }
-        });
-        Feeder { stop, made, thread: Some(thread) }
-    }
-
-    /// Stops it; the last number made.
-    fn finish(mut self) -> u64 {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-        self.made.load(Ordering::SeqCst)
-    }
-}
-
-fn append(path: &Path, from: u64, n: u64) {
+fn append(path: &Path, from: u64, n: u64) -> u64 {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
     let text: String = (from..from + n).map(|i| format!("{i}\n")).collect();
     f.write_all(text.as_bytes()).unwrap();
+    n
 }
 
 /// Waits until task 0 of `name` runs on `worker`.
-async fn running(worker: &Worker, name: &str) {
+pub async fn running(worker: &Worker, name: &str) {
     let deadline = Instant::now() + WAIT;
     while worker.task_state(name).await != "RUNNING" {
         assert!(
@@ -81,7 +47,6 @@ async fn running(worker: &Worker, name: &str) {
 
 /// FileStream source → topic, the worker killed `suite.kills()` times while the file grows.
 pub async fn source_loop(suite: &Suite) -> Vec<Row> {
-    let mut rng = suite.rng("file-source");
     let dir = tempfile::tempdir().unwrap();
     let (input, topic, name) = (dir.path().join("in.txt"), unique("rel-src"), unique("rel-src"));
     std::fs::write(&input, "").unwrap();
@@ -91,21 +56,18 @@ pub async fn source_loop(suite: &Suite) -> Vec<Row> {
     );
     let feed = {
         let input = input.clone();
-        Feeder::start(move |from, n| append(&input, from, n))
+        Feeder::start(EVERY, move |from| append(&input, from, STEP))
     };
-    let mut worst = Duration::ZERO;
-    let mut worker =
-        Worker::start(dir.path(), &bootstrap(), WORKER, std::slice::from_ref(&connector));
-    running(&worker, &name).await;
-    for kill in 0..suite.kills() {
-        tokio::time::sleep(rng.millis(300, 3000)).await;
-        drop(worker); // SIGKILL
-        let killed = Instant::now();
-        eprintln!("fault: worker killed with SIGKILL ({}/{})", kill + 1, suite.kills());
-        worker = Worker::start(dir.path(), &bootstrap(), WORKER, std::slice::from_ref(&connector));
-        running(&worker, &name).await;
-        worst = worst.max(killed.elapsed());
-    }
+    let watched = topic.clone();
+    let (worker, worst) = kill_loop(
+        suite,
+        "file-source",
+        dir.path(),
+        WORKER,
+        std::slice::from_ref(&connector),
+        || end_offset(&watched),
+    )
+    .await;
     let n = feed.finish();
     let counts = tokio::task::spawn_blocking(move || count_topic(&topic, n, WAIT)).await.unwrap();
     let (lost, duplicated, received) = tally(&counts, n);
@@ -121,7 +83,7 @@ pub async fn source_loop(suite: &Suite) -> Vec<Row> {
             lost,
             duplicated,
             duplicates_forbidden: false,
-            recovery: format!("{:.1} s to RUNNING", worst.as_secs_f64()),
+            recovery: format!("{:.1} s to records flowing", worst.as_secs_f64()),
             verdict: String::new(),
         }
         .judge(),
@@ -130,7 +92,6 @@ pub async fn source_loop(suite: &Suite) -> Vec<Row> {
 
 /// Topic → FileStream sink, the worker killed `suite.kills()` times while records arrive.
 pub async fn sink_loop(suite: &Suite) -> Vec<Row> {
-    let mut rng = suite.rng("file-sink");
     let dir = tempfile::tempdir().unwrap();
     let (output, topic, name) =
         (dir.path().join("out.txt"), unique("rel-sink"), unique("rel-sink"));
@@ -145,8 +106,8 @@ pub async fn sink_loop(suite: &Suite) -> Vec<Row> {
             .create()
             .unwrap();
         let topic = topic.clone();
-        Feeder::start(move |from, n| {
-            for i in from..from + n {
+        Feeder::start(EVERY, move |from| {
+            for i in from..from + STEP {
                 let v = i.to_string();
                 let mut r = BaseRecord::<(), str>::to(&topic).payload(&v);
                 while let Err((_, back)) = producer.send(r) {
@@ -155,31 +116,13 @@ pub async fn sink_loop(suite: &Suite) -> Vec<Row> {
                 }
             }
             producer.flush(Duration::from_secs(30)).unwrap();
+            STEP
         })
     };
-    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    let mut worst = Duration::ZERO;
-    let mut worker =
-        Worker::start(dir.path(), &bootstrap(), WORKER, std::slice::from_ref(&connector));
-    running(&worker, &name).await;
-    for kill in 0..suite.kills() {
-        tokio::time::sleep(rng.millis(300, 3000)).await;
-        let before = size(&output);
-        drop(worker); // SIGKILL
-        let killed = Instant::now();
-        eprintln!("fault: worker killed with SIGKILL ({}/{})", kill + 1, suite.kills());
-        // Recovery: until the next worker writes again (the feeder keeps producing).
-        worker = Worker::start(dir.path(), &bootstrap(), WORKER, std::slice::from_ref(&connector));
-        while size(&output) <= before {
-            assert!(
-                killed.elapsed() < WAIT,
-                "the sink wrote nothing within {WAIT:?} of a restart:\n{}",
-                worker.log_tail()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        worst = worst.max(killed.elapsed());
-    }
+    let size = || std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
+    let (worker, worst) =
+        kill_loop(suite, "file-sink", dir.path(), WORKER, std::slice::from_ref(&connector), size)
+            .await;
     let n = feed.finish();
     let deadline = Instant::now() + WAIT;
     let mut counts = count_lines(&std::fs::read_to_string(&output).unwrap_or_default());
@@ -201,7 +144,7 @@ pub async fn sink_loop(suite: &Suite) -> Vec<Row> {
             lost,
             duplicated,
             duplicates_forbidden: false,
-            recovery: format!("{:.1} s to writing", worst.as_secs_f64()),
+            recovery: format!("{:.1} s to lines written", worst.as_secs_f64()),
             verdict: if garbled > 0 {
                 format!("FAILED: {garbled} garbled lines")
             } else {

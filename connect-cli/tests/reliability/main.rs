@@ -22,9 +22,13 @@ mod common;
 mod support;
 
 mod broker_restart;
+mod databases;
 mod faults;
 mod file_kills;
+mod jdbc;
 mod shutdown;
+
+use databases::Db;
 
 use std::process::ExitCode;
 
@@ -45,6 +49,12 @@ fn main() -> ExitCode {
     let scenarios: Vec<(&str, Scenario)> = vec![
         ("kill-loop file-source", |s| Box::pin(file_kills::source_loop(s))),
         ("kill-loop file-sink", |s| Box::pin(file_kills::sink_loop(s))),
+        ("kill-loop jdbc-source postgres", |s| Box::pin(jdbc::source_kill_loop(s, Db::Postgres))),
+        ("kill-loop jdbc-source mariadb", |s| Box::pin(jdbc::source_kill_loop(s, Db::MariaDb))),
+        ("kill-loop jdbc-sink postgres", |s| Box::pin(jdbc::sink_kill_loop(s, Db::Postgres))),
+        ("kill-loop jdbc-sink mariadb", |s| Box::pin(jdbc::sink_kill_loop(s, Db::MariaDb))),
+        ("outage postgres", |s| Box::pin(jdbc::outage(s, Db::Postgres))),
+        ("outage mariadb", |s| Box::pin(jdbc::outage(s, Db::MariaDb))),
         ("broker-restart file", |s| Box::pin(broker_restart::file_pipeline(s))),
         ("shutdown broker-killed", |s| Box::pin(shutdown::sigterm_while_the_broker_goes_away(s))),
     ];

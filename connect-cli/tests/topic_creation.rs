@@ -106,16 +106,7 @@ async fn on_a_broker_without_create_topics_the_topic_is_left_to_auto_creation() 
         dir.path(),
         &bootstrap,
         STRINGS,
-        &[
-            format!(
-                "name=src\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
-                input.display()
-            ),
-            format!(
-                "name=sink\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n",
-                output.display()
-            ),
-        ],
+        &[file_source("src", &input, &topic), file_sink("sink", &output, &topic)],
     );
     // Well before the 60 s a CreateTopics request used to wait for.
     while line_count(&output) < 500 {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{bootstrap, unique};
 use crate::faults::{Broker, Row, Suite, count_lines, tally};
-use crate::support::Worker;
+use crate::support::{Worker, file_sink, file_source};
 
 /// How long the broker stays down.
 const DOWN: Duration = Duration::from_secs(20);
@@ -20,16 +20,7 @@ pub async fn file_pipeline(suite: &Suite) -> Vec<Row> {
     let (topic, src, sink) =
         (unique("rel-restart"), unique("rel-restart-src"), unique("rel-restart-sink"));
     std::fs::write(&input, "").unwrap();
-    let connectors = [
-        format!(
-            "name={src}\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
-            input.display()
-        ),
-        format!(
-            "name={sink}\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n",
-            output.display()
-        ),
-    ];
+    let connectors = [file_source(&src, &input, &topic), file_sink(&sink, &output, &topic)];
     let worker = Worker::start(
         dir.path(),
         &bootstrap(),

@@ -175,6 +175,29 @@ impl Row {
         }
     }
 
+    /// A row for `sent` records whose `(lost, duplicated, received)` were counted
+    /// ([`tally`]), duplicates allowed, not judged yet.
+    pub fn counted(
+        scenario: &str,
+        faults: String,
+        sent: u64,
+        counts: (u64, u64, u64),
+        recovery: String,
+    ) -> Row {
+        let (lost, duplicated, received) = counts;
+        Row {
+            scenario: scenario.into(),
+            faults,
+            sent,
+            received,
+            lost,
+            duplicated,
+            duplicates_forbidden: false,
+            recovery,
+            verdict: String::new(),
+        }
+    }
+
     pub fn ok(&self) -> bool {
         self.verdict == "ok"
     }

@@ -9,7 +9,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 use crate::common::{bootstrap, unique};
 use crate::faults::{Feeder, Row, Suite, count_lines, count_topic, end_offset, kill_loop, tally};
-use crate::support::Worker;
+use crate::support::{Worker, file_sink, file_source};
 
 /// Lines appended (or records produced) per step, and how often.
 const STEP: u64 = 40;
@@ -50,10 +50,7 @@ pub async fn source_loop(suite: &Suite) -> Vec<Row> {
     let dir = tempfile::tempdir().unwrap();
     let (input, topic, name) = (dir.path().join("in.txt"), unique("rel-src"), unique("rel-src"));
     std::fs::write(&input, "").unwrap();
-    let connector = format!(
-        "name={name}\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
-        input.display()
-    );
+    let connector = file_source(&name, &input, &topic);
     let feed = {
         let input = input.clone();
         Feeder::start(EVERY, move |from| append(&input, from, STEP))
@@ -70,24 +67,18 @@ pub async fn source_loop(suite: &Suite) -> Vec<Row> {
     .await;
     let n = feed.finish();
     let counts = tokio::task::spawn_blocking(move || count_topic(&topic, n, WAIT)).await.unwrap();
-    let (lost, duplicated, received) = tally(&counts, n);
-    if lost > 0 {
-        eprintln!("file-source lost {lost} of {n}; log:\n{}", worker.log_tail());
+    let row = Row::counted(
+        "kill loop: FileStream source → topic",
+        format!("{} SIGKILLs", suite.kills()),
+        n,
+        tally(&counts, n),
+        format!("{:.1} s to records flowing", worst.as_secs_f64()),
+    )
+    .judge();
+    if !row.ok() {
+        eprintln!("{}: log:\n{}", row.scenario, worker.log_tail());
     }
-    vec![
-        Row {
-            scenario: "kill loop: FileStream source → topic".into(),
-            faults: format!("{} SIGKILLs", suite.kills()),
-            sent: n,
-            received,
-            lost,
-            duplicated,
-            duplicates_forbidden: false,
-            recovery: format!("{:.1} s to records flowing", worst.as_secs_f64()),
-            verdict: String::new(),
-        }
-        .judge(),
-    ]
+    vec![row]
 }
 
 /// Topic → FileStream sink, the worker killed `suite.kills()` times while records arrive.
@@ -95,10 +86,7 @@ pub async fn sink_loop(suite: &Suite) -> Vec<Row> {
     let dir = tempfile::tempdir().unwrap();
     let (output, topic, name) =
         (dir.path().join("out.txt"), unique("rel-sink"), unique("rel-sink"));
-    let connector = format!(
-        "name={name}\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n{SINK_CONSUMER}",
-        output.display()
-    );
+    let connector = format!("{}{SINK_CONSUMER}", file_sink(&name, &output, &topic));
     let feed = {
         let producer: BaseProducer = rdkafka::ClientConfig::new()
             .set("bootstrap.servers", bootstrap())
@@ -131,26 +119,19 @@ pub async fn sink_loop(suite: &Suite) -> Vec<Row> {
         counts = count_lines(&std::fs::read_to_string(&output).unwrap_or_default());
     }
     let garbled = counts.keys().filter(|k| **k == 0 || **k > n).count();
-    let (lost, duplicated, received) = tally(&counts, n);
-    if lost > 0 {
-        eprintln!("file-sink lost {lost} of {n}; log:\n{}", worker.log_tail());
+    let mut row = Row::counted(
+        "kill loop: topic → FileStream sink",
+        format!("{} SIGKILLs", suite.kills()),
+        n,
+        tally(&counts, n),
+        format!("{:.1} s to lines written", worst.as_secs_f64()),
+    );
+    if garbled > 0 {
+        row.verdict = format!("FAILED: {garbled} garbled lines");
     }
-    vec![
-        Row {
-            scenario: "kill loop: topic → FileStream sink".into(),
-            faults: format!("{} SIGKILLs", suite.kills()),
-            sent: n,
-            received,
-            lost,
-            duplicated,
-            duplicates_forbidden: false,
-            recovery: format!("{:.1} s to lines written", worst.as_secs_f64()),
-            verdict: if garbled > 0 {
-                format!("FAILED: {garbled} garbled lines")
-            } else {
-                String::new()
-            },
-        }
-        .judge(),
-    ]
+    let row = row.judge();
+    if !row.ok() {
+        eprintln!("{}: log:\n{}", row.scenario, worker.log_tail());
+    }
+    vec![row]
 }

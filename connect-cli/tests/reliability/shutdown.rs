@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{bootstrap, unique};
 use crate::faults::{Broker, Row, Suite, signal};
-use crate::support::Worker;
+use crate::support::{Worker, file_sink, file_source};
 
 /// `task.shutdown.graceful.timeout.ms` and `offset.flush.timeout.ms` of these workers.
 const WORKER: &str = "value.converter=org.apache.kafka.connect.storage.StringConverter\ntask.shutdown.graceful.timeout.ms=2000\noffset.flush.timeout.ms=2000\n";
@@ -69,16 +69,7 @@ async fn one(suite: &Suite, broker: &Broker, when: When, stuck: bool) -> Row {
         });
     }
     let topic = unique("rel-stop");
-    let connectors = [
-        format!(
-            "name=src\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
-            input.display()
-        ),
-        format!(
-            "name=sink\nconnector.class=FileStreamSink\nfile={}\ntopics={topic}\n",
-            output.display()
-        ),
-    ];
+    let connectors = [file_source("src", &input, &topic), file_sink("sink", &output, &topic)];
     let mut worker = Worker::start(dir.path(), &bootstrap(), WORKER, &connectors);
     let deadline = Instant::now() + Duration::from_secs(60);
     while worker.task_state("sink").await != "RUNNING" {

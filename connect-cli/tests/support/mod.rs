@@ -101,6 +101,22 @@ impl Worker {
     }
 }
 
+/// The properties of a FileStream source `name` that reads `file` into `topic`.
+pub fn file_source(name: &str, file: &Path, topic: &str) -> String {
+    format!(
+        "name={name}\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
+        file.display()
+    )
+}
+
+/// The properties of a FileStream sink `name` that writes `topics` to `file`.
+pub fn file_sink(name: &str, file: &Path, topics: &str) -> String {
+    format!(
+        "name={name}\nconnector.class=FileStreamSink\nfile={}\ntopics={topics}\n",
+        file.display()
+    )
+}
+
 /// `sql` through `psql` on `url`; its output, or `None` when it failed (the database
 /// down, say).
 pub fn psql(url: &str, sql: &str) -> Option<String> {

@@ -450,3 +450,9 @@ async fn hung_plugins_hold_up_nothing(hang: Hang) {
 async fn plugins_pending_for_ever_hold_up_nothing() {
     hung_plugins_hold_up_nothing(Hang::Pending).await;
 }
+
+/// `poll` and `put` blocking their threads (and a connector's `stop` pending for ever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugins_blocking_their_threads_hold_up_nothing() {
+    hung_plugins_hold_up_nothing(Hang::Block).await;
+}

@@ -7,6 +7,7 @@ mod offsets_api;
 mod restart;
 mod running;
 mod scrape;
+mod task_thread;
 
 pub use restart::RestartPolicy;
 

@@ -384,14 +384,14 @@ impl Worker {
                     };
                     let driver = SourceDriver::new(c.create_task(), setup, env)?;
                     let run = driver.run();
-                    Ok(self.supervise(
+                    self.supervise(
                         id.clone(),
                         run,
                         restart,
                         attempt,
                         written_task_config,
                         cancel.clone(),
-                    ))
+                    )
                 }
                 Instance::Sink(c) => {
                     let env = SinkEnv {
@@ -402,14 +402,14 @@ impl Worker {
                     };
                     let driver = SinkDriver::new(c.create_task(), setup, env)?;
                     let run = driver.run();
-                    Ok(self.supervise(
+                    self.supervise(
                         id.clone(),
                         run,
                         restart,
                         attempt,
                         written_task_config,
                         cancel.clone(),
-                    ))
+                    )
                 }
             }
         })();

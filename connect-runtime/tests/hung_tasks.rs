@@ -161,8 +161,8 @@ impl Connector for HungConnector {
         self.config = config;
         Ok(())
     }
-    async fn task_configs(&mut self, _: usize) -> Result<Vec<RawConfig>> {
-        Ok(vec![self.config.clone()])
+    async fn task_configs(&mut self, max: usize) -> Result<Vec<RawConfig>> {
+        Ok(vec![self.config.clone(); max])
     }
     async fn stop(&mut self) -> Result<()> {
         if self.config.get("stop.hangs").is_some_and(|v| v == "true") {
@@ -311,15 +311,12 @@ impl Worker {
         assert_eq!(health.body["status"], "healthy", "{}", health.text);
     }
 
-    /// Shuts the worker down on its own runtime; returns how long that took.
-    async fn shutdown(self) -> Duration {
+    /// Shuts the worker down on its own runtime, failing the test past [`BOUND`].
+    async fn shutdown(self) {
         let Worker { rest, runtime } = self;
-        let started = Instant::now();
         let stopping = runtime.spawn(async move { rest.standalone.shutdown().await });
         within(BOUND, "the worker's shutdown", stopping).await.unwrap();
-        let took = started.elapsed();
         runtime.shutdown_background();
-        took
     }
 }
 
@@ -438,11 +435,34 @@ async fn hung_plugins_hold_up_nothing(hang: Hang) {
     write_lines(&input, 6, 3);
     lines_arrive(&output, 9).await;
 
-    // The worker shuts down with the new source task still stuck in its poll.
-    let took = worker.shutdown().await;
-    eprintln!("shutdown took {took:?}");
-    src_probe.release_below(usize::MAX);
-    sink_probe.release_below(usize::MAX);
+    // The worker shuts down, within one graceful timeout and the margin, with several
+    // plugins stuck: the new source task in its poll, three tasks of another source in
+    // theirs, two other sinks in their puts and another connector in its stop, all given
+    // the timeout at the same time (one after another, they would take it four times).
+    let (src3, stuck2) = (format!("{tag}-hung-src-3"), format!("{tag}-stuck-stop-2"));
+    let src3_probe = probe(&src3);
+    worker
+        .create(&src3, "test.HungSource", json!({"hang": tag, "probe": src3, "tasks.max": "3"}))
+        .await;
+    let mut stuck_probes = vec![src_probe, sink_probe, src3_probe.clone()];
+    for n in 2..=3 {
+        let name = format!("{tag}-hung-sink-{n}");
+        stuck_probes.push(probe(&name));
+        let config = json!({"hang": tag, "probe": name, "topics": "lines"});
+        worker.create(&name, "test.HungSink", config).await;
+    }
+    worker.create(&stuck2, "test.HungSource", json!({"stop.hangs": "true", "probe": stuck2})).await;
+    eventually(Duration::from_secs(60), "the other plugins to hang", || async {
+        (src3_probe.started.load(Ordering::SeqCst) == 3
+            && (0..3).all(|i| src3_probe.calls_of(i) >= 1)
+            && stuck_probes[3..].iter().all(|p| p.hanging.load(Ordering::SeqCst) >= 1))
+        .then_some(())
+    })
+    .await;
+    worker.shutdown().await;
+    for p in &stuck_probes {
+        p.release_below(usize::MAX);
+    }
 }
 
 /// Futures pending for ever in `poll`, `put` and a connector's `stop`.

@@ -435,7 +435,7 @@ impl Worker {
     }
 
     /// Stops the tasks of connector `name` numbered in `which` (all of them when `None`),
-    /// each given the graceful shutdown timeout to commit.
+    /// given the graceful shutdown timeout, together, to commit.
     pub async fn stop_tasks(&self, name: &str, which: Option<&[u32]>) {
         let tasks = {
             let mut running = self.inner.running.lock().await;
@@ -457,9 +457,12 @@ impl Worker {
         for handle in tasks.values() {
             handle.cancel.cancel();
         }
+        // One deadline for all of them, as Kafka's worker gives: tasks stuck in their own
+        // code do not add up their timeouts.
+        let deadline = tokio::time::Instant::now() + timeout;
         for (i, handle) in tasks {
             let abort = handle.join.abort_handle();
-            if tokio::time::timeout(timeout, handle.join).await.is_err() {
+            if tokio::time::timeout_at(deadline, handle.join).await.is_err() {
                 warn!(connector = %name, task = i, "task did not stop in time; abandoning it");
                 abort.abort();
             }

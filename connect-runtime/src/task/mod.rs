@@ -1,4 +1,4 @@
-//! Task drivers: one tokio task runs each connector task. [`source`] drives
+//! Task drivers: the worker runs each on a thread of its own. [`source`] drives
 //! `poll → transformations → converters → producer` and commits source offsets of
 //! acknowledged records; [`sink`] drives `consumer → converters → transformations →
 //! put` and commits consumer offsets after `pre_commit`.

@@ -7,6 +7,7 @@ mod offsets_api;
 mod restart;
 mod running;
 mod scrape;
+mod task_thread;
 
 pub use restart::RestartPolicy;
 
@@ -240,12 +241,19 @@ impl Worker {
         self.inner.running.lock().await.keys().cloned().collect()
     }
 
-    /// Stops every connector and task still running here, committing offsets.
+    /// Stops every connector and task still running here, committing offsets; all at
+    /// once, so that plugins stuck in their own code take the graceful shutdown timeout
+    /// together rather than one after another.
     pub async fn stop_all(&self) {
+        let mut stopping = tokio::task::JoinSet::new();
         for name in self.running_connectors().await {
-            if let Err(e) = self.stop_connector(&name).await {
-                warn!(connector = %name, error = %e, "error while stopping connector");
-            }
+            let worker = self.clone();
+            stopping.spawn(async move {
+                if let Err(e) = worker.stop_connector(&name).await {
+                    warn!(connector = %name, error = %e, "error while stopping connector");
+                }
+            });
         }
+        while stopping.join_next().await.is_some() {}
     }
 }

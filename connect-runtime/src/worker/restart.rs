@@ -89,7 +89,8 @@ impl Worker {
     /// Runs a task driver (`run` resolves to whether the task failed) and, when it failed
     /// and the connector's [`RestartPolicy`] allows, starts the task again after the
     /// policy's wait, unless it is stopped meanwhile. `attempt` is how many restarts in
-    /// a row led to this run.
+    /// a row led to this run. The driver runs on a thread of its own (see
+    /// [`super::task_thread`]); the returned handle supervises it on the runtime.
     pub(super) fn supervise(
         &self,
         id: TaskId,
@@ -98,11 +99,15 @@ impl Worker {
         attempt: u32,
         task_config: RawConfig,
         cancel: CancellationToken,
-    ) -> tokio::task::JoinHandle<()> {
+    ) -> Result<tokio::task::JoinHandle<()>> {
         let worker = self.clone();
-        tokio::spawn(async move {
+        // On a thread of its own: a task blocking its thread holds up nothing else.
+        let run = super::task_thread::spawn(format!("task-{id}"), run)?;
+        Ok(tokio::spawn(async move {
             let started = Instant::now();
-            if !run.await || cancel.is_cancelled() || policy.max_attempts == Some(0) {
+            // `None`: the driver panicked; it is not restarted.
+            let Some(failed) = run.await else { return };
+            if !failed || cancel.is_cancelled() || policy.max_attempts == Some(0) {
                 return;
             }
             let attempt = if started.elapsed() >= policy.max_backoff { 1 } else { attempt + 1 };
@@ -126,7 +131,7 @@ impl Worker {
             if let Err(e) = restart.await {
                 warn!(task = %id, error = %e, "could not restart the failed task");
             }
-        })
+        }))
     }
 }
 

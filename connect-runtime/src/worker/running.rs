@@ -24,14 +24,25 @@ fn not_running(name: &str) -> ConnectError {
     ConnectError::not_found(format!("Connector {name} is not running on this worker"))
 }
 
-async fn stop_instance(instance: &mut Instance) -> Result<()> {
-    match instance {
-        Instance::Source(c) => c.stop().await,
-        Instance::Sink(c) => c.stop().await,
-    }
-}
-
 impl Worker {
+    /// Stops connector `name`'s instance, giving its `stop` the graceful shutdown timeout
+    /// (`task.shutdown.graceful.timeout.ms`); a `stop` that takes longer is abandoned (its
+    /// future dropped with the instance) and logged, so a connector stuck in its own
+    /// `stop` holds up no delete, restart or shutdown for longer.
+    async fn stop_instance(&self, name: &str, instance: &mut Instance) -> Result<()> {
+        let timeout = self.inner.config.graceful_shutdown_timeout().max(Duration::from_millis(100));
+        let stop = async {
+            match instance {
+                Instance::Source(c) => c.stop().await,
+                Instance::Sink(c) => c.stop().await,
+            }
+        };
+        tokio::time::timeout(timeout, stop).await.unwrap_or_else(|_| {
+            warn!(connector = %name, timeout_ms = timeout.as_millis() as u64, "connector did not stop in time; abandoning it");
+            Ok(())
+        })
+    }
+
     /// A new instance of the connector class `config` names.
     fn instantiate(&self, config: &RawConfig) -> Result<Instance> {
         let class = config.get("connector.class").cloned().unwrap_or_default();
@@ -138,7 +149,7 @@ impl Worker {
         };
         if let Some(mut orphan) = orphan {
             warn!(connector = %name, "connector was stopped while it started: stopping it");
-            if let Err(e) = stop_instance(&mut orphan).await {
+            if let Err(e) = self.stop_instance(name, &mut orphan).await {
                 warn!(connector = %name, error = %e, "error while stopping connector");
             }
             return Ok(false);
@@ -171,7 +182,7 @@ impl Worker {
             Some(r) if r.generation == generation => r.instance = Some(instance),
             _ => {
                 drop(running);
-                stop_instance(&mut instance).await?;
+                self.stop_instance(name, &mut instance).await?;
                 return Err(not_running(name));
             }
         }
@@ -183,7 +194,7 @@ impl Worker {
     pub async fn restart_connector(&self, name: &str, ctx: ConnectorContext) -> Result<bool> {
         let (mut old, _, config, target) = self.take_instance(name).await?;
         self.inner.status.set_connector(name, self.status_of(State::Restarting, None));
-        if let Err(e) = stop_instance(&mut old).await {
+        if let Err(e) = self.stop_instance(name, &mut old).await {
             warn!(connector = %name, error = %e, "error while stopping the connector to restart it");
         }
         drop(old);
@@ -208,7 +219,7 @@ impl Worker {
         };
         self.stop_task_handles(name, r.tasks).await;
         match r.instance {
-            Some(mut instance) => stop_instance(&mut instance).await,
+            Some(mut instance) => self.stop_instance(name, &mut instance).await,
             // Out in its own `start` or `task_configs`: stopped when it comes back.
             None => Ok(()),
         }
@@ -231,7 +242,7 @@ impl Worker {
             instance
         };
         match instance {
-            Some(mut i) => stop_instance(&mut i).await,
+            Some(mut i) => self.stop_instance(name, &mut i).await,
             None => Ok(()),
         }
     }
@@ -373,14 +384,14 @@ impl Worker {
                     };
                     let driver = SourceDriver::new(c.create_task(), setup, env)?;
                     let run = driver.run();
-                    Ok(self.supervise(
+                    self.supervise(
                         id.clone(),
                         run,
                         restart,
                         attempt,
                         written_task_config,
                         cancel.clone(),
-                    ))
+                    )
                 }
                 Instance::Sink(c) => {
                     let env = SinkEnv {
@@ -391,14 +402,14 @@ impl Worker {
                     };
                     let driver = SinkDriver::new(c.create_task(), setup, env)?;
                     let run = driver.run();
-                    Ok(self.supervise(
+                    self.supervise(
                         id.clone(),
                         run,
                         restart,
                         attempt,
                         written_task_config,
                         cancel.clone(),
-                    ))
+                    )
                 }
             }
         })();
@@ -424,7 +435,7 @@ impl Worker {
     }
 
     /// Stops the tasks of connector `name` numbered in `which` (all of them when `None`),
-    /// each given the graceful shutdown timeout to commit.
+    /// given the graceful shutdown timeout, together, to commit.
     pub async fn stop_tasks(&self, name: &str, which: Option<&[u32]>) {
         let tasks = {
             let mut running = self.inner.running.lock().await;
@@ -446,9 +457,12 @@ impl Worker {
         for handle in tasks.values() {
             handle.cancel.cancel();
         }
+        // One deadline for all of them, as Kafka's worker gives: tasks stuck in their own
+        // code do not add up their timeouts.
+        let deadline = tokio::time::Instant::now() + timeout;
         for (i, handle) in tasks {
             let abort = handle.join.abort_handle();
-            if tokio::time::timeout(timeout, handle.join).await.is_err() {
+            if tokio::time::timeout_at(deadline, handle.join).await.is_err() {
                 warn!(connector = %name, task = i, "task did not stop in time; abandoning it");
                 abort.abort();
             }

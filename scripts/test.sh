@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as a new user and CI run it: starts what the tests need on
 # loopback (PostgreSQL, MariaDB, Apache Kafka, a Hive metastore), then runs every unit,
-# integration and doc test of the workspace.
+# integration and doc test of the workspace. The reliability suite's quick mode
+# (connect-cli/tests/reliability) is one of those test targets: it kills and restarts
+# this broker and stops the databases, alone, while no other test binary runs
+# (cargo runs test binaries one after another); scripts/reliability.sh --full is its long run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -102,6 +102,13 @@ proptest! {
     }
 }
 
+/// Inputs the fuzz targets found, kept as regressions.
+#[test]
+fn inputs_found_by_fuzzing() {
+    // A FLOAT64 header written in E notation reads back as a Decimal (once).
+    fuzz_checks::check_simple_converters(b"0000000009990009999999990002099999900020.610");
+}
+
 proptest! {
     #![proptest_config(budget(256))]
 

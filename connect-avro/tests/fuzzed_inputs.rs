@@ -7,7 +7,6 @@
 
 mod avro_checks;
 
-use avro_checks::AvroFixture;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{RngAlgorithm, RngSeed, TestRunner};
@@ -41,17 +40,12 @@ where
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap()
-}
-
 #[test]
 fn records_are_read_or_refused_with_a_message() {
-    let rt = runtime();
-    let fix = rt.block_on(AvroFixture::start());
-    let valid = rt.block_on(avro_checks::valid_records(&fix));
+    let (rt, fix) = avro_checks::shared();
+    let valid = rt.block_on(avro_checks::valid_records(fix));
     run(512, prop::collection::vec(any::<u8>(), 0..48), |data| {
-        rt.block_on(avro_checks::check_avro_bytes(&fix, &data));
+        rt.block_on(avro_checks::check_avro_bytes(fix, &data));
     });
     let cut_or_flipped =
         (0..valid.len(), any::<usize>(), proptest::option::of((any::<usize>(), any::<u8>())));
@@ -65,16 +59,15 @@ fn records_are_read_or_refused_with_a_message() {
             }
         }
         bytes.truncate(5 + cut % (bytes.len() - 4));
-        rt.block_on(avro_checks::check_avro_record(&fix, &topic, &bytes));
+        rt.block_on(avro_checks::check_avro_record(fix, &topic, &bytes));
     });
 }
 
 #[test]
 fn generated_schemas_and_values_round_trip_through_the_registry() {
-    let rt = runtime();
-    let fix = rt.block_on(AvroFixture::start());
+    let (rt, fix) = avro_checks::shared();
     run(512, prop::collection::vec(any::<u8>(), 0..160), |seed| {
-        rt.block_on(avro_checks::check_avro_round_trip(&fix, &seed));
+        rt.block_on(avro_checks::check_avro_round_trip(fix, &seed));
     });
 }
 

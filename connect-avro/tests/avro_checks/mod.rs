@@ -8,6 +8,7 @@
 #[path = "../../../connect-runtime/tests/fuzz_checks/cases.rs"]
 pub mod cases;
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use connect_api::config::RawConfig;
@@ -82,6 +83,21 @@ impl AvroFixture {
     fn fresh_topic(&self) -> String {
         format!("fuzz-{}", self.topics.fetch_add(1, Ordering::Relaxed))
     }
+}
+
+/// One fixture for the whole process, with the runtime its registry and converter run
+/// on (call its checks through `runtime.block_on`).
+pub fn shared() -> &'static (tokio::runtime::Runtime, AvroFixture) {
+    static SHARED: OnceLock<(tokio::runtime::Runtime, AvroFixture)> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let fix = rt.block_on(AvroFixture::start());
+        (rt, fix)
+    })
 }
 
 fn shown(data: &[u8]) -> String {

@@ -43,7 +43,8 @@ fn parse_json(text: &str) -> Result<RawConfig> {
 }
 
 /// Turns a JSON object of scalars into a raw config; numbers and booleans become their
-/// text, as Kafka Connect accepts them in REST bodies.
+/// text, as Kafka Connect accepts them in REST bodies. Errors name the key and the kind
+/// of JSON found, never the value (it may be a password).
 pub fn json_object_to_raw(value: &serde_json::Value) -> Result<RawConfig> {
     let obj = value
         .as_object()
@@ -57,7 +58,8 @@ pub fn json_object_to_raw(value: &serde_json::Value) -> Result<RawConfig> {
             serde_json::Value::Null => continue,
             other => {
                 return Err(ConnectError::config(format!(
-                    "config value of {k} must be a string, got {other}"
+                    "config value of {k} must be a string, got {}",
+                    crate::rest::json_kind(other)
                 )));
             }
         };
@@ -90,5 +92,7 @@ mod tests {
         let flat = parse(r#"{"name":"x","topics":"a"}"#).unwrap();
         assert_eq!(flat["topics"], "a");
         assert!(parse(r#"{"name":{"nested":1}}"#).unwrap_err().message().contains("name"));
+        let e = parse(r#"{"config":{"connection.password":["hunter2-secret"]}}"#).unwrap_err();
+        assert!(!e.message().contains("hunter2"), "{}", e.message());
     }
 }

@@ -127,9 +127,15 @@ pub async fn list(State(app): State<AppState>, RawQuery(query): RawQuery) -> Api
 /// The `initial_state` of a create request (KIP-980): `RUNNING`, `PAUSED` or `STOPPED`,
 /// in any case, as Kafka reads it; absent or `null` is `None` (RUNNING).
 fn initial_state(value: Option<&Value>) -> ApiResult<Option<TargetState>> {
+    // A string is shown as it was given; other JSON only by its kind (a body's values
+    // are never shown back whole: one may hold a password).
     let bad = |v: &Value| {
+        let shown = match v {
+            Value::String(s) => s.clone(),
+            other => super::json_kind(other).to_string(),
+        };
         ApiError::bad_request(format!(
-            "Invalid value {v} for field initial_state: must be one of RUNNING, PAUSED, STOPPED"
+            "Invalid value {shown} for field initial_state: must be one of RUNNING, PAUSED, STOPPED"
         ))
     };
     match value {
@@ -162,7 +168,8 @@ pub async fn create(
         None | Some(Value::Null) => String::new(),
         Some(other) => {
             return Err(ApiError::bad_request(format!(
-                "Connector name must be a string, got {other}"
+                "Connector name must be a string, got {}",
+                super::json_kind(other)
             )));
         }
     };
@@ -416,6 +423,8 @@ mod tests {
             assert_eq!(e.status, StatusCode::BAD_REQUEST);
             assert!(e.message.contains("initial_state"), "{}", e.message);
         }
+        let e = state(json!({"connection.password": "hunter2-secret"})).unwrap_err();
+        assert!(!e.message.contains("hunter2"), "{}", e.message);
     }
 
     #[test]

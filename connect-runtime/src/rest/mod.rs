@@ -206,14 +206,31 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// What kind of JSON a value is (`an array`, `an object`, …), for error messages: a
+/// body's values are never shown back, since one may be a password.
+pub fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 /// Reads a connector config from a JSON object. Numbers and booleans become their text
 /// (Jackson coerces them the same way for Kafka's `Map<String, String>`); a `null` value
-/// is kept as `None` for `PATCH` (removal) and refused elsewhere.
+/// is kept as `None` for `PATCH` (removal) and refused elsewhere. Errors name the key and
+/// the kind of JSON found, never the value.
 pub fn config_from_json(
     value: &serde_json::Value,
 ) -> Result<Vec<(String, Option<String>)>, ApiError> {
     let obj = value.as_object().ok_or_else(|| {
-        ApiError::bad_request(format!("Connector configuration must be a JSON object, got {value}"))
+        ApiError::bad_request(format!(
+            "Connector configuration must be a JSON object, got {}",
+            json_kind(value)
+        ))
     })?;
     obj.iter()
         .map(|(k, v)| {
@@ -224,7 +241,8 @@ pub fn config_from_json(
                 serde_json::Value::Number(n) => Some(n.to_string()),
                 other => {
                     return Err(ApiError::bad_request(format!(
-                        "Connector configuration values must be strings, but the value of {k} is {other}"
+                        "Connector configuration values must be strings, but the value of {k} is {}",
+                        json_kind(other)
                     )));
                 }
             };
@@ -284,5 +302,24 @@ mod tests {
         assert!(strict_config_from_json(&v).is_err());
         assert!(config_from_json(&serde_json::json!({"a": [1]})).is_err());
         assert!(config_from_json(&serde_json::json!([1])).is_err());
+    }
+
+    #[test]
+    fn config_errors_never_show_the_values() {
+        let secret = "hunter2-secret";
+        for body in [
+            serde_json::json!({"connection.password": [secret]}),
+            serde_json::json!({"connection.password": {"v": secret}}),
+            serde_json::json!([{"connection.password": secret}]),
+        ] {
+            for e in
+                [config_from_json(&body).unwrap_err(), strict_config_from_json(&body).unwrap_err()]
+            {
+                assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
+                assert!(!e.message.contains(secret), "{}", e.message);
+            }
+        }
+        let e = config_from_json(&serde_json::json!({"a.password": [1]})).unwrap_err();
+        assert!(e.message.contains("a.password is an array"), "{}", e.message);
     }
 }

@@ -24,6 +24,7 @@ mod support;
 mod broker_restart;
 mod faults;
 mod file_kills;
+mod hdfs;
 mod shutdown;
 
 use std::process::ExitCode;
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         ("kill-loop file-sink", |s| Box::pin(file_kills::sink_loop(s))),
         ("broker-restart file", |s| Box::pin(broker_restart::file_pipeline(s))),
         ("shutdown broker-killed", |s| Box::pin(shutdown::sigterm_while_the_broker_goes_away(s))),
+        (hdfs::SCENARIOS, |s| Box::pin(hdfs::scenarios(s))),
     ];
     let mut rows = Vec::new();
     for (name, run) in scenarios {

@@ -336,9 +336,14 @@ impl SinkTask for HdfsSinkTask {
     ) -> Result<HashMap<TopicPartition, OffsetAndMetadata>> {
         let run = self.running()?;
         let now = wall_ms();
-        for w in run.writers.values_mut() {
-            // A recovered writer keeps its seek for the next put (see `put`).
+        for (tp, w) in run.writers.iter_mut() {
+            // A writer a storage error put in doubt recovers here too, so that it goes on
+            // when no record comes (the runtime calls `put` only with records): its
+            // rewind is asked now, and the runtime makes it before the next put.
             if w.ensure_ready(&run.env).await {
+                if let Some(seek) = w.take_seek() {
+                    run.ctx.offset(tp.clone(), seek)?;
+                }
                 w.commit_if_due(&run.env, now).await;
             }
             // Only finished commits count: wait for the one in flight.

@@ -627,6 +627,35 @@ async fn a_storage_error_rewinds_the_partition_to_its_committed_offset() {
 }
 
 #[tokio::test]
+async fn a_partition_that_gets_no_more_records_is_rewound_once_storage_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let tp = TopicPartition::new("u", 0);
+    let mut task = HdfsSinkTask::new();
+    let ctx =
+        started(&mut task, dir.path(), &[("retry.backoff.ms", "0")], std::slice::from_ref(&tp))
+            .await;
+    let v1 = users_v1();
+    task.put(&batch("u", 0, 0, 4, &v1)).await.unwrap(); // 0-2 committed, 3 open
+    settle(&mut task).await;
+    let log = dir.path().join("logs/u/0/log");
+    let _ = std::fs::remove_file(&log);
+    std::fs::create_dir_all(log.join("blocker")).unwrap();
+    // The last records (a full disk, say): 3, 4, 5 reach flush.size and their commit
+    // fails; nothing more comes.
+    task.put(&batch("u", 0, 4, 6, &v1)).await.unwrap();
+    settle(&mut task).await;
+    assert!(ctx.take_offsets().is_empty());
+    std::fs::remove_dir_all(&log).unwrap();
+    // Storage is back and no record comes: the offset commit recovers and rewinds.
+    assert_eq!(committed_offsets(&mut task).await.get(&tp), Some(&3));
+    assert_eq!(ctx.take_offsets().get(&tp), Some(&3), "the consumer is rewound without a put");
+    task.put(&batch("u", 0, 3, 6, &v1)).await.unwrap();
+    settle(&mut task).await;
+    check_exactly_once(dir.path(), "topics", "u", &BTreeMap::from([(0, 6)]));
+    task.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_storage_error_before_any_commit_rewinds_to_the_first_record() {
     let dir = tempfile::tempdir().unwrap();
     let tp = TopicPartition::new("u", 0);

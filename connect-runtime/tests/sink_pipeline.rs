@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use common::*;
 use connect_api::config::RawConfig;
 use connect_api::context::SinkTaskContext;
-use connect_api::record::{SinkRecord, TopicPartition};
+use connect_api::record::{OffsetAndMetadata, SinkRecord, TopicPartition};
 use connect_api::{Result, SinkTask};
 use connect_runtime::standalone::{Standalone, StandaloneOptions};
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -33,6 +33,8 @@ struct Seen {
     resumed_at: Option<usize>,
     /// The offset of partition 0 whose put asked for the seek.
     seek_asked_at: Option<i64>,
+    /// Index in `puts` of the first put after the `pre_commit` that asked for the seek.
+    seek_asked_before_put: Option<usize>,
     /// The partitions open now (`open` minus `close`), how many were closed, and every
     /// record put for a partition that was not open.
     open: std::collections::BTreeSet<i32>,
@@ -48,7 +50,7 @@ fn seen() -> &'static Mutex<HashMap<String, Shared>> {
 }
 
 /// A sink that records its puts and, by its `mode`, pauses partition 0 for a while
-/// (`pause`) or rewinds it once (`seek`).
+/// (`pause`) or rewinds it once (`seek` from `put`, `seek-at-commit` from `pre_commit`).
 #[derive(Default)]
 struct SteeringTask {
     seen: Option<Shared>,
@@ -98,6 +100,22 @@ impl SinkTask for SteeringTask {
         }
         Ok(())
     }
+    async fn pre_commit(
+        &mut self,
+        offsets: HashMap<TopicPartition, OffsetAndMetadata>,
+    ) -> Result<HashMap<TopicPartition, OffsetAndMetadata>> {
+        if let (Some(seen), Some(ctx)) = (&self.seen, &self.ctx)
+            && self.mode == "seek-at-commit"
+        {
+            let mut s = seen.lock().unwrap();
+            let reached = s.puts.iter().flatten().any(|(p, o)| *p == 0 && *o >= STEER_AT);
+            if reached && s.seek_asked_before_put.is_none() {
+                ctx.offset(TopicPartition::new(&self.topic, 0), REWIND_TO)?;
+                s.seek_asked_before_put = Some(s.puts.len());
+            }
+        }
+        Ok(offsets)
+    }
     async fn stop(&mut self) -> Result<()> {
         Ok(())
     }
@@ -144,6 +162,11 @@ impl SteeringTask {
                 {
                     ctx.offset(p0[0].clone(), REWIND_TO)?;
                     s.seek_asked_at = Some(at);
+                }
+            }
+            "seek-at-commit" => {
+                if reaches.is_some() && s.seek_asked_before_put.is_none() {
+                    ctx.request_commit();
                 }
             }
             "track" => {}
@@ -329,6 +352,28 @@ async fn a_seek_drops_what_was_polled_ahead_of_it() {
         "records of partition 0 after the asking put and before the rewind: {p0:?}"
     );
     assert_eq!(&p0[rewind..], (REWIND_TO..P0_RECORDS).collect::<Vec<_>>());
+    let p1 = offsets_of(&s, 1);
+    assert_eq!(p1, (0..p1.len() as i64).collect::<Vec<_>>());
+}
+
+/// A seek a task asks for in `pre_commit` is made before the next put, as Kafka's
+/// WorkerSinkTask rewinds before its next poll: no record of the partition polled before
+/// it is put after it (a task that recovers in `pre_commit` and rewinds relies on that).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seek_asked_in_pre_commit_is_made_before_the_next_put() {
+    let after = |s: &Seen| -> Vec<i64> {
+        let from = s.seek_asked_before_put.unwrap_or(s.puts.len());
+        s.puts[from..].iter().flatten().filter(|(p, _)| *p == 0).map(|(_, o)| *o).collect()
+    };
+    let shared =
+        run_steering("seek-at-commit", None, |s| after(s).contains(&(P0_RECORDS - 1))).await;
+    let s = shared.lock().unwrap();
+    assert!(s.seek_asked_before_put.is_some(), "pre_commit never asked for the seek");
+    assert_eq!(
+        after(&s),
+        (REWIND_TO..P0_RECORDS).collect::<Vec<_>>(),
+        "partition 0 after the seek pre_commit asked for"
+    );
     let p1 = offsets_of(&s, 1);
     assert_eq!(p1, (0..p1.len() as i64).collect::<Vec<_>>());
 }

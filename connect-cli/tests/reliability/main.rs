@@ -25,6 +25,7 @@ mod broker_restart;
 mod databases;
 mod faults;
 mod file_kills;
+mod hdfs;
 mod jdbc;
 mod shutdown;
 
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         ("outage mariadb", |s| Box::pin(jdbc::outage(s, Db::MariaDb))),
         ("broker-restart file", |s| Box::pin(broker_restart::file_pipeline(s))),
         ("shutdown broker-killed", |s| Box::pin(shutdown::sigterm_while_the_broker_goes_away(s))),
+        (hdfs::SCENARIOS, |s| Box::pin(hdfs::scenarios(s))),
     ];
     let mut rows = Vec::new();
     for (name, run) in scenarios {

@@ -427,6 +427,9 @@ impl SinkDriver {
             let commit_due = self.last_commit.elapsed() >= self.env.commit_interval;
             if commit_due || self.ctx.take_commit_request() {
                 self.commit(false).await?;
+                // Seeks pre_commit asked for are made before the next batch is put, as
+                // Kafka's WorkerSinkTask rewinds before its next poll.
+                self.apply_context_requests()?;
             }
         }
     }

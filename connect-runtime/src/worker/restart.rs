@@ -19,9 +19,10 @@ use connect_api::config::RawConfig;
 use connect_api::{ConnectError, Result};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::Worker;
+use crate::status::State;
 use crate::task::TaskId;
 
 /// The `task.restart.*` settings of a connector.
@@ -105,8 +106,22 @@ impl Worker {
         let run = super::task_thread::spawn(format!("task-{id}"), run)?;
         Ok(tokio::spawn(async move {
             let started = Instant::now();
-            // `None`: the driver panicked; it is not restarted.
-            let Some(failed) = run.await else { return };
+            let failed = match run.await {
+                Some(Ok(failed)) => failed,
+                // The driver panicked: the task is FAILED with the panic's message (a
+                // bug, in the plugin or ours: not restarted).
+                Some(Err(panic)) => {
+                    let trace = format!("the task panicked: {panic}");
+                    error!(task = %id, "{trace}");
+                    worker.inner.status.set_task(
+                        &id.connector,
+                        id.task,
+                        worker.status_of(State::Failed, Some(trace)),
+                    );
+                    return;
+                }
+                None => return,
+            };
             if !failed || cancel.is_cancelled() || policy.max_attempts == Some(0) {
                 return;
             }

@@ -11,13 +11,14 @@ use connect_api::{ConnectError, Result};
 use tokio::sync::oneshot;
 
 /// Starts `run` on a new thread named `name`; the future returned resolves to `run`'s
-/// output, or `None` when `run` panicked. Dropping that future (the worker abandoning a
-/// task that did not stop in time) drops `run` on its thread as soon as `run` yields; a
+/// output, to `Err` with the panic's message when `run` panicked, or to `None` when the
+/// thread is gone without a word. Dropping that future (the worker abandoning a task
+/// that did not stop in time) drops `run` on its thread as soon as `run` yields; a
 /// thread blocked in plugin code stays so until that code returns, and then ends.
 pub(super) fn spawn<T: Send + 'static>(
     name: String,
     run: impl Future<Output = T> + Send + 'static,
-) -> Result<impl Future<Output = Option<T>> + Send + 'static> {
+) -> Result<impl Future<Output = Option<std::result::Result<T, String>>> + Send + 'static> {
     let handle = tokio::runtime::Handle::try_current()
         .map_err(|e| ConnectError::fatal(format!("no runtime to run task {name} on: {e}")))?;
     let (mut tx, rx) = oneshot::channel();
@@ -25,19 +26,37 @@ pub(super) fn spawn<T: Send + 'static>(
     std::thread::Builder::new()
         .name(name)
         .spawn(move || {
-            handle.block_on(async move {
-                let out = tokio::select! {
-                    biased;
-                    _ = tx.closed() => return,
-                    out = run => out,
-                };
-                let _ = tx.send(out);
-            })
+            // A panic in the task (its driver or its plugin) is caught here and reported
+            // to the supervisor, which marks the task FAILED, as Kafka's WorkerTask
+            // catches what its task throws.
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                handle.block_on(async {
+                    tokio::select! {
+                        biased;
+                        _ = tx.closed() => None,
+                        out = run => Some(out),
+                    }
+                })
+            }));
+            let _ = match out {
+                Ok(Some(out)) => tx.send(Ok(out)),
+                Ok(None) => Ok(()),
+                Err(panic) => tx.send(Err(panic_message(panic.as_ref()))),
+            };
         })
         .map_err(|e| {
             ConnectError::fatal(format!("cannot start the thread of {thread}: {e}")).with_source(e)
         })?;
     Ok(async move { rx.await.ok() })
+}
+
+/// What a panic said, when it said it with a string.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 #[cfg(test)]
@@ -55,10 +74,21 @@ mod tests {
         .unwrap();
         let free = tokio::spawn(async { tokio::time::sleep(Duration::from_millis(10)).await });
         tokio::time::timeout(Duration::from_millis(300), free).await.unwrap().unwrap();
-        assert_eq!(blocked.await, Some(7));
+        assert_eq!(blocked.await, Some(Ok(7)));
     }
 
     /// Dropping the returned future drops the task on its thread once it yields.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_panic_is_reported_with_its_message() {
+        let panicked = spawn("panicking".into(), async {
+            if std::hint::black_box(true) {
+                panic!("the plugin broke");
+            }
+        })
+        .unwrap();
+        assert_eq!(panicked.await, Some(Err("the plugin broke".to_string())));
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
     async fn dropping_the_future_drops_a_pending_task() {
         let (dropped_tx, dropped_rx) = oneshot::channel::<()>();

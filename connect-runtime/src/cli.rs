@@ -42,6 +42,7 @@ pub fn run(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
         return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
     }
     block_on(async move {
+        let mut signals = StopSignals::new();
         let worker_file = PathBuf::from(&args[0]);
         let connector_files: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
         let started = async {
@@ -63,14 +64,14 @@ pub fn run(registry: PluginRegistry, args: Vec<String>) -> ExitCode {
                 "bounded mode (exit.on.source.eof=true): stopping once every source task read all its input and every record was acknowledged"
             );
             tokio::select! {
-                _ = wait_for_signal() => {}
+                _ = signals.recv() => {}
                 _ = eof.wait_all_finished() => info!("every source task reached the end of its input"),
             }
         } else {
-            wait_for_signal().await;
+            signals.recv().await;
         }
         info!("stopping: committing offsets and closing tasks");
-        arm_exit_watchdog(standalone.worker().config());
+        arm_exit_watchdog(standalone.worker().config(), signals);
         standalone.shutdown().await;
         ExitCode::SUCCESS
     })
@@ -97,6 +98,7 @@ pub fn run_distributed(registry: PluginRegistry, args: Vec<String>) -> ExitCode 
         };
     }
     block_on(async move {
+        let mut signals = StopSignals::new();
         let worker = match crate::distributed::Distributed::start_from_file(
             &PathBuf::from(&args[0]),
             registry,
@@ -110,9 +112,9 @@ pub fn run_distributed(registry: PluginRegistry, args: Vec<String>) -> ExitCode 
             }
         };
         info!(rest = %worker.rest_url(), "Kafka Connect distributed worker started; Ctrl-C to stop");
-        wait_for_signal().await;
+        signals.recv().await;
         info!("stopping: committing offsets, closing tasks, leaving the group");
-        arm_exit_watchdog(worker.herder().worker().config());
+        arm_exit_watchdog(worker.herder().worker().config(), signals);
         worker.shutdown().await;
         ExitCode::SUCCESS
     })
@@ -137,14 +139,14 @@ fn init_logging(worker_file: Option<&String>) -> bool {
     }
 }
 
-/// How long a stopping worker may take before the process ends anyway: each connector
-/// gets `task.shutdown.graceful.timeout.ms` to leave its own code and its tasks as long
-/// again to stop (all connectors at once), the last offset flush
-/// `offset.flush.timeout.ms`, the REST server its drain, plus a margin for closing the
-/// Kafka clients.
+/// How long a stopping worker may take before the process ends anyway: a connector may
+/// take `task.shutdown.graceful.timeout.ms` to leave its own code, its tasks as long
+/// again to stop and commit, and the connector's `stop` as long once more (connectors
+/// stop side by side); the last offset flush `offset.flush.timeout.ms`; the REST server
+/// its drain; plus a margin for closing the Kafka clients.
 pub fn exit_deadline(config: &WorkerConfig) -> Duration {
     let graceful = config.graceful_shutdown_timeout().max(Duration::from_secs(1));
-    2 * graceful
+    3 * graceful
         + config.offset_flush_timeout()
         + crate::rest::server::REST_DRAIN
         + Duration::from_secs(10)
@@ -155,7 +157,7 @@ pub fn exit_deadline(config: &WorkerConfig) -> Duration {
 /// close waits on a broker that went away, a task blocked in a system call), so that a
 /// supervisor waiting for the exit never waits forever; and ends it at once on a second
 /// SIGINT or SIGTERM. Offsets that could be committed were committed by then.
-fn arm_exit_watchdog(config: &WorkerConfig) {
+fn arm_exit_watchdog(config: &WorkerConfig, mut signals: StopSignals) {
     let deadline = exit_deadline(config);
     let spawned = std::thread::Builder::new().name("exit-watchdog".into()).spawn(move || {
         std::thread::sleep(deadline);
@@ -167,8 +169,8 @@ fn arm_exit_watchdog(config: &WorkerConfig) {
     if let Err(e) = spawned {
         warn!(error = %e, "cannot start the exit watchdog; a stuck plugin may keep the process alive");
     }
-    tokio::spawn(async {
-        wait_for_signal().await;
+    tokio::spawn(async move {
+        signals.recv().await;
         warn!("second stop signal: exiting now, without waiting for tasks to stop");
         std::process::exit(130);
     });
@@ -192,25 +194,61 @@ fn block_on(body: impl std::future::Future<Output = ExitCode>) -> ExitCode {
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn wait_for_signal() {
+/// SIGINT (Ctrl-C) and SIGTERM, listened to from the moment this is made: a signal that
+/// arrives while nobody waits is kept for the next [`StopSignals::recv`], so a second
+/// signal sent while the worker is stopping is never missed.
+pub struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    /// Starts listening (on a tokio runtime).
+    pub fn new() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            StopSignals {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
             }
         }
+        #[cfg(not(unix))]
+        StopSignals {}
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Resolves on the next SIGINT or SIGTERM.
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match self.term.as_mut() {
+                    Some(t) => t.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let int = async {
+                match self.int.as_mut() {
+                    Some(i) => i.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = term => {}
+                _ = int => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+impl Default for StopSignals {
+    fn default() -> Self {
+        StopSignals::new()
     }
 }

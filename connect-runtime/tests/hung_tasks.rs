@@ -3,7 +3,8 @@
 //! thread), and a connector whose `stop` never returns. While they hang the REST API
 //! answers and a FileStream pipeline beside them keeps moving lines; pausing, restarting
 //! and deleting them return within `task.shutdown.graceful.timeout.ms` and a margin; a
-//! task that did not stop in time is logged and never runs alongside its replacement;
+//! task that did not stop in time is logged and, when its method is a pending future,
+//! never runs alongside its replacement (a blocked thread ends once its method returns);
 //! the worker shuts down within its timeouts with them still stuck.
 //!
 //! The worker runs on a runtime of its own with two worker threads (what the

@@ -223,7 +223,10 @@ impl StandaloneHerder {
                 // A connector stuck in its own start or stop keeps its lifecycle lock: do
                 // not let it hold the whole worker's shutdown.
                 let Ok(_op) = tokio::time::timeout(wait, herder.op_lock(&name)).await else {
-                    warn!(connector = %name, "connector still busy in its own code after {wait:?}: not stopping it");
+                    warn!(connector = %name, "connector still busy in its own code after {wait:?}: stopping its tasks without it");
+                    // Its tasks still stop and commit; the connector itself is left to
+                    // its own code (a start or stop that never returns).
+                    herder.inner.worker.stop_tasks(&name, None).await;
                     return;
                 };
                 if let Err(e) = herder.inner.worker.stop_connector(&name).await {

@@ -570,7 +570,7 @@ impl Running {
         q.next_due = Instant::now() + self.config.poll_interval();
         // Said now: the checks below wait on the database, and the worker may drop this
         // poll (to commit offsets) before they end; the next poll starts a new run.
-        warn!(query = %q.label(), error = %error, "reading the table failed; it is read again at the next poll");
+        warn!(query = %q.label(), error = %error, "reading the table failed");
         if let Some(table) = q.spec.table.clone() {
             match exists(&self.db, &table).await {
                 Ok(false) => {

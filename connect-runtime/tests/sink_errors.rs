@@ -85,3 +85,67 @@ async fn unreadable_record_fails_the_sink_task_and_its_offset_is_not_committed()
     assert!(committed.unwrap_or(0) <= 3, "offset committed past the bad record: {committed:?}");
     worker.shutdown().await;
 }
+
+/// A sink task whose `put` panics (a bug in a plugin).
+struct Panicking;
+
+#[async_trait::async_trait]
+impl connect_api::SinkTask for Panicking {
+    fn version(&self) -> String {
+        "test".into()
+    }
+    async fn start(
+        &mut self,
+        _: connect_api::context::SinkTaskContext,
+        _: connect_api::config::RawConfig,
+    ) -> connect_api::Result<()> {
+        Ok(())
+    }
+    async fn put(
+        &mut self,
+        records: &[connect_api::record::SinkRecord],
+    ) -> connect_api::Result<()> {
+        if !records.is_empty() {
+            panic!("put broke on {} records", records.len());
+        }
+        Ok(())
+    }
+    async fn stop(&mut self) -> connect_api::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_that_panics_is_failed_with_the_panic_message() {
+    let (topic, name) = (unique("panics"), unique("panicking"));
+    let mut plugins = registry();
+    plugins
+        .register([common::sinks::sink_plugin("test.Panicking", || Box::new(Panicking))])
+        .unwrap();
+    let worker = standalone_with(plugins, &[("bootstrap.servers", &bootstrap())], vec![]).await;
+    worker.worker().kafka().create_topic_admin(&topic, 1, 1).await.unwrap();
+    produce(&topic, &[r#"{"schema":{"type":"string","optional":false},"payload":"ok"}"#]);
+    worker
+        .herder()
+        .create_connector(raw(&[
+            ("name", &name),
+            ("connector.class", "test.Panicking"),
+            ("topics", &topic),
+        ]))
+        .await
+        .unwrap();
+    let mut trace = String::new();
+    for _ in 0..600 {
+        let status = worker.herder().status(&name).await.unwrap();
+        if let Some(t) = status.tasks.first().filter(|t| t.state == State::Failed) {
+            trace = t.trace.clone().unwrap_or_default();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        trace.contains("the task panicked: put broke on 1 records"),
+        "task not FAILED with the panic: {trace:?}"
+    );
+    worker.shutdown().await;
+}

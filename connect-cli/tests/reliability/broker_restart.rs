@@ -14,6 +14,7 @@ const WAIT: Duration = Duration::from_secs(120);
 
 pub async fn file_pipeline(suite: &Suite) -> Vec<Row> {
     let broker = Broker::from_env();
+    let _up = broker.kept_up();
     let mut rng = suite.rng("broker-restart");
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));

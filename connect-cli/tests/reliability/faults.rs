@@ -143,6 +143,20 @@ impl Drop for Feeder {
     }
 }
 
+/// What a panic said (a scenario's failed assertion).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panicked".into())
+}
+
+/// The consumer settings of the sinks under a kill loop: a killed worker's membership
+/// ends within seconds (the group waits for it to rejoin otherwise).
+pub const SINK_CONSUMER: &str =
+    "consumer.override.session.timeout.ms=6000\nconsumer.override.heartbeat.interval.ms=1000\n";
+
 /// One line of the table.
 pub struct Row {
     pub scenario: String,
@@ -282,9 +296,12 @@ pub async fn kill_loop(
     let mut worst = Duration::ZERO;
     for kill in 0..suite.kills() {
         tokio::time::sleep(rng.millis(300, 3000)).await;
-        let before = tokio::task::block_in_place(&progress);
-        drop(worker); // SIGKILL
+        drop(worker); // SIGKILL, and reaped
         let killed = Instant::now();
+        // What the killed worker had in flight lands within moments; only what comes
+        // after that is the new worker's.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let before = tokio::task::block_in_place(&progress);
         eprintln!("fault: worker killed with SIGKILL ({}/{})", kill + 1, suite.kills());
         worker = Worker::start(dir, &bootstrap(), extra, connectors);
         while tokio::task::block_in_place(&progress) <= before {
@@ -436,6 +453,25 @@ impl Broker {
     pub fn ensure_up(&self) {
         if self.pid().is_none() {
             self.restart();
+        }
+    }
+
+    /// A guard that starts the broker again when dropped, however the scenario ended
+    /// (never panicking itself: it may run while a failed assertion unwinds).
+    pub fn kept_up(&self) -> KeptUp<'_> {
+        KeptUp(self)
+    }
+}
+
+/// See [`Broker::kept_up`].
+pub struct KeptUp<'a>(&'a Broker);
+
+impl Drop for KeptUp<'_> {
+    fn drop(&mut self) {
+        if self.0.pid().is_none()
+            && std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.0.restart())).is_err()
+        {
+            eprintln!("the broker could not be started again; later tests will fail");
         }
     }
 }

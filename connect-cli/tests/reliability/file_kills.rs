@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 use crate::common::{bootstrap, unique};
-use crate::faults::{Feeder, Row, Suite, count_lines, count_topic, end_offset, kill_loop, tally};
+use crate::faults::{
+    Feeder, Row, SINK_CONSUMER, Suite, count_lines, count_topic, end_offset, kill_loop, tally,
+};
 use crate::support::{Worker, file_sink, file_source};
 
 /// Lines appended (or records produced) per step, and how often.
@@ -21,8 +23,6 @@ const WAIT: Duration = Duration::from_secs(90);
 /// consumer session a killed worker loses within seconds (its group waits for it
 /// otherwise), quick restarts.
 const WORKER: &str = "value.converter=org.apache.kafka.connect.storage.StringConverter\ntask.shutdown.graceful.timeout.ms=2000\n";
-const SINK_CONSUMER: &str =
-    "consumer.override.session.timeout.ms=6000\nconsumer.override.heartbeat.interval.ms=1000\n";
 
 fn append(path: &Path, from: u64, n: u64) -> u64 {
     use std::io::Write;

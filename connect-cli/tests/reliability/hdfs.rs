@@ -64,14 +64,7 @@ pub async fn scenarios(suite: &Suite) -> Vec<Row> {
         };
         rows.push(match CatchUnwind(run).await {
             Ok(row) => row,
-            Err(e) => {
-                let why = e
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "panicked".into());
-                Row::failed(name, &why)
-            }
+            Err(e) => Row::failed(name, &crate::faults::panic_message(e.as_ref())),
         });
         eprintln!("== {name}: {:.0} s", started.elapsed().as_secs_f64());
     }
@@ -567,6 +560,10 @@ async fn disk_full(suite: &Suite, scenario: &str, format: &str) -> Row {
         verdict = format!("FAILED: {} bad committed files ({b})", counted.bad.len());
     } else if still != "RUNNING" {
         verdict = format!("FAILED: the task is {still} after the disk got room");
+    } else if restarted {
+        // The sink retries storage errors by itself (retry.backoff.ms), as Kafka's does:
+        // a task that had to be restarted through REST broke that promise.
+        verdict = "FAILED: the task went FAILED while the disk was full".into();
     }
     eprintln!("{scenario}: {} files committed; full-disk errors logged: {errors:?}", counted.files);
     let kind = if format == AVRO { "Avro" } else { "Parquet" };

@@ -14,7 +14,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 use crate::common::{bootstrap, unique};
 use crate::databases::{Db, Restarts};
-use crate::faults::{Feeder, Row, Suite, end_offset, kill_loop, read_topic_until};
+use crate::faults::{Feeder, Row, SINK_CONSUMER, Suite, end_offset, kill_loop, read_topic_until};
 use crate::file_kills::running;
 use crate::support::Worker;
 
@@ -23,9 +23,6 @@ const OUTAGE: Duration = Duration::from_secs(30);
 const WAIT: Duration = Duration::from_secs(120);
 /// Keys the sink's records cycle through.
 const KEYS: u64 = 200;
-/// The sink's consumer loses a killed worker's membership within seconds.
-const SINK_CONSUMER: &str =
-    "consumer.override.session.timeout.ms=6000\nconsumer.override.heartbeat.interval.ms=1000\n";
 
 /// A table rows are inserted into and updated in, from a feeder thread.
 struct SourceTable {
@@ -167,6 +164,14 @@ impl SinkTopic {
         )
     }
 
+    /// The largest value in the table (0 before it exists or while it cannot be read):
+    /// grows while the sink writes.
+    fn top(&self, db: Db) -> u64 {
+        db.query(&format!("SELECT max(v) FROM {}", self.table))
+            .and_then(|r| r.first()?.first()?.parse().ok())
+            .unwrap_or(0)
+    }
+
     /// Waits until the table holds every key's last value (`n` records were made); the row.
     async fn tally(
         &self,
@@ -243,11 +248,7 @@ pub async fn sink_kill_loop(suite: &Suite, db: Db) -> Vec<Row> {
     let dir = tempfile::tempdir().unwrap();
     let name = unique("rel-jdbc-sink");
     let feed = sink.feed();
-    let top = || {
-        db.query(&format!("SELECT max(v) FROM {}", sink.table))
-            .and_then(|r| r.first()?.first()?.parse().ok())
-            .unwrap_or(0)
-    };
+    let top = || sink.top(db);
     let connectors = [sink.connector(db, &name)];
     let (worker, worst) =
         kill_loop(suite, &format!("jdbc-sink-{db:?}"), dir.path(), "", &connectors, top).await;
@@ -290,11 +291,7 @@ pub async fn outage(suite: &Suite, db: Db) -> Vec<Row> {
     // Recovery: from the database's return until each connector moves data again.
     let back = Instant::now();
     let topic = format!("{prefix}{}", table.table);
-    let sink_top = || {
-        db.query(&format!("SELECT max(v) FROM {}", sink.table))
-            .and_then(|r| r.first()?.first()?.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
+    let sink_top = || sink.top(db);
     let (src_at, sink_at) = (end_offset(&topic), sink_top());
     let (mut src_back, mut sink_back) = (None, None);
     while src_back.is_none() || sink_back.is_none() {
@@ -335,10 +332,7 @@ pub async fn outage(suite: &Suite, db: Db) -> Vec<Row> {
     let states = (worker.task_state(&src_name).await, worker.task_state(&sink_name).await);
     // The outage reached both tasks, and they said so.
     let log = worker.log_text();
-    let said = [
-        log.contains("reading the table failed; it is read again at the next poll"),
-        log.contains("retriable error from put"),
-    ];
+    let said = [log.contains("reading the table failed"), log.contains("retriable error from put")];
     let mut rows = vec![source, sink_row];
     for ((row, state), said) in rows.iter_mut().zip([&states.0, &states.1]).zip(said) {
         if row.ok() && state != "RUNNING" {

@@ -73,12 +73,7 @@ fn main() -> ExitCode {
         match result {
             Ok(r) => rows.extend(r),
             Err(e) => {
-                let why = e
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "panicked".into());
-                rows.push(Row::failed(name, &why));
+                rows.push(Row::failed(name, &faults::panic_message(e.as_ref())));
             }
         }
         eprintln!("== {name}: {:.0} s", started.elapsed().as_secs_f64());

@@ -16,7 +16,7 @@ use crate::support::{Worker, file_sink, file_source};
 const WORKER: &str = "value.converter=org.apache.kafka.connect.storage.StringConverter\ntask.shutdown.graceful.timeout.ms=2000\noffset.flush.timeout.ms=2000\n";
 
 /// How long a worker with `WORKER`'s settings may take to end after SIGTERM, as the
-/// runtime computes it (21 s: 2 × 2 s + 2 s + the REST drain + 10 s).
+/// runtime computes it (23 s: 3 × 2 s + 2 s + the REST drain + 10 s).
 fn exit_deadline() -> Duration {
     let raw =
         connect_runtime::properties::parse(&format!("bootstrap.servers=x\n{WORKER}")).unwrap();
@@ -35,19 +35,26 @@ enum When {
 
 pub async fn sigterm_while_the_broker_goes_away(suite: &Suite) -> Vec<Row> {
     let broker = Broker::from_env();
+    let _up = broker.kept_up();
     let mut rows = Vec::new();
-    let cases =
-        [(When::Before, false), (When::During, false), (When::After, false), (When::During, true)];
-    for (when, stuck) in cases {
+    // (when the broker dies, whether the sink is stuck, whether a second SIGTERM follows)
+    let cases = [
+        (When::Before, false, false),
+        (When::During, false, false),
+        (When::After, false, false),
+        (When::During, true, false),
+        (When::During, true, true),
+    ];
+    for (when, stuck, twice) in cases {
         broker.ensure_up();
-        rows.push(one(suite, &broker, when, stuck).await);
+        rows.push(one(suite, &broker, when, stuck, twice).await);
     }
     broker.ensure_up();
     rows
 }
 
-async fn one(suite: &Suite, broker: &Broker, when: When, stuck: bool) -> Row {
-    let mut rng = suite.rng(&format!("shutdown-{when:?}-{stuck}"));
+async fn one(suite: &Suite, broker: &Broker, when: When, stuck: bool, twice: bool) -> Row {
+    let mut rng = suite.rng(&format!("shutdown-{when:?}-{stuck}-{twice}"));
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
     // 40,000 lines (≈230 KB): more than a pipe holds, so a stuck sink stays stuck.
@@ -85,6 +92,11 @@ async fn one(suite: &Suite, broker: &Broker, when: When, stuck: bool) -> Row {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(rng.millis(1000, 3000)).await;
+    assert!(
+        tokio::task::block_in_place(|| worker.wait_exit(Duration::ZERO)).is_none(),
+        "the worker died before it was signalled:\n{}",
+        worker.log_tail()
+    );
     let pid = worker.pid();
     let term = || {
         signal(&pid, "TERM");
@@ -110,18 +122,45 @@ async fn one(suite: &Suite, broker: &Broker, when: When, stuck: bool) -> Row {
             t
         }
     };
+    if twice {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        signal(&pid, "TERM");
+        eprintln!("fault: a second SIGTERM to the worker (pid {pid})");
+    }
     let status = tokio::task::block_in_place(|| {
         worker.wait_exit((exit_deadline() + SLACK).saturating_sub(termed.elapsed()))
     });
     let took = termed.elapsed();
     let case = format!(
-        "SIGTERM, broker killed {}{}",
+        "SIGTERM{}, broker killed {}{}",
+        if twice { " twice" } else { "" },
         format!("{when:?}").to_lowercase(),
         if stuck { ", sink stuck in write" } else { "" }
     );
-    let (verdict, recovery) = match status {
-        Some(s) => (String::new(), format!("exited after {:.1} s ({})", took.as_secs_f64(), s)),
-        None => {
+    let log = worker.log_text();
+    // How it ended must be one of the ways the runtime ends a stop: cleanly (0), cut
+    // short by its deadline (1, saying so), or by a second signal (130, saying so).
+    let how = match status.and_then(|s| s.code()) {
+        Some(0) if log.contains("stopping: committing offsets") => Ok("stopped"),
+        Some(1) if log.contains("did not finish stopping") => Ok("cut short by its deadline"),
+        Some(130) if twice && log.contains("second stop signal") => Ok("second signal"),
+        _ => Err(status),
+    };
+    let (verdict, recovery) = match how {
+        Ok(how) if !twice || how == "second signal" => (
+            String::new(),
+            format!(
+                "exited after {:.1} s ({how}, status {})",
+                took.as_secs_f64(),
+                status.and_then(|s| s.code()).unwrap_or(-1)
+            ),
+        ),
+        Ok(how) => (format!("FAILED: a second SIGTERM did not end it at once ({how})"), "-".into()),
+        Err(Some(s)) => {
+            eprintln!("ended with {s}; log:\n{}", worker.log_tail());
+            (format!("FAILED: ended with {s}"), "-".into())
+        }
+        Err(None) => {
             eprintln!(
                 "still running {:.0} s after SIGTERM; log:\n{}",
                 took.as_secs_f64(),
@@ -132,7 +171,8 @@ async fn one(suite: &Suite, broker: &Broker, when: When, stuck: bool) -> Row {
     };
     Row {
         scenario: format!("shutdown: {case}"),
-        faults: "SIGTERM + broker SIGKILL".into(),
+        faults: if twice { "2 SIGTERMs + broker SIGKILL" } else { "SIGTERM + broker SIGKILL" }
+            .into(),
         sent: 0,
         received: 0,
         lost: 0,

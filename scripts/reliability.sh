@@ -6,7 +6,7 @@
 # table and keeps it in target/reliability/<mode>.md.
 #   scripts/reliability.sh [--quick|--full] [--seed N] [--only NAME[,NAME...]]
 # --quick (the default) makes 4 kills per loop and is what scripts/test.sh runs inside
-# `cargo test`; --full makes 20 (about 15 minutes). --seed replays a run's kill points;
+# `cargo test`; --full makes 20 (about 20 minutes). --seed replays a run's kill points;
 # --only runs the scenarios whose names contain one of NAME (e.g. jdbc, outage, hdfs).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -317,6 +317,21 @@ pub async fn kill_loop(
     (worker, worst)
 }
 
+const RUNNING_WAIT: Duration = Duration::from_secs(90);
+
+/// Waits (at most 90 s) until task 0 of `name` runs on `worker`.
+pub async fn running(worker: &Worker, name: &str) {
+    let deadline = Instant::now() + RUNNING_WAIT;
+    while worker.task_state(name).await != "RUNNING" {
+        assert!(
+            Instant::now() < deadline,
+            "task of {name} not RUNNING within {RUNNING_WAIT:?}:\n{}",
+            worker.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The end offset of `topic`'s partition 0 (0 before it exists).
 pub fn end_offset(topic: &str) -> u64 {
     let consumer: BaseConsumer =

@@ -11,7 +11,7 @@ use crate::common::{bootstrap, unique};
 use crate::faults::{
     Feeder, Row, SINK_CONSUMER, Suite, count_lines, count_topic, end_offset, kill_loop, tally,
 };
-use crate::support::{Worker, file_sink, file_source};
+use crate::support::{file_sink, file_source};
 
 /// Lines appended (or records produced) per step, and how often.
 const STEP: u64 = 40;
@@ -30,19 +30,6 @@ fn append(path: &Path, from: u64, n: u64) -> u64 {
     let text: String = (from..from + n).map(|i| format!("{i}\n")).collect();
     f.write_all(text.as_bytes()).unwrap();
     n
-}
-
-/// Waits until task 0 of `name` runs on `worker`.
-pub async fn running(worker: &Worker, name: &str) {
-    let deadline = Instant::now() + WAIT;
-    while worker.task_state(name).await != "RUNNING" {
-        assert!(
-            Instant::now() < deadline,
-            "task of {name} not RUNNING within {WAIT:?}:\n{}",
-            worker.log_tail()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// FileStream source → topic, the worker killed `suite.kills()` times while the file grows.

@@ -14,8 +14,9 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 use crate::common::{bootstrap, unique};
 use crate::databases::{Db, Restarts};
-use crate::faults::{Feeder, Row, SINK_CONSUMER, Suite, end_offset, kill_loop, read_topic_until};
-use crate::file_kills::running;
+use crate::faults::{
+    Feeder, Row, SINK_CONSUMER, Suite, end_offset, kill_loop, read_topic_until, running,
+};
 use crate::support::Worker;
 
 /// How long the database stays down.

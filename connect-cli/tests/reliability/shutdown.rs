@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::common::{bootstrap, unique};
-use crate::faults::{Broker, Row, Suite, signal};
+use crate::faults::{Broker, Row, Suite, running, signal};
 use crate::support::{Worker, file_sink, file_source};
 
 /// `task.shutdown.graceful.timeout.ms` and `offset.flush.timeout.ms` of these workers.
@@ -78,11 +78,8 @@ async fn one(suite: &Suite, broker: &Broker, when: When, stuck: bool, twice: boo
     let topic = unique("rel-stop");
     let connectors = [file_source("src", &input, &topic), file_sink("sink", &output, &topic)];
     let mut worker = Worker::start(dir.path(), &bootstrap(), WORKER, &connectors);
+    running(&worker, "sink").await;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while worker.task_state("sink").await != "RUNNING" {
-        assert!(Instant::now() < deadline, "sink not RUNNING:\n{}", worker.log_tail());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     while stuck && !took_its_fill.load(Ordering::SeqCst) {
         assert!(
             Instant::now() < deadline,

@@ -40,6 +40,9 @@ pub const ROTATE_SCHEDULE_INTERVAL_MS: &str = "rotate.schedule.interval.ms";
 pub const RETRY_BACKOFF_MS: &str = "retry.backoff.ms";
 /// `shutdown.timeout.ms`: how long closing partitions and stopping may take.
 pub const SHUTDOWN_TIMEOUT_MS: &str = "shutdown.timeout.ms";
+/// `store.operation.timeout.ms`: how long one store operation may take (not a key of
+/// Confluent's connector: Hadoop's client bounds its calls with its own timeouts).
+pub const STORE_OPERATION_TIMEOUT_MS: &str = "store.operation.timeout.ms";
 /// `filename.offset.zero.pad.width`: digits of the offsets in committed file names.
 pub const ZERO_PAD_WIDTH: &str = "filename.offset.zero.pad.width";
 /// `schema.compatibility`: NONE, BACKWARD, FORWARD or FULL.
@@ -151,6 +154,9 @@ pub struct HdfsSinkConfig {
     /// `shutdown.timeout.ms`.
     #[serde(rename = "shutdown.timeout.ms")]
     pub shutdown_timeout_ms: i64,
+    /// `store.operation.timeout.ms`.
+    #[serde(rename = "store.operation.timeout.ms")]
+    pub store_operation_timeout_ms: i64,
     /// `filename.offset.zero.pad.width`.
     #[serde(rename = "filename.offset.zero.pad.width")]
     pub zero_pad_width: i32,
@@ -345,6 +351,19 @@ impl HdfsSinkConfig {
                 )
                 .default_value(3000i64)
                 .validator(Range::at_least(0)),
+            )
+            .define(
+                key(
+                    STORE_OPERATION_TIMEOUT_MS,
+                    Type::Long,
+                    Low,
+                    CONNECTOR,
+                    "How long one operation on the store (a namenode call, a write, a \
+                 close) may take before it fails as a retriable error and the store's \
+                 connections are opened again.",
+                )
+                .default_value(60000i64)
+                .validator(Range::at_least(1)),
             )
             .define(
                 key(
@@ -757,6 +776,7 @@ mod tests {
         assert_eq!(cfg.rotate_schedule_interval_ms, -1);
         assert_eq!(cfg.retry_backoff_ms, 5000);
         assert_eq!(cfg.shutdown_timeout_ms, 3000);
+        assert_eq!(cfg.store_operation_timeout_ms, 60000);
         assert_eq!(cfg.compatibility().unwrap(), Compatibility::None);
         assert_eq!(cfg.partitioner_settings().class, DEFAULT_PARTITIONER_CLASS);
         assert_eq!(cfg.hive_table("orders"), "orders");

@@ -7,22 +7,91 @@
 //! supported, as their services are not built in.
 //!
 //! Paths given to [`Storage`] are relative to the URL's root and use `/`.
+//!
+//! Every operation is bounded by the operation timeout (`store.operation.timeout.ms`,
+//! a minute by default, as Hadoop's `dfs.client.socket-timeout`): `hdfs-native` has no
+//! RPC timeout of its own, so a namenode that stops answering (a long pause, a
+//! half-open connection after a network partition) would hold a task forever. An
+//! operation that runs out of time is a retriable error naming the operation, and the
+//! store's clients are built again, so the next attempt opens new connections
+//! instead of queueing behind the silent one.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use connect_api::{ConnectError, Result};
 use opendal::{EntryMode, ErrorKind, Operator};
+use tracing::warn;
 
 /// The schemes this build can write to.
 pub const SUPPORTED_SCHEMES: &[&str] = &["file (or a plain path)", "hdfs"];
 
+/// How long one operation may take unless [`Storage::with_operation_timeout`] says
+/// otherwise.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A store: the files of the sink, its temporary files and its write-ahead logs.
+/// Clones share their clients.
 #[derive(Debug, Clone)]
 pub struct Storage {
-    op: Operator,
     url: String,
+    place: Place,
+    clients: Arc<Shared>,
+    timeout: Duration,
+}
+
+/// Where the store is, to build its clients from.
+#[derive(Debug, Clone)]
+enum Place {
+    /// A local directory (absolute).
+    Local(String),
+    /// A namenode (`hdfs://host:port`) and the root path under it.
+    Hdfs { namenode: String, root: String },
+}
+
+/// The clients every clone of a [`Storage`] uses, replaced after a timeout.
+#[derive(Debug)]
+struct Shared {
+    current: Mutex<Clients>,
+    /// Bumped each time the clients are replaced.
+    generation: AtomicU64,
+}
+
+#[derive(Debug, Clone)]
+struct Clients {
+    op: Operator,
     /// HDFS only: hdfs-native's client, for [`rename`](Storage::rename).
     hdfs: Option<HdfsDirect>,
+}
+
+impl Clients {
+    /// Builds the clients of `place` (no connection is opened here).
+    fn build(place: &Place, url: &str) -> Result<Clients> {
+        match place {
+            Place::Local(root) => {
+                let builder = opendal::services::Fs::default().root(root);
+                let op = Operator::new(builder).map_err(|e| {
+                    storage_error(format_args!("Cannot open the directory {root}"), e)
+                })?;
+                Ok(Clients { op, hdfs: None })
+            }
+            Place::Hdfs { namenode, root } => {
+                let builder =
+                    opendal::services::HdfsNative::default().name_node(namenode).root(root);
+                let op = Operator::new(builder)
+                    .map_err(|e| storage_error(format_args!("Cannot open HDFS at {url}"), e))?;
+                let client = hdfs_native::ClientBuilder::new()
+                    .with_url(namenode)
+                    .build()
+                    .map_err(|e| hdfs_error(format_args!("Cannot open HDFS at {url}"), e))?;
+                let root = root.trim_end_matches('/').to_string();
+                Ok(Clients { op, hdfs: Some(HdfsDirect { client, root }) })
+            }
+        }
+    }
 }
 
 /// The HDFS client under OpenDAL's service, used directly for the commit's rename:
@@ -64,6 +133,12 @@ pub struct StorageWriter {
     inner: opendal::Writer,
     path: String,
     written: u64,
+    /// The store, for its timeout and to see whether the clients were replaced.
+    storage: Storage,
+    /// The clients' generation this file was opened with.
+    generation: u64,
+    /// An operation on this file failed or timed out: it cannot be finished.
+    broken: bool,
 }
 
 impl std::fmt::Debug for StorageWriter {
@@ -116,21 +191,9 @@ impl Storage {
                      (hdfs://namenode:8020/path)"
                 )));
             }
-            let builder = opendal::services::HdfsNative::default()
-                .name_node(&format!("hdfs://{authority}"))
-                .root(root);
-            let op = Operator::new(builder)
-                .map_err(|e| storage_error(format_args!("Cannot open HDFS at {url}"), e))?;
-            let client = hdfs_native::ClientBuilder::new()
-                .with_url(format!("hdfs://{authority}"))
-                .build()
-                .map_err(|e| hdfs_error(format_args!("Cannot open HDFS at {url}"), e))?;
-            let hdfs = HdfsDirect { client, root: root.trim_end_matches('/').to_string() };
-            return Ok(Storage {
-                op,
-                url: url.trim_end_matches('/').to_string(),
-                hdfs: Some(hdfs),
-            });
+            let place =
+                Place::Hdfs { namenode: format!("hdfs://{authority}"), root: root.to_string() };
+            return Storage::with_place(url.trim_end_matches('/').to_string(), place);
         }
         let path = if let Some(rest) = url.strip_prefix("file://") {
             // file:///abs/path (empty authority) or file://localhost/abs/path.
@@ -162,10 +225,71 @@ impl Storage {
                 .join(path)
         };
         let root = path.display().to_string();
-        let builder = opendal::services::Fs::default().root(&root);
-        let op = Operator::new(builder)
-            .map_err(|e| storage_error(format_args!("Cannot open the directory {root}"), e))?;
-        Ok(Storage { op, url: root, hdfs: None })
+        Storage::with_place(root.clone(), Place::Local(root))
+    }
+
+    fn with_place(url: String, place: Place) -> Result<Storage> {
+        let clients = Clients::build(&place, &url)?;
+        let shared = Shared { current: Mutex::new(clients), generation: AtomicU64::new(0) };
+        Ok(Storage { url, place, clients: Arc::new(shared), timeout: DEFAULT_OPERATION_TIMEOUT })
+    }
+
+    /// This store with each operation bounded by `timeout` (at least 1 ms).
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> Storage {
+        self.timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The clients in use, and their generation.
+    fn current(&self) -> (Clients, u64) {
+        let clients = match self.clients.current.lock() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        (clients, self.clients.generation.load(Ordering::Acquire))
+    }
+
+    /// Replaces the clients (after a timeout): later operations open new connections.
+    fn renew_clients(&self, seen: u64) {
+        let mut current = match self.clients.current.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // Another clone may have replaced them since this operation started.
+        if self.clients.generation.load(Ordering::Acquire) != seen {
+            return;
+        }
+        match Clients::build(&self.place, &self.url) {
+            Ok(fresh) => {
+                *current = fresh;
+                self.clients.generation.fetch_add(1, Ordering::AcqRel);
+            }
+            Err(e) => {
+                warn!(store = %self.url, error = %e, "could not build the store's clients again")
+            }
+        }
+    }
+
+    /// Runs `op` within the operation timeout; on timeout the clients are replaced and
+    /// the error names `what`.
+    async fn timed<T>(
+        &self,
+        what: impl std::fmt::Display,
+        generation: u64,
+        op: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        match tokio::time::timeout(self.timeout, op).await {
+            Ok(out) => out,
+            Err(_) => {
+                self.renew_clients(generation);
+                Err(ConnectError::retriable(format!(
+                    "{what}: the store did not answer within {} ms ({}); the next attempt \
+                     opens new connections",
+                    self.timeout.as_millis(),
+                    crate::config::STORE_OPERATION_TIMEOUT_MS
+                )))
+            }
+        }
     }
 
     /// The store's URL (for a local store, its absolute directory).
@@ -180,12 +304,21 @@ impl Storage {
 
     /// Creates (or truncates) `path` for writing; parent directories are created.
     pub async fn create(&self, path: &str) -> Result<StorageWriter> {
+        let (clients, generation) = self.current();
+        let what = format!("Cannot create {path}");
         let inner = self
-            .op
-            .writer(path)
-            .await
-            .map_err(|e| storage_error(format_args!("Cannot create {path}"), e))?;
-        Ok(StorageWriter { inner, path: path.to_string(), written: 0 })
+            .timed(&what, generation, async {
+                clients.op.writer(path).await.map_err(|e| storage_error(&what, e))
+            })
+            .await?;
+        Ok(StorageWriter {
+            inner,
+            path: path.to_string(),
+            written: 0,
+            storage: self.clone(),
+            generation,
+            broken: false,
+        })
     }
 
     /// Writes all of `bytes` to a new (or truncated) `path` and makes it durable.
@@ -198,37 +331,59 @@ impl Storage {
     /// Appends `bytes` to `path` (created when missing) and makes them durable: the
     /// write-ahead log's one write per step.
     pub async fn append(&self, path: &str, bytes: Vec<u8>) -> Result<()> {
-        let mut w = self
-            .op
-            .writer_with(path)
-            .append(true)
-            .await
-            .map_err(|e| storage_error(format_args!("Cannot open {path} to append"), e))?;
-        w.write(bytes)
-            .await
-            .map_err(|e| storage_error(format_args!("Cannot append to {path}"), e))?;
-        w.close().await.map_err(|e| storage_error(format_args!("Cannot sync {path}"), e))?;
-        Ok(())
+        let (clients, generation) = self.current();
+        self.timed(format!("Cannot append to {path}"), generation, async {
+            let mut w = clients
+                .op
+                .writer_with(path)
+                .append(true)
+                .await
+                .map_err(|e| storage_error(format_args!("Cannot open {path} to append"), e))?;
+            w.write(bytes)
+                .await
+                .map_err(|e| storage_error(format_args!("Cannot append to {path}"), e))?;
+            w.close().await.map_err(|e| storage_error(format_args!("Cannot sync {path}"), e))?;
+            Ok(())
+        })
+        .await
     }
 
     /// The content of `path`, or `None` when it does not exist.
     pub async fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        match self.op.read(path).await {
-            Ok(buf) => Ok(Some(buf.to_vec())),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(storage_error(format_args!("Cannot read {path}"), e)),
-        }
+        let (clients, generation) = self.current();
+        let what = format!("Cannot read {path}");
+        self.timed(&what, generation, async {
+            match clients.op.read(path).await {
+                Ok(buf) => Ok(Some(buf.to_vec())),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(storage_error(&what, e)),
+            }
+        })
+        .await
     }
 
     /// Whether the file `path` exists.
     pub async fn exists(&self, path: &str) -> Result<bool> {
-        self.op.exists(path).await.map_err(|e| storage_error(format_args!("Cannot stat {path}"), e))
+        let (clients, generation) = self.current();
+        let what = format!("Cannot stat {path}");
+        self.timed(&what, generation, async {
+            clients.op.exists(path).await.map_err(|e| storage_error(&what, e))
+        })
+        .await
     }
 
     /// Renames `from` to `to` (the commit of a file), replacing a file already there;
     /// the target's directory is created when missing.
     pub async fn rename(&self, from: &str, to: &str) -> Result<()> {
-        if let Some(hdfs) = &self.hdfs {
+        let (clients, generation) = self.current();
+        self.timed(format!("Cannot rename {from} to {to}"), generation, async {
+            Self::rename_with(&clients, from, to).await
+        })
+        .await
+    }
+
+    async fn rename_with(clients: &Clients, from: &str, to: &str) -> Result<()> {
+        if let Some(hdfs) = &clients.hdfs {
             let (src, dst) = (hdfs.abs(from), hdfs.abs(to));
             if let Some((parent, _)) = dst.rsplit_once('/')
                 && !parent.is_empty()
@@ -244,7 +399,8 @@ impl Storage {
                 .await
                 .map_err(|e| hdfs_error(format_args!("Cannot rename {from} to {to}"), e));
         }
-        self.op
+        clients
+            .op
             .rename(from, to)
             .await
             .map_err(|e| storage_error(format_args!("Cannot rename {from} to {to}"), e))
@@ -252,25 +408,32 @@ impl Storage {
 
     /// Deletes `path`; a missing file is not an error.
     pub async fn delete(&self, path: &str) -> Result<()> {
-        self.op
-            .delete(path)
-            .await
-            .map_err(|e| storage_error(format_args!("Cannot delete {path}"), e))
+        let (clients, generation) = self.current();
+        let what = format!("Cannot delete {path}");
+        self.timed(&what, generation, async {
+            clients.op.delete(path).await.map_err(|e| storage_error(&what, e))
+        })
+        .await
     }
 
     /// The files under the directory `dir`, at any depth, as paths relative to the
     /// store root; empty when the directory does not exist.
     pub async fn list_files(&self, dir: &str) -> Result<Vec<String>> {
         let dir = format!("{}/", dir.trim_end_matches('/'));
-        match self.op.list_with(&dir).recursive(true).await {
-            Ok(entries) => Ok(entries
-                .into_iter()
-                .filter(|e| e.metadata().mode() == EntryMode::FILE)
-                .map(|e| e.path().trim_start_matches('/').to_string())
-                .collect()),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(storage_error(format_args!("Cannot list {dir}"), e)),
-        }
+        let (clients, generation) = self.current();
+        let what = format!("Cannot list {dir}");
+        self.timed(&what, generation, async {
+            match clients.op.list_with(&dir).recursive(true).await {
+                Ok(entries) => Ok(entries
+                    .into_iter()
+                    .filter(|e| e.metadata().mode() == EntryMode::FILE)
+                    .map(|e| e.path().trim_start_matches('/').to_string())
+                    .collect()),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(Vec::new()),
+                Err(e) => Err(storage_error(&what, e)),
+            }
+        })
+        .await
     }
 }
 
@@ -280,21 +443,53 @@ impl StorageWriter {
         if bytes.is_empty() {
             return Ok(());
         }
+        self.usable()?;
         let n = bytes.len() as u64;
-        self.inner
-            .write(bytes)
-            .await
-            .map_err(|e| storage_error(format_args!("Cannot write {}", self.path), e))?;
+        let what = format!("Cannot write {}", self.path);
+        let inner = &mut self.inner;
+        let out = self
+            .storage
+            .timed(&what, self.generation, async {
+                inner.write(bytes).await.map_err(|e| storage_error(&what, e))
+            })
+            .await;
+        self.broken = out.is_err();
+        out?;
         self.written += n;
         Ok(())
     }
 
     /// Flushes and syncs the file; it is complete and durable afterwards.
     pub async fn close(&mut self) -> Result<()> {
-        self.inner
-            .close()
-            .await
-            .map_err(|e| storage_error(format_args!("Cannot close {}", self.path), e))?;
+        self.usable()?;
+        let what = format!("Cannot close {}", self.path);
+        let inner = &mut self.inner;
+        let out = self
+            .storage
+            .timed(&what, self.generation, async {
+                inner.close().await.map(|_| ()).map_err(|e| storage_error(&what, e))
+            })
+            .await;
+        self.broken = out.is_err();
+        out
+    }
+
+    /// An error at once when this file cannot be finished: an operation on it failed,
+    /// or it was opened on clients a timeout has since replaced (whose connections may
+    /// never answer; waiting on them again would only cost another timeout).
+    fn usable(&self) -> Result<()> {
+        if self.broken {
+            return Err(ConnectError::retriable(format!(
+                "Cannot finish {}: an earlier operation on it failed",
+                self.path
+            )));
+        }
+        if self.storage.clients.generation.load(Ordering::Acquire) != self.generation {
+            return Err(ConnectError::retriable(format!(
+                "Cannot finish {}: it was opened on connections since replaced after a timeout",
+                self.path
+            )));
+        }
         Ok(())
     }
 

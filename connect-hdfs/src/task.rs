@@ -98,7 +98,9 @@ pub(crate) async fn build_env(
     cfg: &HdfsSinkConfig,
     metastore: Option<Arc<dyn HiveMetastore>>,
 ) -> Result<Env> {
-    let storage = Storage::open(cfg.url())?;
+    let storage = Storage::open(cfg.url())?.with_operation_timeout(Duration::from_millis(
+        u64::try_from(cfg.store_operation_timeout_ms).unwrap_or(1),
+    ));
     let format = format::from_settings(&cfg.format_settings())?;
     let partitioner = partitioner::from_settings(&cfg.partitioner_settings())?;
     let schedule = if cfg.rotate_schedule_interval_ms > 0 {

@@ -7,6 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::proxy::SilentProxy;
 use common::store::{StoreKind, TestStore};
 use connect_hdfs::storage::Storage;
 
@@ -73,4 +74,46 @@ async fn hdfs_files_are_written_appended_renamed_listed_and_deleted() {
         store.list(),
         [("root/c/d/four.txt".to_string(), 5), ("root/logs/t/0/log".to_string(), 4)]
     );
+}
+
+/// A namenode that stops answering costs one operation timeout, not the task: the
+/// operation fails as retriable and names the key that bounds it, a file opened on the
+/// old connections is given up at once, and the next operation opens new connections
+/// and works while the silenced ones stay silent for good (as a half-open connection
+/// after a network partition does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_namenode_times_out_and_new_connections_take_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new(StoreKind::Hdfs, dir.path(), "silent");
+    let proxy = SilentProxy::start(&store.namenode_addr());
+    let s = Storage::open(&store.url_via("root", proxy.addr()))
+        .unwrap()
+        .with_operation_timeout(Duration::from_secs(2));
+    s.write("before.txt", b"before".to_vec()).await.unwrap();
+    let mut open = s.create("open.txt").await.unwrap();
+    open.write(b"x".to_vec()).await.unwrap();
+
+    proxy.silence();
+    let started = Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(30), s.write("during.txt", b"d".to_vec()))
+        .await
+        .expect("the operation outlived its timeout")
+        .unwrap_err();
+    assert!(err.is_retriable(), "{err}");
+    assert!(err.message().contains("did not answer within 2000 ms"), "{err}");
+    assert!(err.message().contains("store.operation.timeout.ms"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(proxy.swallowed() > 0, "the proxy swallowed nothing: nothing was silenced");
+    let started = Instant::now();
+    let err = open.close().await.unwrap_err();
+    assert!(err.message().contains("connections since replaced"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+
+    proxy.resume();
+    let accepted = proxy.accepted();
+    s.write("after.txt", b"after".to_vec()).await.unwrap();
+    s.rename("after.txt", "renamed.txt").await.unwrap();
+    assert!(proxy.accepted() > accepted, "no new connection after the timeout");
+    assert_eq!(store.cat("root/before.txt"), b"before");
+    assert_eq!(store.cat("root/renamed.txt"), b"after");
 }

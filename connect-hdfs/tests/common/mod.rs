@@ -5,6 +5,7 @@
 
 pub mod kafka;
 pub mod process;
+pub mod proxy;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,22 @@ use std::time::{Duration, Instant};
 use connect_api::config::RawConfig;
 use connect_api::data::{Schema, SchemaBuilder, Struct, Value};
 use connect_api::record::{SinkRecord, TimestampType};
+
+/// Sends the logs of the workers a test starts through libtest's output capture: a
+/// failing test shows what its worker did (each test's runtime threads, and the task
+/// threads they start, inherit that test's capture), a passing one stays quiet.
+/// librdkafka's own threads belong to no test, so its lines are left out. `RUST_LOG`
+/// overrides the filter.
+pub fn capture_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,librdkafka=off"));
+    // A second call (the next test in this binary) finds the subscriber installed.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_test_writer()
+        .try_init();
+}
 
 /// Builds a raw config from pairs.
 pub fn raw(pairs: &[(&str, &str)]) -> RawConfig {

@@ -88,6 +88,23 @@ impl TestStore {
         }
     }
 
+    /// `host:port` of the test namenode (HDFS stores only).
+    pub fn namenode_addr(&self) -> String {
+        match &self.backend {
+            Backend::Hdfs { namenode, .. } => namenode.trim_start_matches("hdfs://").to_string(),
+            Backend::Local(_) => panic!("a local store has no namenode"),
+        }
+    }
+
+    /// [`url`](TestStore::url) with the namenode reached at `addr` instead (a proxy in
+    /// front of it).
+    pub fn url_via(&self, sub: &str, addr: &str) -> String {
+        match &self.backend {
+            Backend::Hdfs { base, .. } => format!("hdfs://{addr}{base}/{sub}"),
+            Backend::Local(_) => panic!("a local store has no namenode"),
+        }
+    }
+
     /// A local directory with the store's content as it is now: the store itself when
     /// local, else a fresh copy made by Hadoop's `FsShell -get` (empty while the sink
     /// has written nothing). Files renamed or deleted while being copied make FsShell

@@ -20,12 +20,19 @@ use connect_runtime::kafka::EmbeddedBroker;
 use connect_runtime::standalone::{Standalone, StandaloneOptions};
 
 async fn worker(bootstrap: &str, dir: &Path, connectors: Vec<RawConfig>) -> Standalone {
+    capture_logs();
     let offsets = dir.join("connect.offsets");
     let worker_config = raw(&[
         ("listeners", "http://127.0.0.1:0"),
         ("bootstrap.servers", bootstrap),
         ("offset.storage.file.filename", offsets.to_str().unwrap()),
         ("offset.flush.interval.ms", "300"),
+        // librdkafka's mock broker holds a group's rebalance for the members' session
+        // timeout less a second whenever a member joins a settled group (a real broker
+        // ends it once every member has rejoined): with Kafka's 45 s, a second task
+        // whose consumer joins late stalls its connector for 44 s, and a busy machine
+        // makes that happen. The worker gives its own embedded broker's consumers 6 s.
+        ("consumer.session.timeout.ms", "6000"),
         ("key.converter", "org.apache.kafka.connect.storage.StringConverter"),
         ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
         ("value.converter.schemas.enable", "true"),
@@ -258,6 +265,7 @@ async fn idle_partition_committed_by_the_timer(kind: StoreKind) {
         ("flush.size", "1000"),
         ("rotate.interval.ms", "1500"),
     ]);
+    capture_logs();
     let w = Standalone::start(StandaloneOptions { worker_config, connectors: vec![connector] }, {
         let mut r = PluginRegistry::new();
         r.register(connect_hdfs::plugins()).unwrap();
@@ -275,10 +283,13 @@ async fn idle_partition_committed_by_the_timer(kind: StoreKind) {
     // Record times 10 ms apart: far below rotate.interval.ms, so only the wall clock
     // can end the file.
     produce_at(&p, &topic, &msgs, |m| common::kafka::BASE_TS + m.offset * 10);
-    // On HDFS each look is a copy through FsShell (about 2 s), so `written` is up to that
-    // much late, and the commit is seen up to that much late.
-    wait_for(Duration::from_secs(30), "the records in a temporary file", || {
-        !all_files(&store.read().join(&temp_dir)).is_empty()
+    // On HDFS each look is a copy through FsShell (about 2 s, much more on a busy
+    // machine), so a look may come after the timer already committed the temporary
+    // file: either is the sink having written the records.
+    wait_for(Duration::from_secs(30), "the records in a temporary or committed file", || {
+        let copy = store.read();
+        !all_files(&copy.join(&temp_dir)).is_empty()
+            || committed_lines(&copy.join("sink"), &topic) > 0
     })
     .await;
     // No record comes after these and the runtime's own flush is a minute away: only
@@ -294,4 +305,53 @@ async fn idle_partition_committed_by_the_timer(kind: StoreKind) {
     assert_eq!((files[0].partition, files[0].start, files[0].end), (1, 0, 4));
     assert!(files[0].path.ends_with(format!("partition=1/{topic}+1+0000000000+0000000004.json")));
     check_exactly_once(&root, "topics", &topic, &BTreeMap::from([(1, 5)]));
+}
+
+/// A namenode that goes silent mid-stream (a long pause, a network partition that
+/// leaves connections half open) holds the HDFS sink up only while it is silent: each
+/// store operation gives up after `store.operation.timeout.ms`, the task stays
+/// RUNNING, the retries open new connections, and once the namenode answers again
+/// every record is committed exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_namenode_gone_silent_delays_the_hdfs_sink_and_loses_nothing() {
+    capture_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new(StoreKind::Hdfs, dir.path(), "e2e-silent");
+    let proxy = common::proxy::SilentProxy::start(&store.namenode_addr());
+    let broker = EmbeddedBroker::start(1).unwrap();
+    let topic = unique("silent_users");
+    broker.create_topic(&topic, 2).unwrap();
+    let connector = raw(&[
+        ("name", "hdfs-silent"),
+        ("connector.class", "HdfsSinkConnector"),
+        ("topics", &topic),
+        ("hdfs.url", &store.url_via("sink", proxy.addr())),
+        ("format.class", "json"),
+        ("flush.size", "5"),
+        ("store.operation.timeout.ms", "1500"),
+        ("retry.backoff.ms", "500"),
+    ]);
+    let w = worker(broker.bootstrap_servers(), dir.path(), vec![connector]).await;
+    let p = producer(broker.bootstrap_servers());
+    produce(&p, &topic, &messages(2, 0, 10, 1));
+    wait_for_lines(&w, &["hdfs-silent"], &store, &["sink"], &topic, 20).await;
+
+    proxy.silence();
+    produce(&p, &topic, &messages(2, 10, 20, 1));
+    // Long enough for several operations to time out and be retried.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let status = w.herder().status("hdfs-silent").await.unwrap();
+    assert!(
+        status.tasks.iter().all(|t| format!("{:?}", t.state) == "Running"),
+        "tasks not RUNNING while the namenode is silent: {status:?}"
+    );
+    assert!(proxy.swallowed() > 0, "the sink sent nothing to the silent namenode");
+    let accepted = proxy.accepted();
+
+    proxy.resume();
+    wait_for_lines(&w, &["hdfs-silent"], &store, &["sink"], &topic, 40).await;
+    assert!(proxy.accepted() > accepted, "no new connection once the namenode answered");
+    w.shutdown().await;
+    let root = store.read_verified().join("sink");
+    check_exactly_once(&root, "topics", &topic, &BTreeMap::from([(0, 20), (1, 20)]));
 }

@@ -360,7 +360,8 @@ impl HdfsSinkConfig {
                     CONNECTOR,
                     "How long one operation on the store (a namenode call, a write, a \
                  close) may take before it fails as a retriable error and the store's \
-                 connections are opened again.",
+                 connections are opened again; a write gets one second more per MiB it \
+                 carries.",
                 )
                 .default_value(60000i64)
                 .validator(Range::at_least(1)),

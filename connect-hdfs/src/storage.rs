@@ -9,12 +9,14 @@
 //! Paths given to [`Storage`] are relative to the URL's root and use `/`.
 //!
 //! Every operation is bounded by the operation timeout (`store.operation.timeout.ms`,
-//! a minute by default, as Hadoop's `dfs.client.socket-timeout`): `hdfs-native` has no
-//! RPC timeout of its own, so a namenode that stops answering (a long pause, a
-//! half-open connection after a network partition) would hold a task forever. An
-//! operation that runs out of time is a retriable error naming the operation, and the
-//! store's clients are built again, so the next attempt opens new connections
-//! instead of queueing behind the silent one.
+//! a minute by default; a write gets a second more per MiB it carries): `hdfs-native`
+//! bounds its datanode reads but not its namenode calls, so a namenode that stops
+//! answering (a long pause, a half-open connection after a network partition) would
+//! hold a task forever. An operation that runs out of time is a retriable error naming
+//! the operation, and the store's clients, shared by the whole task, are built again,
+//! so the next attempt opens new connections instead of queueing behind the silent
+//! one; the files the task had open on the old clients are given up, and their
+//! partitions rewind to their committed offsets.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -242,11 +244,14 @@ impl Storage {
 
     /// The clients in use, and their generation.
     fn current(&self) -> (Clients, u64) {
-        let clients = match self.clients.current.lock() {
-            Ok(c) => c.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+        let current = match self.clients.current.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
         };
-        (clients, self.clients.generation.load(Ordering::Acquire))
+        // Read under the lock, which every replacement holds: the generation is that
+        // of these clients.
+        let generation = self.clients.generation.load(Ordering::Acquire);
+        (current.clone(), generation)
     }
 
     /// Replaces the clients (after a timeout): later operations open new connections.
@@ -278,14 +283,25 @@ impl Storage {
         generation: u64,
         op: impl Future<Output = Result<T>>,
     ) -> Result<T> {
-        match tokio::time::timeout(self.timeout, op).await {
+        self.timed_for(self.timeout, what, generation, op).await
+    }
+
+    /// [`timed`](Self::timed) with the bound `limit`.
+    async fn timed_for<T>(
+        &self,
+        limit: Duration,
+        what: impl std::fmt::Display,
+        generation: u64,
+        op: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        match tokio::time::timeout(limit, op).await {
             Ok(out) => out,
             Err(_) => {
                 self.renew_clients(generation);
                 Err(ConnectError::retriable(format!(
                     "{what}: the store did not answer within {} ms ({}); the next attempt \
                      opens new connections",
-                    self.timeout.as_millis(),
+                    limit.as_millis(),
                     crate::config::STORE_OPERATION_TIMEOUT_MS
                 )))
             }
@@ -447,9 +463,12 @@ impl StorageWriter {
         let n = bytes.len() as u64;
         let what = format!("Cannot write {}", self.path);
         let inner = &mut self.inner;
+        // A large write (a Parquet row group) moves data, not just a call: it gets a
+        // second more per MiB, so a slow but working pipeline is not taken for a dead one.
+        let limit = self.storage.timeout + Duration::from_secs(n / (1024 * 1024));
         let out = self
             .storage
-            .timed(&what, self.generation, async {
+            .timed_for(limit, &what, self.generation, async {
                 inner.write(bytes).await.map_err(|e| storage_error(&what, e))
             })
             .await;

@@ -37,12 +37,11 @@ impl SilentProxy {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 st.accepted.fetch_add(1, Ordering::SeqCst);
-                // Opened while silent: never forwarded.
-                let epoch = if st.silent.load(Ordering::SeqCst) {
-                    u64::MAX
-                } else {
-                    st.epoch.load(Ordering::SeqCst)
-                };
+                // Opened while silent: never forwarded. The epoch is read before the
+                // flag (`silence` sets the flag, then bumps the epoch), so a connection
+                // opened during `silence` gets the old epoch and stays silent for good.
+                let current = st.epoch.load(Ordering::SeqCst);
+                let epoch = if st.silent.load(Ordering::SeqCst) { u64::MAX } else { current };
                 let Ok(server) = TcpStream::connect(&upstream) else { continue };
                 for (from, to) in
                     [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)]
@@ -84,16 +83,16 @@ impl SilentProxy {
 }
 
 /// Copies `from` to `to` while the connection's epoch is the current one and the
-/// proxy is not silent; swallows what comes otherwise.
+/// proxy is not silent; swallows what comes otherwise, the end of the stream included.
 fn pipe(mut from: TcpStream, mut to: TcpStream, epoch: u64, st: &State) {
+    let live = || !st.silent.load(Ordering::SeqCst) && st.epoch.load(Ordering::SeqCst) == epoch;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        let live = !st.silent.load(Ordering::SeqCst) && st.epoch.load(Ordering::SeqCst) == epoch;
-        if !live {
+        if !live() {
             st.swallowed.fetch_add(1, Ordering::SeqCst);
             continue;
         }
@@ -101,5 +100,7 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, epoch: u64, st: &State) {
             break;
         }
     }
-    let _ = to.shutdown(Shutdown::Write);
+    if live() {
+        let _ = to.shutdown(Shutdown::Write);
+    }
 }
